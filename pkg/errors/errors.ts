@@ -1,0 +1,32 @@
+/**
+ * Errors that know who is at fault, in Grafana's terms: "downstream" when the broker or
+ * the user's input failed, "plugin" when Jobscope did. Handlers turn them into per-query
+ * DataResponse errors or resource responses; nothing here knows about gRPC.
+ */
+import type { ErrorSource } from '../protocol/messages';
+
+export class JobscopeError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly source: ErrorSource,
+  ) {
+    super(message);
+  }
+}
+
+/** The user's query or settings are wrong (HTTP 400). */
+export const badRequest = (message: string) => new JobscopeError(message, 400, 'downstream');
+/** A queue, stream or path that does not exist (HTTP 404). */
+export const notFound = (message: string) => new JobscopeError(message, 404, 'downstream');
+/** The broker is down, refused, or answered with an error (HTTP 502). */
+export const brokerFailed = (message: string) => new JobscopeError(message, 502, 'downstream');
+
+/** Anything not classified is our fault. */
+export function classify(err: unknown): JobscopeError {
+  if (err instanceof JobscopeError) {
+    return err;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new JobscopeError(message, 500, 'plugin');
+}

@@ -1,0 +1,90 @@
+/**
+ * Data-plane frame shapes (grafana/dataplane contract), the ones Grafana Alerting reads
+ * without guessing: numeric-multi for instant values, timeseries-multi for series.
+ */
+import type { Field, FieldConfig, Frame, FrameMeta, Notice } from './frame';
+
+const TYPE_VERSION: [number, number] = [0, 1];
+
+export interface InstantValue {
+  metric: string;
+  labels: Record<string, string>;
+  value: number;
+  config?: FieldConfig;
+}
+
+export interface Series {
+  metric: string;
+  labels: Record<string, string>;
+  /** Epoch ms, ascending. */
+  times: number[];
+  values: number[];
+  config?: FieldConfig;
+}
+
+function labelKey(metric: string, labels: Record<string, string>): string {
+  return JSON.stringify([metric, Object.entries(labels).sort(([a], [b]) => a.localeCompare(b))]);
+}
+
+/** Alerting fails on duplicate series identities; catch that here rather than in Grafana. */
+function assertUniqueIdentities(items: Array<{ metric: string; labels: Record<string, string> }>): void {
+  const seen = new Set<string>();
+  for (const { metric, labels } of items) {
+    const key = labelKey(metric, labels);
+    if (seen.has(key)) {
+      throw new Error(`duplicate series ${metric} ${JSON.stringify(labels)}`);
+    }
+    seen.add(key);
+  }
+}
+
+function meta(type: string, extra: Partial<FrameMeta>): FrameMeta {
+  return { ...extra, type, typeVersion: TYPE_VERSION };
+}
+
+/**
+ * One frame per value: a single-row float64 field whose labels identify it. An empty
+ * result is one field-less frame carrying the type, which the contract reads as "no data".
+ */
+export function numericMulti(refId: string, values: InstantValue[], extra: Partial<FrameMeta> = {}): Frame[] {
+  assertUniqueIdentities(values);
+  if (values.length === 0) {
+    return [{ refId, name: refId, meta: meta('numeric-multi', extra), fields: [] }];
+  }
+  return values.map((v, i) => ({
+    refId,
+    name: v.metric,
+    // Notices and query text belong to the response once, not to each of its frames.
+    meta: meta('numeric-multi', i === 0 ? extra : {}),
+    fields: [{ name: v.metric, type: 'number', values: [v.value], labels: v.labels, config: v.config }],
+  }));
+}
+
+/** One frame per series: a sorted, non-null time field and one float64 value field. */
+export function timeseriesMulti(refId: string, series: Series[], extra: Partial<FrameMeta> = {}): Frame[] {
+  assertUniqueIdentities(series);
+  if (series.length === 0) {
+    return [{ refId, name: refId, meta: meta('timeseries-multi', extra), fields: [] }];
+  }
+  return series.map((s, i) => {
+    for (let j = 1; j < s.times.length; j++) {
+      if (s.times[j] < s.times[j - 1]) {
+        throw new Error(`series ${s.metric} is not sorted by time`);
+      }
+    }
+    const fields: Field[] = [
+      { name: 'time', type: 'time', values: s.times },
+      { name: s.metric, type: 'number', values: s.values, labels: s.labels, config: s.config },
+    ];
+    return { refId, name: s.metric, meta: meta('timeseries-multi', i === 0 ? extra : {}), fields };
+  });
+}
+
+/** A plain table (job lists, failure groups): no data-plane type, shown as a table. */
+export function table(refId: string, name: string, fields: Field[], notices: Notice[] = []): Frame {
+  const frameMeta: FrameMeta = { preferredVisualisationType: 'table' };
+  if (notices.length) {
+    frameMeta.notices = notices;
+  }
+  return { refId, name, meta: frameMeta, fields };
+}

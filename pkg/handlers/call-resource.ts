@@ -1,0 +1,28 @@
+/**
+ * CallResource: small JSON endpoints the frontend calls through
+ * /api/datasources/uid/<uid>/resources/<path> (query editor autocompletion).
+ *   GET queues  → [{system, queue}]
+ */
+import type { CallResourceRequest, CallResourceResponse } from '../protocol/messages';
+import { classify } from '../errors/errors';
+import type { Datasource } from './datasource';
+
+const JSON_HEADERS = { 'Content-Type': { values: ['application/json'] } };
+
+function json(code: number, body: unknown): CallResourceResponse {
+  return { code, headers: JSON_HEADERS, body: Buffer.from(JSON.stringify(body)) };
+}
+
+export async function callResource(ds: Datasource, req: CallResourceRequest): Promise<CallResourceResponse> {
+  const path = req.path.replace(/^\/+/, '').replace(/\/+$/, '');
+  try {
+    if (path === 'queues' && req.method === 'GET') {
+      const { source } = await ds.source(req.pluginContext);
+      return json(200, await source.listQueues());
+    }
+    return json(404, { error: `no resource ${req.method} /${path}` });
+  } catch (err) {
+    const e = classify(err);
+    return json(e.status, { error: e.message, errorSource: e.source });
+  }
+}

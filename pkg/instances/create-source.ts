@@ -1,0 +1,15 @@
+/** Data source kind → adapter. Kinds without an adapter yet say so plainly. */
+import type { Logger } from '../protocol/logger';
+import type { QueueSource } from '../systems/source';
+import { RedisSource } from '../systems/redis/redis-source';
+import { badRequest } from '../errors/errors';
+import type { DatasourceConfig } from './settings';
+
+export function createSource(config: DatasourceConfig, log: Logger): QueueSource {
+  switch (config.kind) {
+    case 'redis':
+      return new RedisSource(config, log);
+    default:
+      throw badRequest(`data source kind "${config.kind}" is not supported by this version of Jobscope yet`);
+  }
+}

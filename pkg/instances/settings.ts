@@ -1,0 +1,46 @@
+/**
+ * Data source settings (jsonData + decrypted secure fields) → a validated config.
+ * Secrets stay in this object; nothing here logs.
+ */
+import { DATASOURCE_KINDS, DatasourceKind, JobscopeSecureSettings, JobscopeSettings } from '../query/model';
+import { badRequest } from '../errors/errors';
+import type { DataSourceInstanceSettings } from '../protocol/messages';
+
+export interface DatasourceConfig {
+  uid: string;
+  name: string;
+  kind: DatasourceKind;
+  json: JobscopeSettings;
+  secure: JobscopeSecureSettings;
+  /** Identifies this version of the settings: a change means a new connection. */
+  version: number;
+}
+
+export function parseSettings(settings: DataSourceInstanceSettings | null | undefined): DatasourceConfig {
+  if (!settings) {
+    throw badRequest('the request carries no data source settings');
+  }
+  let json: JobscopeSettings = {};
+  const raw = settings.jsonData?.length ? settings.jsonData.toString('utf8') : '{}';
+  try {
+    json = JSON.parse(raw) ?? {};
+  } catch {
+    throw badRequest('data source settings (jsonData) are not valid JSON');
+  }
+  if (typeof json !== 'object' || Array.isArray(json)) {
+    throw badRequest('data source settings (jsonData) must be a JSON object');
+  }
+  const kind = json.kind ?? 'redis';
+  if (!DATASOURCE_KINDS.includes(kind)) {
+    throw badRequest(`unknown data source kind "${String(kind)}"; expected one of ${DATASOURCE_KINDS.join(', ')}`);
+  }
+  const url = json.url || settings.url;
+  return {
+    uid: settings.uid,
+    name: settings.name,
+    kind,
+    json: { ...json, url },
+    secure: settings.decryptedSecureJsonData ?? {},
+    version: Number(settings.lastUpdatedMS) || 0,
+  };
+}

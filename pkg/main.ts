@@ -1,0 +1,27 @@
+/** Entry point Grafana launches: wire the handlers to the plugin server, nothing more. */
+import { servePlugin } from './protocol/server';
+import { HandshakeError } from './protocol/handshake';
+import { logger } from './protocol/logger';
+import { Datasource } from './handlers/datasource';
+import { backendHandlers } from './handlers/backend';
+
+async function main(): Promise<void> {
+  // Grafana's own plugins ignore SIGINT (a Ctrl-C in Grafana's terminal reaches the whole
+  // process group); Grafana stops us with Shutdown or SIGTERM.
+  process.on('SIGINT', () => undefined);
+  const plugin = await servePlugin(backendHandlers(new Datasource(logger)), logger);
+  process.on('SIGTERM', () => void plugin.stop('SIGTERM'));
+  await plugin.stopped;
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    if (err instanceof HandshakeError) {
+      process.stderr.write(err.message + '\n');
+    } else {
+      logger.error('plugin failed to start', { error: err.message });
+    }
+    process.exit(1);
+  },
+);

@@ -1,0 +1,22 @@
+import { MetricsRegistry, pluginMetrics, sampleProcess } from './registry';
+
+describe('metrics registry', () => {
+  it('renders Prometheus text with HELP, TYPE and escaped labels', () => {
+    const r = new MetricsRegistry();
+    const c = r.counter('x_total', 'Things.');
+    c.add({ type: 'overview', status: 'ok' }, 1);
+    c.add({ type: 'overview', status: 'ok' }, 2);
+    c.add({ type: 'a"b' }, 1);
+    expect(r.render()).toBe(
+      '# HELP x_total Things.\n# TYPE x_total counter\nx_total{type="overview",status="ok"} 3\nx_total{type="a\\"b"} 1\n',
+    );
+  });
+
+  it('samples process gauges', () => {
+    const m = pluginMetrics();
+    sampleProcess(m);
+    const text = m.registry.render();
+    expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d+$/m);
+    expect(text).toMatch(/^process_start_time_seconds \d{10}$/m);
+  });
+});

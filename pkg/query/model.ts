@@ -1,0 +1,78 @@
+/**
+ * The query and settings model shared by the backend (which validates it) and the
+ * frontend (which edits it). One module so the two cannot drift.
+ */
+
+/** What a panel asks for. Each maps to one frame shape (see README "Query model"). */
+export const QUERY_TYPES = ['overview', 'timeseries', 'failures', 'jobs', 'workers', 'queues'] as const;
+export type QueryType = (typeof QUERY_TYPES)[number];
+
+/** Job systems that live in Redis; the data source type `redis` can hold several at once. */
+export const REDIS_SYSTEMS = ['bullmq', 'bull', 'sidekiq', 'celery', 'rq'] as const;
+export type RedisSystem = (typeof REDIS_SYSTEMS)[number];
+
+/**
+ * Values an overview query can return, in the order of the job life cycle. Counts mirror
+ * the library's own getJobCounts() keys for the layout found (BullMQ 6 keeps a paused
+ * queue's jobs in `wait`; BullMQ 5 moves them to `paused`); `queue_paused` is 1 while the
+ * queue is paused; `oldest_wait_seconds` is the age of the oldest waiting job.
+ */
+export const OVERVIEW_METRICS = [
+  'wait',
+  'prioritized',
+  'delayed',
+  'paused',
+  'waiting_children',
+  'active',
+  'completed',
+  'failed',
+  'queue_paused',
+  'oldest_wait_seconds',
+] as const;
+export type OverviewMetric = (typeof OVERVIEW_METRICS)[number];
+
+export interface JobscopeQuery {
+  refId: string;
+  queryType?: QueryType;
+  /** Restrict to one job system; absent means every system found. */
+  system?: RedisSystem;
+  /** Queue names or glob patterns (`*`, `?`); absent or empty means every queue. */
+  queues?: string[];
+  /** Subset of metrics to return; absent means all. */
+  metrics?: OverviewMetric[];
+  /** Row limit for job lists. */
+  limit?: number;
+}
+
+export const DEFAULT_QUERY: Omit<JobscopeQuery, 'refId'> = { queryType: 'overview' };
+
+/** The kinds of broker or job store a data source can point at. */
+export const DATASOURCE_KINDS = ['redis', 'rabbitmq', 'postgres', 'nats', 'kafka'] as const;
+export type DatasourceKind = (typeof DATASOURCE_KINDS)[number];
+
+/** Data source `jsonData` (non-secret settings). */
+export interface JobscopeSettings {
+  kind?: DatasourceKind;
+  /** e.g. redis://host:6379/0 or rediss://… for TLS. */
+  url?: string;
+  username?: string;
+  tlsSkipVerify?: boolean;
+  /** Key prefix BullMQ/Bull queues were created with (their `prefix` option). */
+  bullPrefix?: string;
+  /** Glob that limits discovered queue names. */
+  discoveryPattern?: string;
+  /** Payloads longer than this are truncated in job lists. */
+  payloadLimitBytes?: number;
+  /** Tracing data source uid used for trace links. */
+  tracingDatasourceUid?: string;
+  /** How often live panels refresh, in ms (at least 500). */
+  streamIntervalMs?: number;
+}
+
+/** Data source `secureJsonData` keys (write-only from the browser). */
+export interface JobscopeSecureSettings {
+  password?: string;
+  tlsCACert?: string;
+  tlsClientCert?: string;
+  tlsClientKey?: string;
+}

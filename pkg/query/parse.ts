@@ -1,0 +1,60 @@
+/** Validates a panel's query JSON against the shared model; bad input is the user's to fix. */
+import { badRequest } from '../errors/errors';
+import { JobscopeQuery, OVERVIEW_METRICS, QUERY_TYPES, REDIS_SYSTEMS } from './model';
+
+export const MAX_LIST_LIMIT = 1000;
+
+export function parseQuery(refId: string, json: Buffer | string, queryType = ''): JobscopeQuery {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(typeof json === 'string' ? json : json.toString('utf8') || '{}');
+  } catch {
+    throw badRequest(`query ${refId}: the query model is not valid JSON`);
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw badRequest(`query ${refId}: the query model must be a JSON object`);
+  }
+  const q = raw as Record<string, unknown>;
+  const type = (q.queryType || queryType || 'overview') as JobscopeQuery['queryType'];
+  if (!QUERY_TYPES.includes(type!)) {
+    throw badRequest(`query ${refId}: unknown queryType "${String(type)}"; expected one of ${QUERY_TYPES.join(', ')}`);
+  }
+  if (q.system !== undefined && q.system !== '' && !REDIS_SYSTEMS.includes(q.system as never)) {
+    throw badRequest(`query ${refId}: unknown system "${String(q.system)}"; expected one of ${REDIS_SYSTEMS.join(', ')}`);
+  }
+  const queues = q.queues ?? [];
+  if (!Array.isArray(queues) || queues.some((v) => typeof v !== 'string')) {
+    throw badRequest(`query ${refId}: "queues" must be a list of queue names or patterns`);
+  }
+  const metrics = q.metrics ?? [];
+  if (!Array.isArray(metrics) || metrics.some((m) => !OVERVIEW_METRICS.includes(m as never))) {
+    throw badRequest(`query ${refId}: "metrics" must be a subset of ${OVERVIEW_METRICS.join(', ')}`);
+  }
+  const limit = q.limit === undefined ? undefined : Number(q.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0 && limit <= MAX_LIST_LIMIT)) {
+    throw badRequest(`query ${refId}: "limit" must be an integer from 1 to ${MAX_LIST_LIMIT}`);
+  }
+  return {
+    refId,
+    queryType: type,
+    system: (q.system || undefined) as JobscopeQuery['system'],
+    queues: queues.filter((v: string) => v.trim() !== ''),
+    metrics: metrics as JobscopeQuery['metrics'],
+    limit,
+  };
+}
+
+/** Glob (`*`, `?`) to an anchored RegExp; everything else is literal. */
+export function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
+}
+
+/** True when `name` matches any pattern; no patterns means everything matches. */
+export function queueFilter(patterns: string[] | undefined): (name: string) => boolean {
+  if (!patterns || patterns.length === 0) {
+    return () => true;
+  }
+  const regexps = patterns.map(globToRegExp);
+  return (name) => regexps.some((r) => r.test(name));
+}

@@ -1,0 +1,29 @@
+/**
+ * BullMQ's Redis layout (v5 and v6), as its Lua scripts write it, all under
+ * `<prefix>:<queue>:`:
+ *   wait (list, new jobs LPUSHed, workers take from the right), paused (list, v5 only:
+ *   v6 leaves a paused queue's jobs in wait), active (list), delayed / prioritized /
+ *   waiting-children / completed / failed (sorted sets), meta (hash: paused, version,
+ *   opts.maxLenEvents), <jobId> (hash: name, data, opts, timestamp, processedOn,
+ *   finishedOn, attemptsMade, failedReason, stacktrace).
+ */
+export const DEFAULT_PREFIX = 'bull';
+
+export function queueKey(prefix: string, queue: string, suffix: string): string {
+  return `${prefix}:${queue}:${suffix}`;
+}
+
+/** `<prefix>:<queue>:meta` → queue name; queue names may themselves contain colons. */
+export function queueFromMetaKey(prefix: string, key: string): string | undefined {
+  const head = `${prefix}:`;
+  const tail = ':meta';
+  if (!key.startsWith(head) || !key.endsWith(tail) || key.length <= head.length + tail.length) {
+    return undefined;
+  }
+  return key.slice(head.length, key.length - tail.length);
+}
+
+/** The glob SCAN uses to find queues: every BullMQ queue writes its meta hash on first use. */
+export function metaKeyPattern(prefix: string): string {
+  return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:*:meta`;
+}

@@ -1,0 +1,89 @@
+/**
+ * A Redis connection built from data source settings. Commands fail fast while Redis is
+ * unreachable (no unbounded offline queue), so a query answers with an error instead of
+ * hanging; ioredis keeps reconnecting in the background.
+ */
+import Redis, { RedisOptions } from 'ioredis';
+import type { DatasourceConfig } from '../../instances/settings';
+import { badRequest, brokerFailed } from '../../errors/errors';
+import type { Logger } from '../../protocol/logger';
+
+export function redisOptions(config: DatasourceConfig): { url: string; options: RedisOptions } {
+  const url = config.json.url || 'redis://127.0.0.1:6379';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw badRequest(`Redis URL "${url}" is not a valid URL (expected redis://host:port/db or rediss://…)`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw badRequest(`Redis URL must start with redis:// or rediss://, got "${parsed.protocol}//"`);
+  }
+  const options: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 1,
+    enableReadyCheck: true,
+    retryStrategy: (attempt) => Math.min(attempt * 250, 3000),
+    connectionName: 'jobscope',
+  };
+  if (config.json.username) {
+    options.username = config.json.username;
+  }
+  if (config.secure.password) {
+    options.password = config.secure.password;
+  }
+  if (parsed.protocol === 'rediss:' || config.secure.tlsCACert || config.secure.tlsClientCert) {
+    options.tls = {
+      rejectUnauthorized: !config.json.tlsSkipVerify,
+      ca: config.secure.tlsCACert || undefined,
+      cert: config.secure.tlsClientCert || undefined,
+      key: config.secure.tlsClientKey || undefined,
+      servername: parsed.hostname,
+    };
+  }
+  return { url, options };
+}
+
+/** Turns ioredis/Redis failures into messages a Grafana user can act on. */
+export function describeRedisError(err: Error, url: string): Error {
+  const m = err.message || String(err);
+  const where = safeUrl(url);
+  if (/WRONGPASS|NOAUTH|invalid username-password|AUTH/.test(m)) {
+    return brokerFailed(`Redis at ${where} refused the credentials: check the username and password (${m})`);
+  }
+  if (/NOPERM/.test(m)) {
+    return brokerFailed(`Redis at ${where} denied a read command to this user: grant it read access (${m})`);
+  }
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|connect|Connection is closed|max retries|Stream isn't writeable/i.test(m)) {
+    return brokerFailed(`cannot reach Redis at ${where}: ${m}`);
+  }
+  return brokerFailed(`Redis at ${where} answered with an error: ${m}`);
+}
+
+/** The URL without its password, for messages and logs. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) {
+      u.password = '***';
+    }
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+export function createRedis(config: DatasourceConfig, log: Logger): Redis {
+  const { url, options } = redisOptions(config);
+  const client = new Redis(url, options);
+  let lastLogged = 0;
+  client.on('error', (err: Error) => {
+    // ioredis emits on every reconnect attempt; log at most every 30 s per connection.
+    if (Date.now() - lastLogged > 30_000) {
+      lastLogged = Date.now();
+      log.warn('redis connection error', { datasource: config.uid, url: safeUrl(url), error: err.message });
+    }
+  });
+  return client;
+}

@@ -1,0 +1,32 @@
+/**
+ * Key discovery without KEYS: SCAN with a MATCH pattern, a bounded COUNT per call and a
+ * cap on the number of calls, so a huge keyspace costs a known number of round trips.
+ */
+import type Redis from 'ioredis';
+
+export interface ScanLimits {
+  /** COUNT hint per SCAN call. */
+  count: number;
+  /** Stop after this many SCAN calls and report the result as partial. */
+  maxCalls: number;
+}
+
+export const DEFAULT_SCAN_LIMITS: ScanLimits = { count: 5000, maxCalls: 2000 };
+
+export async function scanKeys(
+  client: Redis,
+  match: string,
+  limits: ScanLimits = DEFAULT_SCAN_LIMITS,
+): Promise<{ keys: string[]; complete: boolean }> {
+  const keys = new Set<string>();
+  let cursor = '0';
+  for (let call = 0; call < limits.maxCalls; call++) {
+    const [next, batch] = await client.scan(cursor, 'MATCH', match, 'COUNT', limits.count);
+    batch.forEach((k) => keys.add(k));
+    cursor = next;
+    if (cursor === '0') {
+      return { keys: [...keys], complete: true };
+    }
+  }
+  return { keys: [...keys], complete: false };
+}
