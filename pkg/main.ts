@@ -7,10 +7,13 @@ import { backendHandlers } from './handlers/backend';
 
 async function main(): Promise<void> {
   // Grafana's own plugins ignore SIGINT (a Ctrl-C in Grafana's terminal reaches the whole
-  // process group); Grafana stops us with Shutdown or SIGTERM.
+  // process group); Grafana stops us with Shutdown or SIGTERM. Both handlers are in place
+  // before the handshake line, so no signal can arrive unhandled.
   process.on('SIGINT', () => undefined);
+  let terminate: () => void = () => process.exit(0);
+  process.on('SIGTERM', () => terminate());
   const plugin = await servePlugin(backendHandlers(new Datasource(logger)), logger);
-  process.on('SIGTERM', () => void plugin.stop('SIGTERM'));
+  terminate = () => void plugin.stop('SIGTERM');
   await plugin.stopped;
 }
 

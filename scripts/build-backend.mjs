@@ -77,7 +77,7 @@ for (const target of wanted) {
   fs.copyFileSync(nodeBinary(target), out);
   fs.chmodSync(out, 0o755);
   if (strip) {
-    execFileSync('strip', [out]);
+    execFileSync('strip', [out], { stdio: 'ignore' }); // warns about Node's many ELF notes; harmless
   }
   execFileSync(
     process.execPath,

@@ -74,16 +74,25 @@ export function safeUrl(url: string): string {
   }
 }
 
-export function createRedis(config: DatasourceConfig, log: Logger): Redis {
+export interface RedisConnection {
+  client: Redis;
+  /** The latest connection-level error: ioredis reports its cause only as an event. */
+  lastError(): Error | undefined;
+}
+
+export function createRedis(config: DatasourceConfig, log: Logger): RedisConnection {
   const { url, options } = redisOptions(config);
   const client = new Redis(url, options);
   let lastLogged = 0;
+  let lastError: Error | undefined;
+  client.on('ready', () => (lastError = undefined));
   client.on('error', (err: Error) => {
+    lastError = err;
     // ioredis emits on every reconnect attempt; log at most every 30 s per connection.
     if (Date.now() - lastLogged > 30_000) {
       lastLogged = Date.now();
       log.warn('redis connection error', { datasource: config.uid, url: safeUrl(url), error: err.message });
     }
   });
-  return client;
+  return { client, lastError: () => lastError };
 }

@@ -22,6 +22,7 @@ const DISCOVERY_TTL_MS = 30_000;
 
 export class RedisSource implements QueueSource {
   private readonly client: Redis;
+  private readonly lastError: () => Error | undefined;
   private readonly url: string;
   private readonly prefix: string;
   private readonly pattern: (name: string) => boolean;
@@ -29,7 +30,7 @@ export class RedisSource implements QueueSource {
 
   constructor(config: DatasourceConfig, log: Logger) {
     this.url = redisOptions(config).url;
-    this.client = createRedis(config, log);
+    ({ client: this.client, lastError: this.lastError } = createRedis(config, log));
     this.prefix = config.json.bullPrefix || DEFAULT_PREFIX;
     this.pattern = queueFilter(config.json.discoveryPattern ? [config.json.discoveryPattern] : []);
   }
@@ -46,7 +47,12 @@ export class RedisSource implements QueueSource {
       }
       return await fn();
     } catch (err) {
-      throw err instanceof JobscopeError ? err : describeRedisError(err as Error, this.url);
+      if (err instanceof JobscopeError) {
+        throw err;
+      }
+      // "Connection is closed." says nothing; the connection's own error says why.
+      const cause = /Connection is closed|max retries/i.test((err as Error).message) ? (this.lastError() ?? err) : err;
+      throw describeRedisError(cause as Error, this.url);
     }
   }
 
