@@ -61,6 +61,11 @@ function unary<Req, Res>(log: Logger, name: string, fn: (req: Req) => Promise<Re
   };
 }
 
+/** Ends a server-streaming call with a status, so the caller is not left waiting. */
+function failStream(call: grpc.ServerWritableStream<unknown, unknown>, err: Error): void {
+  call.emit('error', { code: grpc.status.INTERNAL, details: err.message });
+}
+
 export interface RunningPlugin {
   address: ListenAddress;
   /** Resolves when the process should exit. */
@@ -114,7 +119,7 @@ export async function servePlugin(
           call.write(res);
           call.end();
         },
-        (err: Error) => call.destroy({ name: 'Error', message: err.message, code: grpc.status.INTERNAL } as grpc.ServiceError),
+        (err: Error) => failStream(call, err),
       );
     },
   });
@@ -132,7 +137,7 @@ export async function servePlugin(
           () => call.end(),
           (err: Error) => {
             log.error('stream failed', { path: call.request.path, error: err.message });
-            call.destroy({ name: 'Error', message: err.message, code: grpc.status.INTERNAL } as grpc.ServiceError);
+            failStream(call, err);
           },
         )
         .finally(() => openStreams.delete(call));

@@ -12,10 +12,15 @@ export const REDIS_SYSTEMS = ['bullmq', 'bull', 'sidekiq', 'celery', 'rq'] as co
 export type RedisSystem = (typeof REDIS_SYSTEMS)[number];
 
 /**
- * Values an overview query can return, in the order of the job life cycle. Counts mirror
- * the library's own getJobCounts() keys for the layout found (BullMQ 6 keeps a paused
- * queue's jobs in `wait`; BullMQ 5 moves them to `paused`); `queue_paused` is 1 while the
- * queue is paused; `oldest_wait_seconds` is the age of the oldest waiting job.
+ * Values an overview query can return, in the order of the job life cycle. A system
+ * returns only the values its store records (a frame notice says what is missing):
+ * - wait … failed mirror the library's own counts for the layout found (BullMQ 6 keeps a
+ *   paused queue's jobs in `wait`, BullMQ 5 moves them to `paused`);
+ * - stalled: active jobs whose worker is gone (lock expired, dead process, past timeout);
+ * - failed_in_range: failures finished inside the query's time range;
+ * - retries: failed jobs scheduled to run again; dead: jobs given up on (DLQ);
+ * - queue_paused: 1 while the queue is paused; oldest_wait_seconds: age of the oldest
+ *   waiting job; workers: live workers serving the queue.
  */
 export const OVERVIEW_METRICS = [
   'wait',
@@ -24,10 +29,15 @@ export const OVERVIEW_METRICS = [
   'paused',
   'waiting_children',
   'active',
+  'stalled',
   'completed',
   'failed',
+  'failed_in_range',
+  'retries',
+  'dead',
   'queue_paused',
   'oldest_wait_seconds',
+  'workers',
 ] as const;
 export type OverviewMetric = (typeof OVERVIEW_METRICS)[number];
 
@@ -40,9 +50,20 @@ export interface JobscopeQuery {
   queues?: string[];
   /** Subset of metrics to return; absent means all. */
   metrics?: OverviewMetric[];
-  /** Row limit for job lists. */
+  /** Row limit for job lists and failure groups. */
   limit?: number;
+  /** Which jobs a `jobs` query lists. */
+  state?: JobState;
+  /** Case-insensitive text a listed job's id, name or error must contain. */
+  search?: string;
 }
+
+/** Job states a `jobs` query can list (each system maps them to its own store). */
+export const JOB_STATES = ['failed', 'dead', 'retry', 'delayed', 'waiting', 'active', 'stalled', 'completed'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** Throughput series a `timeseries` query can return. */
+export const SERIES_METRICS = ['completed', 'failed'] as const;
 
 export const DEFAULT_QUERY: Omit<JobscopeQuery, 'refId'> = { queryType: 'overview' };
 

@@ -10,6 +10,8 @@ describe('parseQuery', () => {
       queues: [],
       metrics: [],
       limit: undefined,
+      state: undefined,
+      search: undefined,
     });
   });
 
@@ -25,6 +27,8 @@ describe('parseQuery', () => {
     ['{"queues":"a"}', /"queues" must be a list/],
     ['{"metrics":["wait","bogus"]}', /"metrics" must be a subset/],
     ['{"limit":0}', /"limit" must be an integer/],
+    ['{"state":"zombie"}', /unknown job state "zombie"/],
+    ['{"search":5}', /"search" must be text/],
   ])('rejects %s as a downstream 400', (json, message) => {
     let err: unknown;
     try {

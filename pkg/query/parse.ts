@@ -1,6 +1,6 @@
 /** Validates a panel's query JSON against the shared model; bad input is the user's to fix. */
 import { badRequest } from '../errors/errors';
-import { JobscopeQuery, OVERVIEW_METRICS, QUERY_TYPES, REDIS_SYSTEMS } from './model';
+import { JOB_STATES, JobscopeQuery, OVERVIEW_METRICS, QUERY_TYPES, REDIS_SYSTEMS } from './model';
 
 export const MAX_LIST_LIMIT = 1000;
 
@@ -34,6 +34,12 @@ export function parseQuery(refId: string, json: Buffer | string, queryType = '')
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0 && limit <= MAX_LIST_LIMIT)) {
     throw badRequest(`query ${refId}: "limit" must be an integer from 1 to ${MAX_LIST_LIMIT}`);
   }
+  if (q.state !== undefined && q.state !== '' && !JOB_STATES.includes(q.state as never)) {
+    throw badRequest(`query ${refId}: unknown job state "${String(q.state)}"; expected one of ${JOB_STATES.join(', ')}`);
+  }
+  if (q.search !== undefined && typeof q.search !== 'string') {
+    throw badRequest(`query ${refId}: "search" must be text`);
+  }
   return {
     refId,
     queryType: type,
@@ -41,6 +47,8 @@ export function parseQuery(refId: string, json: Buffer | string, queryType = '')
     queues: queues.filter((v: string) => v.trim() !== ''),
     metrics: metrics as JobscopeQuery['metrics'],
     limit,
+    state: (q.state || undefined) as JobscopeQuery['state'],
+    search: (q.search as string | undefined)?.trim() || undefined,
   };
 }
 

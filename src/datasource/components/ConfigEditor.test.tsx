@@ -1,0 +1,166 @@
+import React, { useState } from 'react';
+import { act, fireEvent, render, screen } from '@testing-library/react';
+import type { DataSourceInstanceSettings, DataSourceSettings } from '@grafana/data';
+import type { DataSourcePickerProps } from '@grafana/runtime';
+
+import type { JobscopeOptions, JobscopeSecureSettings } from '../types';
+import { ConfigEditor } from './ConfigEditor';
+
+// The real picker needs Grafana's data source service; a stand-in records what the editor passes.
+const pickerProps: { current?: DataSourcePickerProps } = {};
+jest.mock('@grafana/runtime', () => ({
+  ...jest.requireActual('@grafana/runtime'),
+  DataSourcePicker: (props: DataSourcePickerProps) => {
+    pickerProps.current = props;
+    return <div data-testid="tracing-picker">{String(props.current ?? '')}</div>;
+  },
+}));
+
+type Settings = DataSourceSettings<JobscopeOptions, JobscopeSecureSettings>;
+
+function makeSettings(overrides: Partial<Settings> = {}): Settings {
+  return {
+    id: 1,
+    uid: 'jobscope-uid',
+    orgId: 1,
+    name: 'Jobscope',
+    type: 'jobscope-queues-datasource',
+    typeName: 'Jobscope queues',
+    typeLogoUrl: '',
+    access: 'proxy',
+    url: '',
+    user: '',
+    database: '',
+    basicAuth: false,
+    basicAuthUser: '',
+    isDefault: false,
+    jsonData: { kind: 'redis' },
+    secureJsonFields: {},
+    readOnly: false,
+    withCredentials: false,
+    ...overrides,
+  } as Settings;
+}
+
+/** Holds the options in state like Grafana's settings page does, and reports each change. */
+function Harness({ initial, onChange }: { initial: Settings; onChange: jest.Mock }) {
+  const [options, setOptions] = useState(initial);
+  return (
+    <ConfigEditor
+      options={options}
+      onOptionsChange={(next) => {
+        onChange(next);
+        setOptions(next);
+      }}
+    />
+  );
+}
+
+const lastOptions = (spy: jest.Mock): Settings => spy.mock.calls[spy.mock.calls.length - 1][0];
+
+describe('ConfigEditor', () => {
+  beforeEach(() => {
+    pickerProps.current = undefined;
+  });
+
+  it('shows a saved password only as "configured", never its value, and resets it', () => {
+    const onChange = jest.fn();
+    render(<Harness initial={makeSettings({ secureJsonFields: { password: true } })} onChange={onChange} />);
+
+    const password = screen.getByLabelText('Password') as HTMLInputElement;
+    expect(password).toBeDisabled();
+    expect(password.value).toBe('configured');
+    expect(screen.getAllByRole('button', { name: 'Reset' }).length).toBeGreaterThan(0);
+
+    fireEvent.click(screen.getAllByRole('button', { name: 'Reset' })[0]);
+    const afterReset = lastOptions(onChange);
+    expect(afterReset.secureJsonFields.password).toBe(false);
+    expect(afterReset.secureJsonData?.password).toBe('');
+
+    const editable = screen.getByLabelText('Password') as HTMLInputElement;
+    expect(editable).not.toBeDisabled();
+    expect(editable.value).toBe('');
+    expect(editable.type).toBe('password');
+  });
+
+  it('puts a new password in secureJsonData only, never in jsonData', () => {
+    const onChange = jest.fn();
+    render(<Harness initial={makeSettings()} onChange={onChange} />);
+
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 's3cret' } });
+
+    const next = lastOptions(onChange);
+    expect(next.secureJsonData).toEqual({ password: 's3cret' });
+    expect(JSON.stringify(next.jsonData)).not.toContain('s3cret');
+  });
+
+  it('writes the connection and discovery fields to jsonData', () => {
+    const onChange = jest.fn();
+    render(<Harness initial={makeSettings()} onChange={onChange} />);
+
+    fireEvent.change(screen.getByLabelText(/^URL/), { target: { value: 'rediss://cache:6380/2' } });
+    fireEvent.change(screen.getByLabelText('Username'), { target: { value: 'jobs' } });
+    fireEvent.change(screen.getByLabelText('Bull prefix'), { target: { value: 'myapp' } });
+    fireEvent.change(screen.getByLabelText('Discovery pattern'), { target: { value: 'orders-*' } });
+    fireEvent.change(screen.getByLabelText('Payload limit (bytes)'), { target: { value: '8192' } });
+    fireEvent.click(screen.getByLabelText('Skip TLS verify'));
+
+    expect(lastOptions(onChange).jsonData).toEqual({
+      kind: 'redis',
+      url: 'rediss://cache:6380/2',
+      username: 'jobs',
+      bullPrefix: 'myapp',
+      discoveryPattern: 'orders-*',
+      payloadLimitBytes: 8192,
+      tlsSkipVerify: true,
+    });
+
+    fireEvent.change(screen.getByLabelText('Payload limit (bytes)'), { target: { value: '' } });
+    expect(lastOptions(onChange).jsonData.payloadLimitBytes).toBeUndefined();
+  });
+
+  it('defaults the kind to redis when it is missing', () => {
+    const onChange = jest.fn();
+    render(<Harness initial={makeSettings({ jsonData: {} })} onChange={onChange} />);
+    expect(onChange).toHaveBeenCalledTimes(1);
+    expect(lastOptions(onChange).jsonData.kind).toBe('redis');
+  });
+
+  it('lists every kind and warns when an unimplemented one is chosen', () => {
+    const onChange = jest.fn();
+    render(<Harness initial={makeSettings()} onChange={onChange} />);
+    expect(screen.queryByText('Not available yet', { selector: 'div, span, h4' })).not.toBeInTheDocument();
+
+    fireEvent.keyDown(screen.getByLabelText('Kind'), { key: 'ArrowDown' });
+    for (const label of ['RabbitMQ', 'NATS JetStream', 'Kafka']) {
+      expect(screen.getByText(label)).toBeInTheDocument();
+    }
+    fireEvent.click(screen.getByText('RabbitMQ'));
+
+    expect(lastOptions(onChange).jsonData.kind).toBe('rabbitmq');
+    expect(screen.getByText(/cannot query rabbitmq yet/)).toBeInTheDocument();
+    expect((screen.getByLabelText(/^URL/) as HTMLInputElement).placeholder).toBe('amqp://localhost:5672');
+  });
+
+  it('offers only tracing data sources and stores the chosen uid', () => {
+    const onChange = jest.fn();
+    render(<Harness initial={makeSettings()} onChange={onChange} />);
+    const props = pickerProps.current!;
+    expect(props).toBeDefined();
+
+    const ds = (type: string, uid = `${type}-uid`) => ({ type, uid }) as DataSourceInstanceSettings;
+    expect(['tempo', 'jaeger', 'zipkin'].map((t) => props.filter!(ds(t)))).toEqual([true, true, true]);
+    expect(['prometheus', 'loki', 'jobscope-queues-datasource'].map((t) => props.filter!(ds(t)))).toEqual([
+      false,
+      false,
+      false,
+    ]);
+
+    act(() => props.onChange(ds('tempo', 'tempo-1')));
+    expect(lastOptions(onChange).jsonData.tracingDatasourceUid).toBe('tempo-1');
+    expect(screen.getByTestId('tracing-picker')).toHaveTextContent('tempo-1');
+
+    act(() => pickerProps.current!.onClear!());
+    expect(lastOptions(onChange).jsonData.tracingDatasourceUid).toBeUndefined();
+  });
+});

@@ -1,0 +1,260 @@
+import React, { type ChangeEvent, useEffect } from 'react';
+import type { DataSourcePluginOptionsEditorProps, DataSourceInstanceSettings, SelectableValue } from '@grafana/data';
+import { DataSourcePicker } from '@grafana/runtime';
+import {
+  Alert,
+  Divider,
+  InlineField,
+  InlineSwitch,
+  Input,
+  SecretInput,
+  SecretTextArea,
+  Select,
+  Stack,
+  Text,
+} from '@grafana/ui';
+
+import {
+  IMPLEMENTED_KINDS,
+  KIND_OPTIONS,
+  TRACING_DATASOURCE_TYPES,
+  type DatasourceKind,
+  type JobscopeOptions,
+  type JobscopeSecureSettings,
+} from '../types';
+
+export type ConfigEditorProps = DataSourcePluginOptionsEditorProps<JobscopeOptions, JobscopeSecureSettings>;
+
+const LABEL_WIDTH = 24;
+const INPUT_WIDTH = 48;
+const DEFAULT_KIND: DatasourceKind = 'redis';
+
+const URL_PLACEHOLDERS: Record<DatasourceKind, string> = {
+  redis: 'redis://localhost:6379/0',
+  rabbitmq: 'amqp://localhost:5672',
+  postgres: 'postgres://localhost:5432/jobs',
+  nats: 'nats://localhost:4222',
+  kafka: 'localhost:9092',
+};
+
+export const isTracingDataSource = (ds: DataSourceInstanceSettings): boolean =>
+  (TRACING_DATASOURCE_TYPES as readonly string[]).includes(ds.type);
+
+export function ConfigEditor(props: ConfigEditorProps) {
+  const { onOptionsChange, options } = props;
+  const { jsonData, secureJsonFields } = options;
+  const secureJsonData: JobscopeSecureSettings = options.secureJsonData ?? {};
+  const kind = jsonData.kind ?? DEFAULT_KIND;
+
+  // Make the kind explicit in the saved settings the first time the editor opens.
+  useEffect(() => {
+    if (!options.jsonData.kind) {
+      onOptionsChange({ ...options, jsonData: { ...options.jsonData, kind: DEFAULT_KIND } });
+    }
+    // Only on first render: later edits always carry a kind.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const updateJsonData = <K extends keyof JobscopeOptions>(key: K, value: JobscopeOptions[K]) => {
+    onOptionsChange({ ...options, jsonData: { ...jsonData, [key]: value } });
+  };
+
+  const onTextChange =
+    (key: 'url' | 'username' | 'bullPrefix' | 'discoveryPattern') => (event: ChangeEvent<HTMLInputElement>) =>
+      updateJsonData(key, event.target.value);
+
+  const onPayloadLimitChange = (event: ChangeEvent<HTMLInputElement>) => {
+    const raw = event.target.value.trim();
+    const parsed = Number(raw);
+    updateJsonData(
+      'payloadLimitBytes',
+      raw === '' || !Number.isFinite(parsed) ? undefined : Math.max(0, Math.floor(parsed))
+    );
+  };
+
+  const updateSecret = (key: keyof JobscopeSecureSettings, value: string) => {
+    onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, [key]: value } });
+  };
+
+  const resetSecret = (key: keyof JobscopeSecureSettings) => {
+    onOptionsChange({
+      ...options,
+      secureJsonFields: { ...secureJsonFields, [key]: false },
+      secureJsonData: { ...secureJsonData, [key]: '' },
+    });
+  };
+
+  const secretProps = (key: keyof JobscopeSecureSettings) => ({
+    isConfigured: Boolean(secureJsonFields?.[key]),
+    // Grafana never sends a saved secret back; only what the user typed in this session is shown.
+    value: secureJsonData[key] ?? '',
+    onReset: () => resetSecret(key),
+  });
+
+  return (
+    <Stack direction="column" gap={1}>
+      <Text element="h3">Connection</Text>
+      <InlineField
+        label="Kind"
+        labelWidth={LABEL_WIDTH}
+        tooltip="The broker or job store this data source reads. Only Redis-based systems are available for now."
+      >
+        <Select<DatasourceKind>
+          inputId="jobscope-config-kind"
+          aria-label="Kind"
+          width={INPUT_WIDTH}
+          options={KIND_OPTIONS}
+          value={kind}
+          onChange={(option: SelectableValue<DatasourceKind>) => updateJsonData('kind', option.value)}
+        />
+      </InlineField>
+      {!IMPLEMENTED_KINDS.includes(kind) && (
+        <Alert severity="warning" title="Not available yet">
+          Jobscope cannot query {kind} yet: queries against this data source will fail. Choose Redis for BullMQ, Bull,
+          Sidekiq, Celery or RQ.
+        </Alert>
+      )}
+      <InlineField label="URL" labelWidth={LABEL_WIDTH} tooltip="Use rediss:// for TLS." required>
+        <Input
+          id="jobscope-config-url"
+          width={INPUT_WIDTH}
+          value={jsonData.url ?? ''}
+          placeholder={URL_PLACEHOLDERS[kind]}
+          onChange={onTextChange('url')}
+        />
+      </InlineField>
+      <InlineField
+        label="Username"
+        labelWidth={LABEL_WIDTH}
+        tooltip="Redis ACL user; leave empty for the default user."
+      >
+        <Input
+          id="jobscope-config-username"
+          width={INPUT_WIDTH}
+          value={jsonData.username ?? ''}
+          onChange={onTextChange('username')}
+        />
+      </InlineField>
+      <InlineField label="Password" labelWidth={LABEL_WIDTH}>
+        <SecretInput
+          id="jobscope-config-password"
+          width={INPUT_WIDTH}
+          {...secretProps('password')}
+          onChange={(event: ChangeEvent<HTMLInputElement>) => updateSecret('password', event.currentTarget.value)}
+        />
+      </InlineField>
+
+      <Divider />
+      <Text element="h3">TLS</Text>
+      <InlineField
+        label="Skip TLS verify"
+        labelWidth={LABEL_WIDTH}
+        tooltip="Accept any server certificate. Only for testing."
+      >
+        <InlineSwitch
+          id="jobscope-config-tls-skip-verify"
+          value={Boolean(jsonData.tlsSkipVerify)}
+          onChange={(event: React.FormEvent<HTMLInputElement>) =>
+            updateJsonData('tlsSkipVerify', event.currentTarget.checked)
+          }
+        />
+      </InlineField>
+      <InlineField label="CA certificate" labelWidth={LABEL_WIDTH} tooltip="PEM; leave empty to use the system roots.">
+        <SecretTextArea
+          id="jobscope-config-tls-ca"
+          cols={INPUT_WIDTH}
+          rows={4}
+          placeholder="-----BEGIN CERTIFICATE-----"
+          {...secretProps('tlsCACert')}
+          onChange={(event: ChangeEvent<HTMLTextAreaElement>) => updateSecret('tlsCACert', event.currentTarget.value)}
+        />
+      </InlineField>
+      <InlineField label="Client certificate" labelWidth={LABEL_WIDTH} tooltip="PEM, for mutual TLS.">
+        <SecretTextArea
+          id="jobscope-config-tls-client-cert"
+          cols={INPUT_WIDTH}
+          rows={4}
+          placeholder="-----BEGIN CERTIFICATE-----"
+          {...secretProps('tlsClientCert')}
+          onChange={(event: ChangeEvent<HTMLTextAreaElement>) =>
+            updateSecret('tlsClientCert', event.currentTarget.value)
+          }
+        />
+      </InlineField>
+      <InlineField label="Client key" labelWidth={LABEL_WIDTH} tooltip="PEM, for mutual TLS.">
+        <SecretTextArea
+          id="jobscope-config-tls-client-key"
+          cols={INPUT_WIDTH}
+          rows={4}
+          placeholder="-----BEGIN PRIVATE KEY-----"
+          {...secretProps('tlsClientKey')}
+          onChange={(event: ChangeEvent<HTMLTextAreaElement>) =>
+            updateSecret('tlsClientKey', event.currentTarget.value)
+          }
+        />
+      </InlineField>
+
+      <Divider />
+      <Text element="h3">Discovery</Text>
+      <InlineField
+        label="Bull prefix"
+        labelWidth={LABEL_WIDTH}
+        tooltip="Key prefix BullMQ and Bull queues were created with (their `prefix` option)."
+      >
+        <Input
+          id="jobscope-config-bull-prefix"
+          width={INPUT_WIDTH}
+          value={jsonData.bullPrefix ?? ''}
+          placeholder="bull"
+          onChange={onTextChange('bullPrefix')}
+        />
+      </InlineField>
+      <InlineField
+        label="Discovery pattern"
+        labelWidth={LABEL_WIDTH}
+        tooltip="Glob (* and ?) that limits which queue names are discovered."
+      >
+        <Input
+          id="jobscope-config-discovery-pattern"
+          width={INPUT_WIDTH}
+          value={jsonData.discoveryPattern ?? ''}
+          placeholder="*"
+          onChange={onTextChange('discoveryPattern')}
+        />
+      </InlineField>
+      <InlineField
+        label="Payload limit (bytes)"
+        labelWidth={LABEL_WIDTH}
+        tooltip="Job payloads longer than this are truncated in job lists."
+      >
+        <Input
+          id="jobscope-config-payload-limit"
+          type="number"
+          min={0}
+          width={INPUT_WIDTH}
+          value={jsonData.payloadLimitBytes ?? ''}
+          placeholder="4096"
+          onChange={onPayloadLimitChange}
+        />
+      </InlineField>
+
+      <Divider />
+      <Text element="h3">Tracing</Text>
+      <InlineField
+        label="Tracing data source"
+        labelWidth={LABEL_WIDTH}
+        tooltip="Tempo, Jaeger or Zipkin data source that job trace ids link to."
+      >
+        <DataSourcePicker
+          inputId="jobscope-config-tracing"
+          width={INPUT_WIDTH}
+          current={jsonData.tracingDatasourceUid ?? null}
+          filter={isTracingDataSource}
+          noDefault
+          onChange={(ds: DataSourceInstanceSettings) => updateJsonData('tracingDatasourceUid', ds.uid)}
+          onClear={() => updateJsonData('tracingDatasourceUid', undefined)}
+        />
+      </InlineField>
+    </Stack>
+  );
+}

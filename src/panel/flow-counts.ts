@@ -1,0 +1,62 @@
+/**
+ * Reads the overview frame shape (data plane "numeric-multi": one number field per frame,
+ * named by the metric, labelled {queue, system}) into per-state counts.
+ */
+import { FieldType, type DataFrame } from '@grafana/data';
+
+import { OVERVIEW_METRICS, type OverviewMetric } from '../../pkg/query/model';
+import { ALL_QUEUES } from './types';
+
+export type FlowCounts = Partial<Record<OverviewMetric, number>>;
+
+const METRICS = new Set<string>(OVERVIEW_METRICS);
+
+function metricName(frameName: string | undefined, fieldName: string): OverviewMetric | undefined {
+  if (METRICS.has(fieldName)) {
+    return fieldName as OverviewMetric;
+  }
+  // A frame may name the metric while its single field is just "value".
+  if (frameName && METRICS.has(frameName)) {
+    return frameName as OverviewMetric;
+  }
+  return undefined;
+}
+
+/** Sums every metric over the frames, restricted to one queue unless `queue` is empty. */
+export function flowCounts(frames: DataFrame[], queue: string = ALL_QUEUES): FlowCounts {
+  const counts: FlowCounts = {};
+  for (const frame of frames) {
+    for (const field of frame.fields) {
+      if (field.type !== FieldType.number) {
+        continue;
+      }
+      const metric = metricName(frame.name, field.name);
+      if (!metric) {
+        continue;
+      }
+      if (queue !== ALL_QUEUES && field.labels?.queue !== queue) {
+        continue;
+      }
+      const values = field.values;
+      const last = values.length ? Number(values[values.length - 1]) : NaN;
+      if (Number.isFinite(last)) {
+        counts[metric] = (counts[metric] ?? 0) + last;
+      }
+    }
+  }
+  return counts;
+}
+
+/** Queue names found in the frames' labels, sorted. */
+export function queueNames(frames: DataFrame[]): string[] {
+  const names = new Set<string>();
+  for (const frame of frames) {
+    for (const field of frame.fields) {
+      const q = field.labels?.queue;
+      if (q) {
+        names.add(q);
+      }
+    }
+  }
+  return Array.from(names).sort();
+}
