@@ -22,15 +22,18 @@ export interface Series {
   config?: FieldConfig;
 }
 
-function labelKey(metric: string, labels: Record<string, string>): string {
-  return JSON.stringify([metric, Object.entries(labels).sort(([a], [b]) => a.localeCompare(b))]);
+function labelKey(labels: Record<string, string>): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Alerting fails on duplicate series identities; catch that here rather than in Grafana. */
+/**
+ * Alerting identifies a series by its labels alone (not its field name) and fails the
+ * whole evaluation on duplicates; catch that here rather than in Grafana.
+ */
 function assertUniqueIdentities(items: Array<{ metric: string; labels: Record<string, string> }>): void {
   const seen = new Set<string>();
   for (const { metric, labels } of items) {
-    const key = labelKey(metric, labels);
+    const key = labelKey(labels);
     if (seen.has(key)) {
       throw new Error(`duplicate series ${metric} ${JSON.stringify(labels)}`);
     }
@@ -67,6 +70,9 @@ export function timeseriesMulti(refId: string, series: Series[], extra: Partial<
     return [{ refId, name: refId, meta: meta('timeseries-multi', extra), fields: [] }];
   }
   return series.map((s, i) => {
+    if (s.times.some((t) => t === null || t === undefined || !Number.isFinite(t))) {
+      throw new Error(`series ${s.metric} has missing times`);
+    }
     for (let j = 1; j < s.times.length; j++) {
       if (s.times[j] < s.times[j - 1]) {
         throw new Error(`series ${s.metric} is not sorted by time`);
@@ -81,10 +87,13 @@ export function timeseriesMulti(refId: string, series: Series[], extra: Partial<
 }
 
 /** A plain table (job lists, failure groups): no data-plane type, shown as a table. */
-export function table(refId: string, name: string, fields: Field[], notices: Notice[] = []): Frame {
+export function table(refId: string, name: string, fields: Field[], extra: Partial<FrameMeta> = {}): Frame {
   const frameMeta: FrameMeta = { preferredVisualisationType: 'table' };
-  if (notices.length) {
-    frameMeta.notices = notices;
+  if (extra.notices?.length) {
+    frameMeta.notices = extra.notices;
+  }
+  if (extra.executedQueryString) {
+    frameMeta.executedQueryString = extra.executedQueryString;
   }
   return { refId, name, meta: frameMeta, fields };
 }

@@ -64,8 +64,14 @@ describe('encodeFrame', () => {
     expect(raw[0]).toBe(1700000000123000000n);
   });
 
-  it('rejects missing times and ragged fields', () => {
-    expect(() => encodeFrame({ fields: [{ name: 'time', type: 'time', values: [null] }] })).toThrow(/missing/);
+  it('marks a time column with missing values nullable (tables only: series refuse it)', () => {
+    const t = decode(encodeFrame({ fields: [{ name: 'finished', type: 'time', values: [1700000000123, null] }] }));
+    expect(t.schema.fields[0].nullable).toBe(true);
+    expect(t.getChild('finished')!.get(1)).toBeNull();
+    expect(t.getChild('finished')!.get(0)).toBe(1700000000123);
+  });
+
+  it('rejects ragged fields', () => {
     expect(() =>
       encodeFrame({
         fields: [
@@ -97,7 +103,13 @@ describe('data-plane shapes', () => {
     expect(numericMulti('A', [])).toEqual([{ refId: 'A', name: 'A', meta: { type: 'numeric-multi', typeVersion: [0, 1] }, fields: [] }]);
   });
 
-  it('refuses duplicate label sets, which alerting cannot evaluate', () => {
+  it('refuses duplicate label sets, which alerting cannot evaluate, even under different field names', () => {
+    expect(() =>
+      numericMulti('A', [
+        { metric: 'wait', labels: { queue: 'a' }, value: 1 },
+        { metric: 'active', labels: { queue: 'a' }, value: 2 },
+      ]),
+    ).toThrow(/duplicate/);
     expect(() =>
       numericMulti('A', [
         { metric: 'wait', labels: { queue: 'a', system: 'bullmq' }, value: 1 },
@@ -116,7 +128,7 @@ describe('data-plane shapes', () => {
   });
 
   it('table: marked for table display with notices', () => {
-    const t = table('C', 'failed', [{ name: 'id', type: 'string', values: ['1'] }], [{ severity: 'warning', text: 'w' }]);
-    expect(t.meta).toEqual({ preferredVisualisationType: 'table', notices: [{ severity: 'warning', text: 'w' }] });
+    const t = table('C', 'failed', [{ name: 'id', type: 'string', values: ['1'] }], { notices: [{ severity: 'warning', text: 'w' }], executedQueryString: 'q' });
+    expect(t.meta).toEqual({ preferredVisualisationType: 'table', notices: [{ severity: 'warning', text: 'w' }], executedQueryString: 'q' });
   });
 });

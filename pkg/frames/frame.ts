@@ -85,20 +85,27 @@ function arrowType(type: FieldType): DataType {
   }
 }
 
-/** Nanosecond timestamps built from exact integers (ms × 10⁶ in floating point drifts). */
+/**
+ * Nanosecond timestamps built from exact integers (ms × 10⁶ in floating point drifts).
+ * Missing times (allowed in tables, never in a series' time field) get a validity bit of 0.
+ */
 function timeData(values: unknown[]) {
   const nanos = new BigInt64Array(values.length);
+  const validity = new Uint8Array(Math.ceil(values.length / 8));
+  let nullCount = 0;
   values.forEach((v, i) => {
+    if (v === null || v === undefined || !Number.isFinite(Number(v))) {
+      nullCount++;
+      return;
+    }
     nanos[i] = BigInt(Math.round(Number(v))) * 1_000_000n;
+    validity[i >> 3] |= 1 << (i & 7);
   });
-  return makeData({ type: new TimestampNanosecond(), length: values.length, nullCount: 0, data: nanos });
+  return makeData({ type: new TimestampNanosecond(), length: values.length, nullCount, data: nanos, nullBitmap: nullCount ? validity : undefined });
 }
 
 function columnData(field: Field) {
   if (field.type === 'time') {
-    if (field.values.some((v) => v === null || v === undefined)) {
-      throw new Error(`time field "${field.name}" has missing values`);
-    }
     return timeData(field.values);
   }
   const values = field.values.map((v) => (v === undefined ? null : v));
@@ -128,7 +135,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
   }
   const columns = frame.fields.map(columnData);
   const arrowFields = frame.fields.map(
-    (f, i) => new ArrowField(f.name, arrowType(f.type), f.type !== 'time' && columns[i].nullCount > 0, fieldMetadata(f)),
+    (f, i) => new ArrowField(f.name, arrowType(f.type), columns[i].nullCount > 0, fieldMetadata(f)),
   );
   const schemaMeta = new Map([
     ['name', frame.name ?? ''],

@@ -6,41 +6,35 @@ import type { DataQuery, DataResponse, QueryDataRequest, QueryDataResponse } fro
 import { classify } from '../errors/errors';
 import { parseQuery } from '../query/parse';
 import { encodeFrame, Frame } from '../frames/frame';
-import { numericMulti, table } from '../frames/dataplane';
+import { table } from '../frames/dataplane';
+import { resultFrames } from '../frames/result-frames';
 import type { Datasource } from './datasource';
 import type { JobscopeQuery } from '../query/model';
 import { streamPathFor } from './stream';
 
 async function framesFor(ds: Datasource, req: QueryDataRequest, dq: DataQuery, query: JobscopeQuery): Promise<Frame[]> {
   const { config, source } = await ds.source(req.pluginContext);
-  switch (query.queryType) {
-    case 'queues': {
-      const queues = await source.listQueues();
-      return [
-        table(dq.refId, 'queues', [
-          { name: 'system', type: 'string', values: queues.map((q) => q.system) },
-          { name: 'queue', type: 'string', values: queues.map((q) => q.queue) },
-        ]),
-      ];
-    }
-    case 'overview':
-    case undefined: {
-      const result = await source.overview(query, Date.now());
-      const fromAlert = req.headers?.FromAlert === 'true';
-      const channel = fromAlert ? undefined : streamPathFor(config.uid, query);
-      return numericMulti(dq.refId, result.values, {
-        executedQueryString: result.executed,
-        notices: result.notices.length ? result.notices : undefined,
-        channel,
-      });
-    }
-    default:
-      return [
-        table(dq.refId, query.queryType, [], [
-          { severity: 'warning', text: `query type "${query.queryType}" is not available in this version yet` },
-        ]),
-      ];
+  if (query.queryType === 'queues') {
+    const queues = await source.listQueues();
+    return [
+      table(dq.refId, 'queues', [
+        { name: 'system', type: 'string', values: queues.map((q) => q.system) },
+        { name: 'queue', type: 'string', values: queues.map((q) => q.queue) },
+      ]),
+    ];
   }
+  const now = Date.now();
+  const to = Math.min(dq.timeRange?.toEpochMS || now, now);
+  const from = dq.timeRange?.fromEpochMS || to - 3600_000;
+  const result = await source.read(query, { from, to, now, intervalMs: dq.intervalMS || 60_000 });
+  // Alert evaluations never subscribe; dashboards get live updates of the overview.
+  const live = result.type === 'overview' && req.headers?.FromAlert !== 'true';
+  return resultFrames(result, {
+    refId: dq.refId,
+    metrics: query.metrics,
+    tracingDatasourceUid: config.json.tracingDatasourceUid,
+    channel: live ? streamPathFor(config.uid, query) : undefined,
+  });
 }
 
 async function answer(ds: Datasource, req: QueryDataRequest, dq: DataQuery): Promise<DataResponse> {

@@ -12,6 +12,7 @@ import { parseQuery } from '../query/parse';
 import { frameToJSON } from '../frames/frame-json';
 import type { Frame } from '../frames/frame';
 import { classify } from '../errors/errors';
+import { overviewValues } from '../frames/result-frames';
 import type { Datasource } from './datasource';
 
 /** Grafana's limit on channel paths; longer queries are served without live updates. */
@@ -85,13 +86,14 @@ export async function runStream(ds: Datasource, req: StreamRequest, send: (json:
       const now = Date.now();
       let frame: Frame;
       try {
-        const result = await source.overview(query, now);
+        const result = await source.read(query, { from: now - 3600_000, to: now, now, intervalMs: interval });
+        const values = result.type === 'overview' ? overviewValues(result, query.metrics) : [];
         frame = {
           name: 'overview',
           meta: { notices: result.notices.length ? result.notices : undefined },
           fields: [
             { name: 'time', type: 'time', values: [now] },
-            ...result.values.map((v) => ({ name: v.metric, type: 'number' as const, values: [v.value], labels: v.labels, config: v.config })),
+            ...values.map((v) => ({ name: v.metric, type: 'number' as const, values: [v.value], labels: v.labels, config: v.config })),
           ],
         };
       } catch (err) {

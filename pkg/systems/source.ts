@@ -3,8 +3,9 @@
  * interface is broker-agnostic; everything below knows one system's layout.
  */
 import type { JobscopeQuery } from '../query/model';
-import type { InstantValue } from '../frames/dataplane';
+import type { Series } from '../frames/dataplane';
 import type { Notice } from '../frames/frame';
+import type { FailureGroup, JobRow, QueueStats, WorkerRow } from './rows';
 
 export interface QueueRef {
   system: string;
@@ -19,16 +20,34 @@ export interface HealthReport {
   notices: string[];
 }
 
-export interface OverviewResult {
-  values: InstantValue[];
+/** The time window of a query, epoch ms. */
+export interface QueryWindow {
+  from: number;
+  to: number;
+  now: number;
+  intervalMs: number;
+}
+
+type WithSystem<T> = T & { system: string };
+
+/** What a query read, by query type; handlers turn it into frames. */
+export type ReadData =
+  | { type: 'overview'; stats: WithSystem<QueueStats>[] }
+  | { type: 'timeseries'; series: Series[] }
+  | { type: 'failures'; groups: WithSystem<FailureGroup>[] }
+  | { type: 'jobs'; rows: WithSystem<JobRow>[] }
+  | { type: 'workers'; rows: WithSystem<WorkerRow>[] };
+
+export type ReadResult = ReadData & {
   notices: Notice[];
   /** A human summary of what was read, shown as the frame's executed query. */
   executed: string;
-}
+};
 
 export interface QueueSource {
   checkHealth(): Promise<HealthReport>;
   listQueues(): Promise<QueueRef[]>;
-  overview(query: JobscopeQuery, now: number): Promise<OverviewResult>;
+  /** Every query type but `queues`, which is listQueues(). */
+  read(query: JobscopeQuery, window: QueryWindow): Promise<ReadResult>;
   close(): Promise<void>;
 }

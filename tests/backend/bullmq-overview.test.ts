@@ -87,11 +87,11 @@ describe.each([
     expect(v.value).toBeLessThanOrEqual(after + 0.001);
   });
 
-  it('filters queues by glob and metrics by name, labelling each value by system and queue', async () => {
+  it('filters queues by glob and metrics by name, labelling each value by system, queue and metric', async () => {
     const values = await overview({ queues: ['em*'], metrics: ['wait', 'paused'] });
     expect(values.map((v) => v.labels)).toEqual([
-      { system: 'bullmq', queue: 'emails' },
-      { system: 'bullmq', queue: 'emails' },
+      { system: 'bullmq', queue: 'emails', metric: 'wait' },
+      { system: 'bullmq', queue: 'emails', metric: 'paused' },
     ]);
     expect(values.map((v) => v.metric)).toEqual(['wait', 'paused']);
   });
@@ -99,8 +99,14 @@ describe.each([
   it('answers alert evaluations (FromAlert) with data-plane numeric-multi and no live channel', async () => {
     const responses = await grafana.queryData(ds, [{ refId: 'alert', json: { queues: ['orders'], metrics: ['failed'] } }], { FromAlert: 'true' });
     const frames = responses.alert.frames.map(decodeFrame);
-    expect(readNumericMulti(frames)).toEqual([{ metric: 'failed', labels: { system: 'bullmq', queue: 'orders' }, value: 2 }]);
+    expect(readNumericMulti(frames)).toEqual([{ metric: 'failed', labels: { system: 'bullmq', queue: 'orders', metric: 'failed' }, value: 2 }]);
     expect(frames[0].meta?.channel).toBeUndefined();
+  });
+
+  it('gives every value of a default (all metrics) overview a unique label set, as alert evaluation demands', async () => {
+    const responses = await grafana.queryData(ds, [{ refId: 'all', json: {} }], { FromAlert: 'true' });
+    const values = readNumericMulti(responses.all.frames.map(decodeFrame)); // throws on duplicate label sets
+    expect(values.length).toBeGreaterThan(20);
   });
 
   it('lists queues through CallResource for the query editor', async () => {

@@ -84,7 +84,8 @@ export function decodeFrame(bytes: Uint8Array): DecodedFrame {
   return { name: md.get('name') ?? '', refId: md.get('refId') ?? '', meta, fields };
 }
 
-const identity = (f: DecodedField) => JSON.stringify([f.name, Object.entries(f.labels).sort()]);
+/** Alerting identifies a series by its labels alone (the field name is not part of it). */
+const identity = (f: DecodedField) => JSON.stringify(Object.entries(f.labels).sort());
 
 /** What alerting's data-plane reader requires of a response's frames; returns the values. */
 export function readNumericMulti(frames: DecodedFrame[]): Array<{ metric: string; labels: Record<string, string>; value: number }> {

@@ -1,117 +1,99 @@
 /**
  * Overview of many BullMQ queues in two pipelined round trips, whatever their number:
- *   1. per queue: LLEN ×3, ZCARD ×5, HMGET meta, LINDEX wait -1 / paused -1  — all O(1)
- *   2. per queue with a waiting job: HGET <jobId> timestamp                 — O(1)
+ *   1. per queue: LLEN ×3, ZCARD ×5, HMGET meta, LINDEX wait/paused -1, ZCOUNT failed
+ *      in range (O(log n)), LRANGE active 0..STALL_SAMPLE-1 (bounded)
+ *   2. HGET <oldest waiting job> timestamp, EXISTS <active job>:lock  — all O(1)
  * Read-only commands only; nothing here runs a library script.
  */
-import type Redis from 'ioredis';
+import type { ReadContext, Reply } from '../redis/job-system';
+import { execPipeline, numberOf, value } from '../redis/job-system';
+import type { QueueStats } from '../rows';
 import { queueKey } from './keys';
 
-export interface QueueOverview {
-  queue: string;
-  /** Library version recorded in meta (e.g. "bullmq:6.7.0"), when present. */
-  version?: string;
-  counts: {
-    wait: number;
-    paused: number;
-    active: number;
-    delayed: number;
-    prioritized: number;
-    waiting_children: number;
-    completed: number;
-    failed: number;
-  };
-  isPaused: boolean;
-  /** Enqueue time (epoch ms) of the oldest job waiting to run, if any. */
-  oldestWaitingSince?: number;
-}
+/** Active jobs checked for a lock per queue; past that, stalled is a lower bound. */
+export const STALL_SAMPLE = 1000;
 
 const LISTS = ['wait', 'paused', 'active'] as const;
 const ZSETS = ['delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
-const PER_QUEUE = LISTS.length + ZSETS.length + 3;
+const PER_QUEUE = LISTS.length + ZSETS.length + 5;
 
-type Reply = [Error | null, unknown];
-
-function num(reply: Reply | undefined): number {
-  if (!reply || reply[0]) {
-    return 0;
-  }
-  return Number(reply[1]) || 0;
-}
-
-export interface OverviewRead {
-  queues: QueueOverview[];
-  /** Per-queue problems (a key of the wrong type, a vanished job) that left a value out. */
-  problems: string[];
-}
-
-export async function readOverview(client: Redis, prefix: string, queues: string[]): Promise<OverviewRead> {
-  const problems: string[] = [];
+export async function readOverview(ctx: ReadContext, prefix: string, queues: string[]): Promise<QueueStats[]> {
   if (queues.length === 0) {
-    return { queues: [], problems };
+    return [];
   }
-  const first = client.pipeline();
+  const first = ctx.client.pipeline();
   for (const q of queues) {
     LISTS.forEach((l) => first.llen(queueKey(prefix, q, l)));
     ZSETS.forEach((z) => first.zcard(queueKey(prefix, q, z)));
-    first.hmget(queueKey(prefix, q, 'meta'), 'paused', 'version');
+    first.hmget(queueKey(prefix, q, 'meta'), 'paused');
     first.lindex(queueKey(prefix, q, 'wait'), -1);
     first.lindex(queueKey(prefix, q, 'paused'), -1);
+    first.zcount(queueKey(prefix, q, 'failed'), ctx.from, ctx.to);
+    first.lrange(queueKey(prefix, q, 'active'), 0, STALL_SAMPLE - 1);
   }
-  const replies = ((await first.exec()) ?? []) as Reply[];
+  const replies = await execPipeline(first);
 
-  const result: QueueOverview[] = queues.map((queue, i) => {
+  const second = ctx.client.pipeline();
+  const followUps: Array<{ queue: number; kind: 'oldest' | 'lock' }> = [];
+  const stats: QueueStats[] = queues.map((queue, i) => {
     const r = replies.slice(i * PER_QUEUE, (i + 1) * PER_QUEUE);
+    const names = [...LISTS, ...ZSETS, 'meta', 'wait', 'paused', 'failed', 'active'];
     r.forEach((reply, j) => {
       if (reply[0]) {
-        problems.push(`${queue}: ${reply[0].message} (reading ${[...LISTS, ...ZSETS, 'meta', 'wait', 'paused'][j]})`);
+        ctx.notice('warning', `${queue}: ${names[j]}: ${reply[0].message}`);
       }
     });
-    const [meta] = r.slice(LISTS.length + ZSETS.length);
-    const [paused, version] = (meta && !meta[0] ? (meta[1] as (string | null)[]) : [null, null]) ?? [];
-    return {
-      queue,
-      version: version ?? undefined,
-      counts: {
-        wait: num(r[0]),
-        paused: num(r[1]),
-        active: num(r[2]),
-        delayed: num(r[3]),
-        prioritized: num(r[4]),
-        waiting_children: num(r[5]),
-        completed: num(r[6]),
-        failed: num(r[7]),
-      },
-      isPaused: paused === '1',
+    const [paused] = value<(string | null)[]>(r[8]) ?? [];
+    const oldestId = [value<string>(r[9]), value<string>(r[10])].find((id) => typeof id === 'string');
+    if (oldestId !== undefined) {
+      second.hget(queueKey(prefix, queue, oldestId), 'timestamp');
+      followUps.push({ queue: i, kind: 'oldest' });
+    }
+    for (const id of value<string[]>(r[12]) ?? []) {
+      second.exists(queueKey(prefix, queue, `${id}:lock`));
+      followUps.push({ queue: i, kind: 'lock' });
+    }
+    const values: QueueStats['values'] = {
+      wait: numberOf(r[0]),
+      paused: numberOf(r[1]),
+      active: numberOf(r[2]),
+      delayed: numberOf(r[3]),
+      prioritized: numberOf(r[4]),
+      waiting_children: numberOf(r[5]),
+      completed: numberOf(r[6]),
+      failed: numberOf(r[7]),
+      failed_in_range: numberOf(r[11]),
+      queue_paused: paused === '1' ? 1 : 0,
+      oldest_wait_seconds: 0,
+      stalled: 0,
     };
+    if ((values.active ?? 0) > STALL_SAMPLE) {
+      ctx.notice('info', `${queue}: stalled jobs counted among the first ${STALL_SAMPLE} of ${values.active} active jobs`);
+    }
+    return { queue, values };
   });
 
-  // The oldest waiting job sits at the right end of wait (or of paused, in v5 layouts).
-  const oldest = queues.map((q, i) => {
-    const base = i * PER_QUEUE + LISTS.length + ZSETS.length + 1;
-    const id = [replies[base], replies[base + 1]].find((r) => r && !r[0] && typeof r[1] === 'string');
-    return id ? (id[1] as string) : undefined;
-  });
-  const second = client.pipeline();
-  const asked: number[] = [];
-  oldest.forEach((id, i) => {
-    if (id !== undefined) {
-      second.hget(queueKey(prefix, queues[i], id), 'timestamp');
-      asked.push(i);
-    }
-  });
-  if (asked.length > 0) {
-    const stamps = ((await second.exec()) ?? []) as Reply[];
-    stamps.forEach((reply, j) => {
-      const q = result[asked[j]];
-      const ts = reply && !reply[0] && reply[1] !== null ? Number(reply[1]) : NaN;
-      if (Number.isFinite(ts)) {
-        q.oldestWaitingSince = ts;
+  if (followUps.length > 0) {
+    const answers: Reply[] = await execPipeline(second);
+    answers.forEach((reply, j) => {
+      const { queue, kind } = followUps[j];
+      const s = stats[queue];
+      if (kind === 'lock') {
+        // An active job whose lock expired has lost its worker: the stalled checker will
+        // move it back to wait (or fail it) on its next pass.
+        if (value(reply) === 0) {
+          s.values.stalled = (s.values.stalled ?? 0) + 1;
+        }
+        return;
+      }
+      const ts = numberOf(reply);
+      if (ts !== undefined) {
+        s.values.oldest_wait_seconds = Math.max(0, (ctx.now - ts) / 1000);
       } else {
-        // The job finished or was removed between the two reads, or its hash is damaged.
-        problems.push(`${q.queue}: the oldest waiting job has no readable timestamp`);
+        // Taken by a worker between the two reads, or a damaged job hash.
+        ctx.notice('info', `${s.queue}: the oldest waiting job has no readable timestamp`);
       }
     });
   }
-  return { queues: result, problems };
+  return stats;
 }

@@ -1,45 +1,49 @@
 /**
- * The `redis` data source kind: one connection, queue discovery cached per system, and
- * the readers of each Redis-based job system (BullMQ for now).
+ * The `redis` data source kind: one connection shared by every query, queue discovery
+ * cached per job system, and one adapter per Redis-based job system. Each query type
+ * fans out to the adapters of the systems found and merges their rows.
  */
 import type Redis from 'ioredis';
 import type { DatasourceConfig } from '../../instances/settings';
 import type { Logger } from '../../protocol/logger';
-import type { JobscopeQuery, OverviewMetric } from '../../query/model';
-import { OVERVIEW_METRICS } from '../../query/model';
+import type { JobscopeQuery } from '../../query/model';
 import { queueFilter } from '../../query/parse';
-import type { InstantValue } from '../../frames/dataplane';
 import type { Notice } from '../../frames/frame';
-import { JobscopeError } from '../../errors/errors';
-import type { HealthReport, OverviewResult, QueueRef, QueueSource } from '../source';
+import { badRequest, JobscopeError } from '../../errors/errors';
+import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
+import { DEFAULT_PAYLOAD_LIMIT } from '../payload';
 import { createRedis, describeRedisError, redisOptions } from './connection';
 import { scanKeys } from './scan';
-import { DEFAULT_PREFIX, metaKeyPattern, queueFromMetaKey } from '../bullmq/keys';
-import { readOverview } from '../bullmq/overview';
+import type { Discovery, ReadContext, RedisJobSystem } from './job-system';
+import { redisJobSystems } from './systems';
 
 /** Queue lists change rarely; rediscover at most this often. */
 const DISCOVERY_TTL_MS = 30_000;
+const DEFAULT_LIMIT = 100;
+const MAX_NOTICES = 20;
 
 export class RedisSource implements QueueSource {
   private readonly client: Redis;
   private readonly lastError: () => Error | undefined;
   private readonly url: string;
-  private readonly prefix: string;
+  private readonly systems: RedisJobSystem[];
   private readonly pattern: (name: string) => boolean;
-  private discovery?: { at: number; queues: Promise<{ names: string[]; complete: boolean }> };
+  private readonly payloadLimit: number;
+  private readonly discovery = new Map<string, { at: number; result: Promise<Discovery> }>();
 
   constructor(config: DatasourceConfig, log: Logger) {
     this.url = redisOptions(config).url;
     ({ client: this.client, lastError: this.lastError } = createRedis(config, log));
-    this.prefix = config.json.bullPrefix || DEFAULT_PREFIX;
+    this.systems = redisJobSystems(config.json);
     this.pattern = queueFilter(config.json.discoveryPattern ? [config.json.discoveryPattern] : []);
+    this.payloadLimit = Number(config.json.payloadLimitBytes) > 0 ? Number(config.json.payloadLimitBytes) : DEFAULT_PAYLOAD_LIMIT;
   }
 
+  /** Runs `fn` connected, turning Redis failures into errors a Grafana user can act on. */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       if (this.client.status === 'wait' || this.client.status === 'end') {
         await this.client.connect().catch((err: Error) => {
-          // connect() rejects if another call already started connecting; that is fine.
           if (!/already connecting|already connected/.test(err.message)) {
             throw err;
           }
@@ -56,73 +60,103 @@ export class RedisSource implements QueueSource {
     }
   }
 
+  private context(window: QueryWindow, limit: number, notices: Notice[]): ReadContext {
+    return {
+      client: this.client,
+      scan: (match) => scanKeys(this.client, match),
+      now: window.now,
+      from: window.from,
+      to: window.to,
+      intervalMs: window.intervalMs,
+      payloadLimit: this.payloadLimit,
+      limit,
+      notice: (severity, text) => {
+        if (notices.length < MAX_NOTICES && !notices.some((n) => n.text === text)) {
+          notices.push({ severity, text });
+        }
+      },
+    };
+  }
+
+  private discover(system: RedisJobSystem, ctx: ReadContext, fresh = false): Promise<Discovery> {
+    const cached = this.discovery.get(system.id);
+    if (!fresh && cached && Date.now() - cached.at < DISCOVERY_TTL_MS) {
+      return cached.result;
+    }
+    const result = system.discover(ctx).then((d) => ({ ...d, queues: d.queues.filter(this.pattern) }));
+    this.discovery.set(system.id, { at: Date.now(), result });
+    result.catch(() => this.discovery.delete(system.id));
+    return result;
+  }
+
+  /** The systems a query covers, each with the queues it asked for. */
+  private async targets(query: Pick<JobscopeQuery, 'system' | 'queues'>, ctx: ReadContext, fresh = false) {
+    const wanted = queueFilter(query.queues);
+    const systems = this.systems.filter((s) => !query.system || s.id === query.system);
+    return Promise.all(
+      systems.map(async (system) => {
+        const found = await this.discover(system, ctx, fresh);
+        if (!found.complete) {
+          ctx.notice('warning', `${system.describe}: discovery stopped early on a very large keyspace; some queues may be missing`);
+        }
+        return { system, queues: found.queues.filter(wanted) };
+      }),
+    );
+  }
+
   async checkHealth(): Promise<HealthReport> {
     return this.call(async () => {
       const info = await this.client.info('server');
       const version = /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? 'unknown version';
-      const { names, complete } = await this.bullmqQueues(true);
-      const notices = complete ? [] : ['queue discovery stopped early on a very large keyspace; some queues may be missing'];
-      return { server: `Redis ${version}`, systems: { bullmq: names.length }, notices };
+      const notices: Notice[] = [];
+      const ctx = this.context({ from: 0, to: 0, now: Date.now(), intervalMs: 0 }, 0, notices);
+      const targets = await this.targets({}, ctx, true);
+      const systems = Object.fromEntries(targets.filter((t) => t.queues.length > 0).map((t) => [t.system.id, t.queues.length]));
+      return { server: `Redis ${version}`, systems, notices: notices.map((n) => n.text) };
     });
   }
 
   async listQueues(): Promise<QueueRef[]> {
-    const { names } = await this.call(() => this.bullmqQueues(false));
-    return names.map((queue) => ({ system: 'bullmq', queue }));
-  }
-
-  async overview(query: JobscopeQuery, now: number): Promise<OverviewResult> {
     return this.call(async () => {
-      const notices: Notice[] = [];
-      if (query.system && query.system !== 'bullmq') {
-        notices.push({ severity: 'warning', text: `system "${query.system}" is not read yet by this version of Jobscope` });
-        return { values: [], notices, executed: `no ${query.system} reader` };
-      }
-      const { names, complete } = await this.bullmqQueues(false);
-      if (!complete) {
-        notices.push({ severity: 'warning', text: 'queue discovery stopped early on a very large keyspace; some queues may be missing' });
-      }
-      const wanted = names.filter(queueFilter(query.queues));
-      const read = await readOverview(this.client, this.prefix, wanted);
-      read.problems.slice(0, 20).forEach((text) => notices.push({ severity: 'warning', text }));
-      const metrics = new Set<OverviewMetric>(query.metrics?.length ? query.metrics : OVERVIEW_METRICS);
-      const values: InstantValue[] = [];
-      for (const q of read.queues) {
-        const labels = { system: 'bullmq', queue: q.queue };
-        const all: Record<OverviewMetric, number | undefined> = {
-          ...q.counts,
-          queue_paused: q.isPaused ? 1 : 0,
-          oldest_wait_seconds: q.oldestWaitingSince === undefined ? 0 : Math.max(0, (now - q.oldestWaitingSince) / 1000),
-        };
-        for (const metric of OVERVIEW_METRICS) {
-          if (metrics.has(metric)) {
-            const config = metric === 'oldest_wait_seconds' ? { unit: 's' } : undefined;
-            values.push({ metric, labels, value: all[metric] ?? 0, config });
-          }
-        }
-      }
-      return {
-        values,
-        notices,
-        executed: `BullMQ overview of ${wanted.length} queue(s) under prefix "${this.prefix}" (2 pipelined round trips)`,
-      };
+      const ctx = this.context({ from: 0, to: 0, now: Date.now(), intervalMs: 0 }, 0, []);
+      const targets = await this.targets({}, ctx);
+      return targets.flatMap((t) => t.queues.map((queue) => ({ system: t.system.id, queue })));
     });
   }
 
-  private bullmqQueues(fresh: boolean): Promise<{ names: string[]; complete: boolean }> {
-    const now = Date.now();
-    if (fresh || !this.discovery || now - this.discovery.at > DISCOVERY_TTL_MS) {
-      const queues = scanKeys(this.client, metaKeyPattern(this.prefix)).then(({ keys, complete }) => ({
-        names: keys
-          .map((k) => queueFromMetaKey(this.prefix, k))
-          .filter((q): q is string => q !== undefined && this.pattern(q))
-          .sort(),
-        complete,
-      }));
-      this.discovery = { at: now, queues };
-      queues.catch(() => (this.discovery = undefined));
-    }
-    return this.discovery!.queues;
+  async read(query: JobscopeQuery, window: QueryWindow): Promise<ReadResult> {
+    return this.call(async () => {
+      const notices: Notice[] = [];
+      const ctx = this.context(window, query.limit ?? DEFAULT_LIMIT, notices);
+      const targets = (await this.targets(query, ctx)).filter((t) => t.queues.length > 0);
+      const executed = targets.map((t) => `${t.system.describe}: ${t.queues.length} queue(s)`).join('; ') || 'no matching queues';
+      const each = <T>(fn: (system: RedisJobSystem, queues: string[]) => Promise<T[]>) =>
+        Promise.all(targets.map(async (t) => (await fn(t.system, t.queues)).map((row) => ({ ...row, system: t.system.id })))).then((r) =>
+          r.flat(),
+        );
+      const limited = <T>(rows: T[]) => rows.slice(0, ctx.limit);
+      switch (query.queryType ?? 'overview') {
+        case 'overview':
+          return { type: 'overview', stats: await each((s, q) => s.overview(ctx, q)), notices, executed };
+        case 'timeseries': {
+          const series = (await Promise.all(targets.map((t) => t.system.throughput(ctx, t.queues)))).flat();
+          return { type: 'timeseries', series, notices, executed };
+        }
+        case 'failures': {
+          const groups = (await each((s, q) => s.failures(ctx, q))).sort((a, b) => b.count - a.count);
+          return { type: 'failures', groups: limited(groups), notices, executed };
+        }
+        case 'jobs': {
+          const state = query.state ?? 'failed';
+          const rows = await each((s, q) => s.jobs(ctx, q, { state, search: query.search }));
+          return { type: 'jobs', rows: limited(rows), notices, executed: `${executed}; ${state} jobs` };
+        }
+        case 'workers':
+          return { type: 'workers', rows: await each((s, q) => s.workers(ctx, q)), notices, executed };
+        default:
+          throw badRequest(`query type "${query.queryType}" is answered by listQueues()`);
+      }
+    });
   }
 
   async close(): Promise<void> {

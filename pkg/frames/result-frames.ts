@@ -1,0 +1,120 @@
+/**
+ * Turns what an adapter read into frames: instant values as numeric-multi, series as
+ * timeseries-multi, lists as tables. Every value carries the labels {system, queue,
+ * metric}: alerting identifies series by labels alone, so the metric must be one.
+ */
+import type { ReadResult } from '../systems/source';
+import { InstantValue, numericMulti, table, timeseriesMulti } from './dataplane';
+import type { DataLink, Field, Frame, FrameMeta } from './frame';
+import { OVERVIEW_METRICS } from '../query/model';
+
+export interface FrameOptions {
+  refId: string;
+  /** Only these overview metrics; empty means all. */
+  metrics?: string[];
+  /** Tracing data source for trace-id links. */
+  tracingDatasourceUid?: string;
+  /** Grafana Live channel for panels that stream updates. */
+  channel?: string;
+}
+
+const UNITS: Partial<Record<string, string>> = { oldest_wait_seconds: 's' };
+
+function traceLinks(uid: string | undefined): DataLink[] | undefined {
+  if (!uid) {
+    return undefined;
+  }
+  // An internal link opens the trace in Explore on the tracing data source; the query
+  // shape ({query}) is what Tempo, Jaeger and Zipkin all accept for a trace id.
+  return [{ title: 'Open trace', url: '', internal: { datasourceUid: uid, query: { query: '${__value.raw}', queryType: 'traceql' } } }];
+}
+
+/** Overview rows → labelled instant values, in life-cycle order. */
+export function overviewValues(result: Extract<ReadResult, { type: 'overview' }>, metrics?: string[]): InstantValue[] {
+  const wanted = new Set(metrics?.length ? metrics : OVERVIEW_METRICS);
+  const values: InstantValue[] = [];
+  for (const s of result.stats) {
+    for (const metric of OVERVIEW_METRICS) {
+      const v = s.values[metric];
+      if (wanted.has(metric) && v !== undefined) {
+        values.push({
+          metric,
+          labels: { system: s.system, queue: s.queue, metric },
+          value: v,
+          config: { displayNameFromDS: `${s.queue} ${metric}`, unit: UNITS[metric] },
+        });
+      }
+    }
+  }
+  return values;
+}
+
+export function resultFrames(result: ReadResult, options: FrameOptions): Frame[] {
+  const { refId } = options;
+  const meta: Partial<FrameMeta> = {
+    executedQueryString: result.executed,
+    notices: result.notices.length ? result.notices : undefined,
+  };
+  switch (result.type) {
+    case 'overview':
+      return numericMulti(refId, overviewValues(result, options.metrics), { ...meta, channel: options.channel });
+    case 'timeseries':
+      return timeseriesMulti(
+        refId,
+        result.series.map((s) => ({ ...s, config: { displayNameFromDS: `${s.labels.queue} ${s.metric}` } })),
+        meta,
+      );
+    case 'failures': {
+      const g = result.groups;
+      const fields: Field[] = [
+        { name: 'system', type: 'string', values: g.map((x) => x.system) },
+        { name: 'queue', type: 'string', values: g.map((x) => x.queue) },
+        { name: 'reason', type: 'string', values: g.map((x) => x.reason) },
+        { name: 'count', type: 'int64', values: g.map((x) => x.count) },
+        { name: 'first_seen', type: 'time', values: g.map((x) => x.firstSeen ?? null) },
+        { name: 'last_seen', type: 'time', values: g.map((x) => x.lastSeen ?? null) },
+        { name: 'example_job_id', type: 'string', values: g.map((x) => x.exampleJobId ?? null) },
+        { name: 'example_message', type: 'string', values: g.map((x) => x.exampleMessage ?? null) },
+      ];
+      return [table(refId, 'failures', fields, meta)];
+    }
+    case 'jobs': {
+      const r = result.rows;
+      const fields: Field[] = [
+        { name: 'system', type: 'string', values: r.map((x) => x.system) },
+        { name: 'queue', type: 'string', values: r.map((x) => x.queue) },
+        { name: 'id', type: 'string', values: r.map((x) => x.id) },
+        { name: 'name', type: 'string', values: r.map((x) => x.name ?? null) },
+        { name: 'state', type: 'string', values: r.map((x) => x.state) },
+        { name: 'attempts', type: 'int64', values: r.map((x) => x.attempts ?? null) },
+        { name: 'created', type: 'time', values: r.map((x) => x.createdAt ?? null) },
+        { name: 'processed', type: 'time', values: r.map((x) => x.processedAt ?? null) },
+        { name: 'finished', type: 'time', values: r.map((x) => x.finishedAt ?? null) },
+        { name: 'error', type: 'string', values: r.map((x) => x.error ?? null) },
+        { name: 'stacktrace', type: 'string', values: r.map((x) => x.stacktrace ?? null) },
+        { name: 'payload', type: 'string', values: r.map((x) => x.payload?.preview ?? null) },
+        { name: 'payload_bytes', type: 'int64', values: r.map((x) => x.payload?.bytes ?? null), config: { unit: 'bytes' } },
+        { name: 'payload_kind', type: 'string', values: r.map((x) => x.payload?.kind ?? null) },
+        { name: 'payload_truncated', type: 'boolean', values: r.map((x) => x.payload?.truncated ?? null) },
+        { name: 'trace_id', type: 'string', values: r.map((x) => x.traceId ?? null), config: { links: traceLinks(options.tracingDatasourceUid) } },
+      ];
+      return [table(refId, 'jobs', fields, meta)];
+    }
+    case 'workers': {
+      const r = result.rows;
+      const fields: Field[] = [
+        { name: 'system', type: 'string', values: r.map((x) => x.system) },
+        { name: 'name', type: 'string', values: r.map((x) => x.name) },
+        { name: 'host', type: 'string', values: r.map((x) => x.host ?? null) },
+        { name: 'pid', type: 'int64', values: r.map((x) => x.pid ?? null) },
+        { name: 'queues', type: 'string', values: r.map((x) => x.queues.join(', ')) },
+        { name: 'busy', type: 'int64', values: r.map((x) => x.busy ?? null) },
+        { name: 'concurrency', type: 'int64', values: r.map((x) => x.concurrency ?? null) },
+        { name: 'last_heartbeat', type: 'time', values: r.map((x) => x.lastHeartbeat ?? null) },
+        { name: 'started', type: 'time', values: r.map((x) => x.startedAt ?? null) },
+        { name: 'alive', type: 'boolean', values: r.map((x) => x.alive) },
+      ];
+      return [table(refId, 'workers', fields, meta)];
+    }
+  }
+}
