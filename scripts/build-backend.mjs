@@ -7,6 +7,8 @@
  * SEA blob only runs on the Node version that made it).
  *
  *   JOBSCOPE_TARGETS=linux_amd64,linux_arm64,windows_amd64   (default: linux_amd64,linux_arm64)
+ *   JOBSCOPE_OUT_DIR=<dir>   where executables go (default dist/datasource); lets several
+ *                            builds run side by side
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,9 +17,9 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const work = path.join(root, 'build', 'backend');
+const outDir = path.resolve(process.env.JOBSCOPE_OUT_DIR || path.join(root, 'dist', 'datasource'));
+const work = process.env.JOBSCOPE_OUT_DIR ? path.join(outDir, '.work') : path.join(root, 'build', 'backend');
 const cache = path.join(root, 'build', 'node-binaries');
-const outDir = path.join(root, 'dist', 'datasource');
 const EXECUTABLE = 'gpx_jobscope';
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 

@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-export const EXECUTABLE = path.resolve(__dirname, '../../dist/datasource/gpx_jobscope_linux_amd64');
+/** The packaged executable; JOBSCOPE_PLUGIN_EXECUTABLE points at another build. */
+export const EXECUTABLE = process.env.JOBSCOPE_PLUGIN_EXECUTABLE || path.resolve(__dirname, '../../dist/datasource/gpx_jobscope_linux_amd64');
 
 export interface Handshake {
   coreVersion: number;
