@@ -143,6 +143,12 @@ describe('errors in Grafana terms', () => {
     expect(readNumericMulti(responses.good.frames.map(decodeFrame))).toEqual([]); // no queues under this prefix: no data
   });
 
+  it('answers an unknown queue with a 404 naming it', async () => {
+    const responses = await grafana.queryData(ds, [{ refId: 'A', json: { queues: ['no-such-queue'] } }]);
+    expect(responses.A).toMatchObject({ status: 404, errorSource: 'downstream' });
+    expect(responses.A.error).toMatch(/queue "no-such-queue" not found \(looked in BullMQ under prefix "jstest-errors-/);
+  });
+
   it('reports Redis being down as an actionable health error and a per-query 502', async () => {
     const down: DatasourceSettings = { uid: 'down-ds', jsonData: { kind: 'redis', url: 'redis://127.0.0.1:1/0' } };
     const health = await grafana.checkHealth(down);

@@ -9,7 +9,7 @@ import type { Logger } from '../../protocol/logger';
 import type { JobscopeQuery } from '../../query/model';
 import { queueFilter } from '../../query/parse';
 import type { Notice } from '../../frames/frame';
-import { badRequest, JobscopeError } from '../../errors/errors';
+import { badRequest, JobscopeError, notFound } from '../../errors/errors';
 import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
 import { DEFAULT_PAYLOAD_LIMIT } from '../payload';
 import { createRedis, describeRedisError, redisOptions } from './connection';
@@ -89,19 +89,41 @@ export class RedisSource implements QueueSource {
     return result;
   }
 
-  /** The systems a query covers, each with the queues it asked for. */
+  /**
+   * The systems a query covers, each with the queues it asked for. A queue named
+   * literally but not in the cached discovery triggers one fresh discovery (it may be new);
+   * if it is still missing, the user hears about it instead of getting silent zeros.
+   */
   private async targets(query: Pick<JobscopeQuery, 'system' | 'queues'>, ctx: ReadContext, fresh = false) {
     const wanted = queueFilter(query.queues);
     const systems = this.systems.filter((s) => !query.system || s.id === query.system);
-    return Promise.all(
-      systems.map(async (system) => {
-        const found = await this.discover(system, ctx, fresh);
-        if (!found.complete) {
-          ctx.notice('warning', `${system.describe}: discovery stopped early on a very large keyspace; some queues may be missing`);
-        }
-        return { system, queues: found.queues.filter(wanted) };
-      }),
-    );
+    const resolve = (refresh: boolean) =>
+      Promise.all(
+        systems.map(async (system) => {
+          const found = await this.discover(system, ctx, refresh);
+          return { system, found, queues: found.queues.filter(wanted) };
+        }),
+      );
+    let targets = await resolve(fresh);
+    const literals = (query.queues ?? []).filter((q) => !/[*?]/.test(q));
+    const missing = () => literals.filter((name) => !targets.some((t) => t.queues.includes(name)));
+    if (!fresh && missing().length > 0) {
+      targets = await resolve(true);
+    }
+    for (const t of targets) {
+      if (!t.found.complete) {
+        ctx.notice('warning', `${t.system.describe}: discovery stopped early on a very large keyspace; some queues may be missing`);
+      }
+    }
+    const unknown = missing();
+    if (unknown.length > 0) {
+      const where = systems.map((s) => s.describe).join(', ');
+      if (unknown.length === (query.queues ?? []).length) {
+        throw notFound(`queue ${unknown.map((q) => `"${q}"`).join(', ')} not found (looked in ${where})`);
+      }
+      ctx.notice('warning', `queue ${unknown.map((q) => `"${q}"`).join(', ')} not found (looked in ${where})`);
+    }
+    return targets;
   }
 
   async checkHealth(): Promise<HealthReport> {
