@@ -46,6 +46,22 @@ function meta(type: string, extra: Partial<FrameMeta>): FrameMeta {
 }
 
 /**
+ * All values in one single-row frame, a float64 field each whose labels identify it
+ * (numeric-wide): what Jobscope answers overviews with, since one frame of N fields costs a
+ * fraction of N one-field frames to encode, send and decode. Empty: a typed frame without
+ * fields ("no data").
+ */
+export function numericWide(refId: string, values: InstantValue[], extra: Partial<FrameMeta> = {}): Frame {
+  assertUniqueIdentities(values);
+  return {
+    refId,
+    name: refId,
+    meta: meta('numeric-wide', extra),
+    fields: values.map((v) => ({ name: v.metric, type: 'number', values: [v.value], labels: v.labels, config: v.config })),
+  };
+}
+
+/**
  * One frame per value: a single-row float64 field whose labels identify it. An empty
  * result is one field-less frame carrying the type, which the contract reads as "no data".
  */

@@ -1,6 +1,6 @@
 import { tableFromIPC } from 'apache-arrow';
 import { encodeFrame } from './frame';
-import { numericMulti, table, timeseriesMulti } from './dataplane';
+import { numericMulti, numericWide, table, timeseriesMulti } from './dataplane';
 
 const decode = (bytes: Uint8Array) => tableFromIPC(bytes);
 
@@ -97,6 +97,19 @@ describe('data-plane shapes', () => {
     expect(frames[0].meta).toEqual({ type: 'numeric-multi', typeVersion: [0, 1], notices: [{ severity: 'info', text: 'n' }] });
     expect(frames[1].meta).toEqual({ type: 'numeric-multi', typeVersion: [0, 1] });
     expect(frames[1].fields).toEqual([{ name: 'wait', type: 'number', values: [2], labels: { queue: 'b' }, config: undefined }]);
+  });
+
+  it('numeric-wide: one single-row frame, a labelled field per value', () => {
+    const frame = numericWide('A', [
+      { metric: 'wait', labels: { queue: 'a', metric: 'wait' }, value: 1 },
+      { metric: 'active', labels: { queue: 'a', metric: 'active' }, value: 2 },
+    ]);
+    expect(frame.meta).toEqual({ type: 'numeric-wide', typeVersion: [0, 1] });
+    expect(frame.fields.map((f) => [f.name, f.values, f.labels])).toEqual([
+      ['wait', [1], { queue: 'a', metric: 'wait' }],
+      ['active', [2], { queue: 'a', metric: 'active' }],
+    ]);
+    expect(numericWide('A', []).fields).toEqual([]);
   });
 
   it('numeric-multi: no values gives one typed frame without fields', () => {

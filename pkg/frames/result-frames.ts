@@ -1,10 +1,10 @@
 /**
- * Turns what an adapter read into frames: instant values as numeric-multi, series as
+ * Turns what an adapter read into frames: instant values as numeric-wide, series as
  * timeseries-multi, lists as tables. Every value carries the labels {system, queue,
  * metric}: alerting identifies series by labels alone, so the metric must be one.
  */
 import type { ReadResult } from '../systems/source';
-import { InstantValue, numericMulti, table, timeseriesMulti } from './dataplane';
+import { InstantValue, numericWide, table, timeseriesMulti } from './dataplane';
 import type { DataLink, Field, Frame, FrameMeta } from './frame';
 import { OVERVIEW_METRICS } from '../query/model';
 
@@ -57,7 +57,7 @@ export function resultFrames(result: ReadResult, options: FrameOptions): Frame[]
   };
   switch (result.type) {
     case 'overview':
-      return numericMulti(refId, overviewValues(result, options.metrics), { ...meta, channel: options.channel });
+      return [numericWide(refId, overviewValues(result, options.metrics), { ...meta, channel: options.channel })];
     case 'timeseries':
       return timeseriesMulti(
         refId,

@@ -73,6 +73,8 @@ export function pluginMetrics(registry = new MetricsRegistry()) {
     heapBytes: registry.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.'),
     cpuSeconds: registry.gauge('process_cpu_seconds_total', 'User and system CPU time spent, in seconds.'),
     startTime: registry.gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch, in seconds.'),
+    redisRoundTrips: registry.counter('jobscope_redis_round_trips_total', 'Round trips to Redis (a pipeline counts once).'),
+    redisCommands: registry.counter('jobscope_redis_commands_total', 'Commands sent to Redis.'),
   };
   m.startTime.set({}, Math.round(Date.now() / 1000 - process.uptime()));
   return m;

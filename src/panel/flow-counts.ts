@@ -1,6 +1,7 @@
 /**
- * Reads the overview frame shape (data plane "numeric-multi": one number field per frame,
- * named by the metric, labelled {queue, system}) into per-state counts.
+ * Reads the overview frame shape (data plane "numeric-wide": one single-row frame of number
+ * fields, each named by its metric and labelled {system, queue, metric}; live updates add a
+ * time field) into per-state counts. numeric-multi (one field a frame) reads the same way.
  */
 import { FieldType, type DataFrame } from '@grafana/data';
 

@@ -6,7 +6,7 @@ import * as bullmq6 from 'bullmq';
 import * as bullmq5 from 'bullmq5';
 import { startPlugin, PluginProcess } from '../harness/plugin-process';
 import { DatasourceSettings, GrafanaClient } from '../harness/grpc-client';
-import { decodeFrame, readNumericMulti } from '../harness/grafana-frames';
+import { decodeFrame, readNumeric } from '../harness/grafana-frames';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis';
 import { BullmqState, makeBullmqState } from '../support/bullmq-states';
 
@@ -56,7 +56,7 @@ describe.each([
     const responses = await grafana.queryData(ds, [{ refId: 'A', json }], headers);
     expect(responses.A.error).toBeFalsy();
     expect(responses.A.status).toBe(200);
-    return readNumericMulti(responses.A.frames.map(decodeFrame));
+    return readNumeric(responses.A.frames.map(decodeFrame));
   }
 
   it('matches Queue.getJobCounts() for every queue', async () => {
@@ -96,16 +96,16 @@ describe.each([
     expect(values.map((v) => v.metric)).toEqual(['wait', 'paused']);
   });
 
-  it('answers alert evaluations (FromAlert) with data-plane numeric-multi and no live channel', async () => {
+  it('answers alert evaluations (FromAlert) with data-plane numeric-wide and no live channel', async () => {
     const responses = await grafana.queryData(ds, [{ refId: 'alert', json: { queues: ['orders'], metrics: ['failed'] } }], { FromAlert: 'true' });
     const frames = responses.alert.frames.map(decodeFrame);
-    expect(readNumericMulti(frames)).toEqual([{ metric: 'failed', labels: { system: 'bullmq', queue: 'orders', metric: 'failed' }, value: 2 }]);
+    expect(readNumeric(frames)).toEqual([{ metric: 'failed', labels: { system: 'bullmq', queue: 'orders', metric: 'failed' }, value: 2 }]);
     expect(frames[0].meta?.channel).toBeUndefined();
   });
 
   it('gives every value of a default (all metrics) overview a unique label set, as alert evaluation demands', async () => {
     const responses = await grafana.queryData(ds, [{ refId: 'all', json: {} }], { FromAlert: 'true' });
-    const values = readNumericMulti(responses.all.frames.map(decodeFrame)); // throws on duplicate label sets
+    const values = readNumeric(responses.all.frames.map(decodeFrame)); // throws on duplicate label sets
     expect(values.length).toBeGreaterThan(20);
   });
 
@@ -140,7 +140,7 @@ describe('errors in Grafana terms', () => {
     expect(responses.bad.frames).toHaveLength(0);
     expect(responses.good.status).toBe(200);
     expect(responses.good.error).toBeFalsy();
-    expect(readNumericMulti(responses.good.frames.map(decodeFrame))).toEqual([]); // no queues under this prefix: no data
+    expect(readNumeric(responses.good.frames.map(decodeFrame))).toEqual([]); // no queues under this prefix: no data
   });
 
   it('answers an unknown queue with a 404 naming it', async () => {

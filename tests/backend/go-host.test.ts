@@ -82,10 +82,10 @@ it('answers CheckHealth with OK and a JSON object of details', () => {
   expect(step('health')).toMatchObject({ status: 'OK', detailsIsObject: true, details: { systems: { bullmq: 2 } } });
 });
 
-it('gives alerting numeric-multi frames the dataplane reader accepts, with unique labels and the library’s numbers', async () => {
+it('gives alerting a numeric-wide frame the dataplane reader accepts, with unique labels and the library’s numbers', async () => {
   const { ALL, FAILED, TS } = step('query', 0).responses;
   for (const r of [ALL, FAILED]) {
-    expect(r).toMatchObject({ status: 200, statusValid: true, dataplane: { kind: 'numeric-multi', readable: true, labelsUnique: true } });
+    expect(r).toMatchObject({ status: 200, statusValid: true, dataplane: { kind: 'numeric-wide', readable: true, labelsUnique: true } });
   }
   const counts = await state.queues.orders.getJobCounts();
   const numbers: Array<{ labels: Record<string, string>; value: number }> = ALL.dataplane.numbers;

@@ -3,7 +3,7 @@
  * Arrow IPC *file* magic, only accepted column types, JSON metadata, unique label sets,
  * and, for data-plane types, the shapes alerting expects.
  */
-import { tableFromIPC, Type } from 'apache-arrow';
+import { RecordBatchReader, Type } from 'apache-arrow';
 
 export interface DecodedField {
   name: string;
@@ -48,10 +48,16 @@ export function decodeFrame(bytes: Uint8Array): DecodedFrame {
   if (buf.subarray(0, 6).toString() !== 'ARROW1' || buf.subarray(buf.length - 6).toString() !== 'ARROW1') {
     fail('not an Arrow IPC file (magic ARROW1 at both ends)');
   }
-  const table = tableFromIPC(buf);
-  const md = table.schema.metadata;
+  // Fields are read by position from the file's own schema: apache-arrow's record-batch
+  // schema merges fields of the same name (Grafana frames often repeat names, e.g. "wait"
+  // for every queue, told apart by labels), the file schema does not.
+  const reader = RecordBatchReader.from(buf);
+  reader.open();
+  const schema = reader.schema;
+  const batches = [...reader];
+  const md = schema.metadata;
   const meta = parseJSONObject(md.get('meta'), 'frame meta');
-  const fields = table.schema.fields.map((f, i) => {
+  const fields = schema.fields.map((f, i) => {
     if (!ACCEPTED.has(f.type.typeId)) {
       fail(`field ${f.name} has Arrow type ${String(f.type)}`);
     }
@@ -61,11 +67,13 @@ export function decodeFrame(bytes: Uint8Array): DecodedFrame {
         fail(`label ${k} of ${f.name} is not a string`);
       }
     }
-    const column = table.getChildAt(i)!;
     const values: unknown[] = [];
-    for (let r = 0; r < table.numRows; r++) {
-      const v = column.get(r);
-      values.push(typeof v === 'bigint' ? Number(v) : v);
+    for (const batch of batches) {
+      const column = batch.getChildAt(i)!;
+      for (let r = 0; r < batch.numRows; r++) {
+        const v = column.get(r);
+        values.push(typeof v === 'bigint' ? Number(v) : v);
+      }
     }
     if (f.type.typeId === Type.Timestamp) {
       if ((f.type as any).unit !== 3 /* NANOSECOND */) {
@@ -87,33 +95,48 @@ export function decodeFrame(bytes: Uint8Array): DecodedFrame {
 /** Alerting identifies a series by its labels alone (the field name is not part of it). */
 const identity = (f: DecodedField) => JSON.stringify(Object.entries(f.labels).sort());
 
-/** What alerting's data-plane reader requires of a response's frames; returns the values. */
-export function readNumericMulti(frames: DecodedFrame[]): Array<{ metric: string; labels: Record<string, string>; value: number }> {
+/**
+ * What alerting's data-plane numeric readers require (numeric-wide: one single-row frame
+ * of float64 fields; numeric-multi: one such field a frame), returning the values. Label
+ * sets must be unique across all values.
+ */
+export function readNumeric(frames: DecodedFrame[]): Array<{ metric: string; labels: Record<string, string>; value: number }> {
   if (frames.length === 0) {
-    fail('numeric-multi with no frames');
+    fail('a numeric response with no frames');
+  }
+  const type = frames[0].meta?.type;
+  if ((type !== 'numeric-wide' && type !== 'numeric-multi') || JSON.stringify(frames[0].meta?.typeVersion) !== '[0,1]') {
+    fail(`frame ${frames[0].name} is not typed numeric-wide/numeric-multi 0.1 (${JSON.stringify(frames[0].meta)})`);
+  }
+  if (type === 'numeric-wide' && frames.length !== 1) {
+    fail('numeric-wide must be exactly one frame');
   }
   const out: Array<{ metric: string; labels: Record<string, string>; value: number }> = [];
   const seen = new Set<string>();
   for (const f of frames) {
-    if (f.meta?.type !== 'numeric-multi' || JSON.stringify(f.meta.typeVersion) !== '[0,1]') {
-      fail(`frame ${f.name} is not typed numeric-multi 0.1 (${JSON.stringify(f.meta)})`);
+    if (f.meta?.type !== type) {
+      fail(`frame ${f.name} is typed ${f.meta?.type}, the first ${type}`);
     }
     if (f.fields.length === 0 && frames.length === 1) {
       return []; // the typed empty frame: no data
     }
-    const numeric = f.fields.filter((x) => x.arrowType === 'Float64');
-    if (numeric.length !== 1 || f.fields.some((x) => x.arrowType.startsWith('Timestamp'))) {
-      fail(`numeric-multi frame ${f.name} must hold one float64 field and no time field`);
+    if (f.fields.some((x) => x.arrowType !== 'Float64')) {
+      fail(`${type} frame ${f.name} may hold only float64 fields`);
     }
-    if (numeric[0].values.length !== 1) {
-      fail(`numeric-multi frame ${f.name} must have exactly one row`);
+    if (type === 'numeric-multi' && f.fields.length !== 1) {
+      fail(`numeric-multi frame ${f.name} must hold one field`);
     }
-    const id = identity(numeric[0]);
-    if (seen.has(id)) {
-      fail(`duplicate series ${id}`);
+    for (const field of f.fields) {
+      if (field.values.length !== 1) {
+        fail(`${type} frame ${f.name} must have exactly one row`);
+      }
+      const id = identity(field);
+      if (seen.has(id)) {
+        fail(`duplicate series ${id}`);
+      }
+      seen.add(id);
+      out.push({ metric: field.name, labels: field.labels, value: field.values[0] as number });
     }
-    seen.add(id);
-    out.push({ metric: numeric[0].name, labels: numeric[0].labels, value: numeric[0].values[0] as number });
   }
   return out;
 }

@@ -9,7 +9,7 @@ import * as bullmq from 'bullmq';
 import Redis from 'ioredis';
 import { startPlugin, PluginProcess } from '../harness/plugin-process';
 import { DatasourceSettings, GrafanaClient } from '../harness/grpc-client';
-import { decodeFrame, readNumericMulti, readTimeseriesMulti } from '../harness/grafana-frames';
+import { decodeFrame, readNumeric, readTimeseriesMulti } from '../harness/grafana-frames';
 import { bullConnection, deletePrefix, REDIS_URL, TEST_DB, testRedis, uniquePrefix, waitUntil } from '../support/redis';
 import { BullmqState, makeBullmqState } from '../support/bullmq-states';
 import { readContext } from '../support/read-context';
@@ -81,7 +81,7 @@ it('finds the library’s workers, as Queue.getWorkers() does', async () => {
   const [frame] = await query({ queryType: 'workers', queues: ['orders'] });
   expect(column(frame, 'queues')).toHaveLength((await state.queues.orders.getWorkers()).length);
   expect(column(frame, 'alive')).toEqual([true]);
-  const values = readNumericMulti(await query({ metrics: ['workers'] }));
+  const values = readNumeric(await query({ metrics: ['workers'] }));
   expect(values.find((v) => v.labels.queue === 'orders')!.value).toBe(1);
   expect(values.find((v) => v.labels.queue === 'emails')!.value).toBe(0); // work waiting, nobody serving it
 });
@@ -108,7 +108,7 @@ it('reports an active job whose worker died as stalled once its lock expires', a
     const [activeId] = await r.lrange(`${prefix}:fragile:active`, 0, -1);
     await waitUntil('the lock to expire', async () => (await r.exists(`${prefix}:fragile:${activeId}:lock`)) === 0, 10_000);
     r.disconnect();
-    const values = readNumericMulti(await query({ queues: ['fragile'], metrics: ['active', 'stalled'] }));
+    const values = readNumeric(await query({ queues: ['fragile'], metrics: ['active', 'stalled'] }));
     expect(values.map((v) => [v.metric, v.value])).toEqual([
       ['active', 1],
       ['stalled', 1],

@@ -2,10 +2,11 @@
 import type Redis from 'ioredis';
 import type { Discovery, JobsOptions, ReadContext, RedisJobSystem } from '../redis/job-system';
 import { execPipeline, value } from '../redis/job-system';
+import { countRoundTrip } from '../redis/traffic';
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../rows';
 import type { Series } from '../../frames/dataplane';
 import { groupFailures } from '../failure-reasons';
-import { metaKeyPattern, queueFromMetaKey, queueKey } from './keys';
+import { BULLMQ_META_FIELDS, isBullMQMeta, metaKeyPattern, queueFromMetaKey, queueKey } from './keys';
 import { readOverview } from './overview';
 import { failureSamples, listJobs } from './jobs';
 import { readThroughput } from './throughput';
@@ -30,12 +31,9 @@ export class BullMQSystem implements RedisJobSystem {
       return { queues: [], complete };
     }
     const p = ctx.client.pipeline();
-    candidates.forEach((q) => p.hmget(queueKey(this.prefix, q, 'meta'), 'version', 'opts.maxLenEvents'));
+    candidates.forEach((q) => p.hmget(queueKey(this.prefix, q, 'meta'), ...BULLMQ_META_FIELDS));
     const replies = await execPipeline(p);
-    const queues = candidates.filter((_, i) => {
-      const [version, maxLen] = value<(string | null)[]>(replies[i]) ?? [];
-      return (version ?? '').startsWith('bullmq') || maxLen !== null;
-    });
+    const queues = candidates.filter((_, i) => isBullMQMeta(value<(string | null)[]>(replies[i])));
     return { queues: queues.sort(), complete };
   }
 
@@ -74,6 +72,7 @@ export class BullMQSystem implements RedisJobSystem {
     if (queues.length === 0) {
       return [];
     }
+    countRoundTrip(1);
     const text = (await ctx.client.call('CLIENT', 'LIST')) as string;
     const db = (ctx.client as Redis).options?.db ?? 0;
     return bullmqWorkers(parseClientList(text), this.prefix, queues, db, ctx.now);

@@ -16,11 +16,23 @@ import { queueKey } from './keys';
 export const MAX_READ_BYTES = 1024 * 1024;
 const FIELDS = ['name', 'opts', 'timestamp', 'processedOn', 'finishedOn', 'atm', 'attemptsMade', 'failedReason'] as const;
 
-interface JobRef {
+export interface JobRef {
   queue: string;
   id: string;
   state: string;
 }
+
+/**
+ * Round 1 of a job list: which jobs, per state, at most `perQueue` per queue. BullMQ's is
+ * below; a system with the same job hashes but other lists (Bull) passes its own.
+ */
+export type JobIdReader = (
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  state: JobsOptions['state'],
+  perQueue: number,
+) => Promise<JobRef[]>;
 
 /** Round 1: which jobs, per state, bounded by `limit` per queue. */
 async function jobIds(ctx: ReadContext, prefix: string, queues: string[], state: JobsOptions['state'], perQueue: number): Promise<JobRef[]> {
@@ -59,7 +71,7 @@ async function jobIds(ctx: ReadContext, prefix: string, queues: string[], state:
 }
 
 /** Rounds 2 and 3: the job hashes, payload and stack trace read only when small enough. */
-async function readJobs(ctx: ReadContext, prefix: string, refs: JobRef[], withBodies: boolean): Promise<JobRow[]> {
+export async function readJobs(ctx: ReadContext, prefix: string, refs: JobRef[], withBodies: boolean): Promise<JobRow[]> {
   if (refs.length === 0) {
     return [];
   }
@@ -151,11 +163,17 @@ function matches(row: JobRow, search: string | undefined): boolean {
   return [row.id, row.name, row.error].some((v) => v?.toLowerCase().includes(s));
 }
 
-export async function listJobs(ctx: ReadContext, prefix: string, queues: string[], options: JobsOptions): Promise<JobRow[]> {
+export async function listJobs(
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  options: JobsOptions,
+  readIds: JobIdReader = jobIds,
+): Promise<JobRow[]> {
   // With a search or a derived state, look further back than the page, still bounded.
   const filtered = Boolean(options.search) || options.state === 'retry' || options.state === 'stalled';
   const perQueue = filtered ? Math.min(ctx.limit * 10, 5000) : ctx.limit;
-  const refs = await jobIds(ctx, prefix, queues, options.state, perQueue);
+  const refs = await readIds(ctx, prefix, queues, options.state, perQueue);
   let rows = (await readJobs(ctx, prefix, refs, !filtered)).filter((r) => matches(r, options.search));
   if (options.state === 'retry') {
     rows = rows.filter((r) => (r.attempts ?? 0) > 0).map((r) => ({ ...r, state: 'retry' }));
@@ -177,8 +195,13 @@ export async function listJobs(ctx: ReadContext, prefix: string, queues: string[
 }
 
 /** The newest failures in range, per queue, for grouping by reason. */
-export async function failureSamples(ctx: ReadContext, prefix: string, queues: string[]): Promise<FailureSample[]> {
-  const refs = await jobIds(ctx, prefix, queues, 'failed', ctx.limit);
+export async function failureSamples(
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  readIds: JobIdReader = jobIds,
+): Promise<FailureSample[]> {
+  const refs = await readIds(ctx, prefix, queues, 'failed', ctx.limit);
   const rows = await readJobs(ctx, prefix, refs, false);
   return rows.map((r) => ({ queue: r.queue, jobId: r.id, message: r.error ?? '', at: r.finishedAt }));
 }

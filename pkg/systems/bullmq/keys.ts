@@ -27,3 +27,19 @@ export function queueFromMetaKey(prefix: string, key: string): string | undefine
 export function metaKeyPattern(prefix: string): string {
   return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:*:meta`;
 }
+
+/** Fields of `<prefix>:<queue>:meta` that only BullMQ writes; Bull 3/4 writes at most `paused` there. */
+export const BULLMQ_META_FIELDS = ['version', 'opts.maxLenEvents'] as const;
+
+/**
+ * Whether an HMGET of BULLMQ_META_FIELDS says the queue is BullMQ's (version "bullmq:x.y.z"
+ * or an events trim setting). A meta key that could not be read as a hash (undefined) is
+ * left to BullMQ, which reads it with a notice (Bull writes meta only as a hash).
+ */
+export function isBullMQMeta(fields: readonly (string | null)[] | undefined): boolean {
+  if (fields === undefined) {
+    return true;
+  }
+  const [version, maxLen] = fields;
+  return (version ?? '').startsWith('bullmq') || maxLen !== null;
+}

@@ -24,7 +24,16 @@ export function buckets(from: number, to: number, intervalMs: number): { start: 
   return { start, step, count: Math.max(1, Math.ceil((to - start) / step)) };
 }
 
-export async function readThroughput(ctx: ReadContext, prefix: string, queues: string[]): Promise<Series[]> {
+/**
+ * `system` labels the series; Bull 4 keeps the same metrics hash and list (its
+ * collectMetrics.lua is BullMQ's) and the same completed/failed sets.
+ */
+export async function readThroughput(
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  system: 'bullmq' | 'bull' = 'bullmq',
+): Promise<Series[]> {
   if (queues.length === 0) {
     return [];
   }
@@ -77,11 +86,11 @@ export async function readThroughput(ctx: ReadContext, prefix: string, queues: s
         values[b] = numberOf(replies[at++]) ?? 0;
       }
     }
-    return { metric: item.kind, labels: { system: 'bullmq', queue: item.queue, metric: item.kind }, times, values };
+    return { metric: item.kind, labels: { system, queue: item.queue, metric: item.kind }, times, values };
   });
   ctx.notice(
     'info',
-    `throughput from ${[...sources].map((s) => (s === 'metrics' ? 'BullMQ worker metrics (per minute)' : 'completed/failed sets by finish time (jobs not yet removed)')).join(' and ')}, ${step / 1000} s buckets`,
+    `throughput from ${[...sources].map((s) => (s === 'metrics' ? `${system === 'bull' ? 'Bull' : 'BullMQ'} worker metrics (per minute)` : 'completed/failed sets by finish time (jobs not yet removed)')).join(' and ')}, ${step / 1000} s buckets`,
   );
   return series;
 }

@@ -10,6 +10,7 @@ import type { JobState, RedisSystem } from '../../query/model';
 import type { Notice } from '../../frames/frame';
 import type { Series } from '../../frames/dataplane';
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../rows';
+import { countRoundTrip } from './traffic';
 
 export interface ReadContext {
   client: Redis | Cluster;
@@ -52,7 +53,9 @@ export interface RedisJobSystem {
 /** Reply of one pipelined command, as ioredis gives it. */
 export type Reply = [Error | null, unknown];
 
-export async function execPipeline(pipeline: { exec(): Promise<Reply[] | null> }): Promise<Reply[]> {
+/** Sends a pipeline (one round trip), counted in the plugin's traffic metrics. */
+export async function execPipeline(pipeline: { exec(): Promise<Reply[] | null>; length: number }): Promise<Reply[]> {
+  countRoundTrip(pipeline.length);
   return ((await pipeline.exec()) ?? []) as Reply[];
 }
 

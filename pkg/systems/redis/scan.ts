@@ -3,6 +3,7 @@
  * cap on the number of calls, so a huge keyspace costs a known number of round trips.
  */
 import type Redis from 'ioredis';
+import { countRoundTrip } from './traffic';
 
 export interface ScanLimits {
   /** COUNT hint per SCAN call. */
@@ -21,6 +22,7 @@ export async function scanKeys(
   const keys = new Set<string>();
   let cursor = '0';
   for (let call = 0; call < limits.maxCalls; call++) {
+    countRoundTrip(1);
     const [next, batch] = await client.scan(cursor, 'MATCH', match, 'COUNT', limits.count);
     batch.forEach((k) => keys.add(k));
     cursor = next;
