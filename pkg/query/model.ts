@@ -80,6 +80,12 @@ export interface JobscopeSettings {
   tlsSkipVerify?: boolean;
   /** Key prefix BullMQ/Bull queues were created with (their `prefix` option). */
   bullPrefix?: string;
+  /** redis-namespace prefix of Sidekiq keys, if the app uses one. */
+  sidekiqNamespace?: string;
+  /** Key prefix of RQ 3.x (its RQ_KEY_PREFIX; default `rq`). */
+  rqPrefix?: string;
+  /** Celery's broker visibility_timeout in seconds (default 3600): unacked longer is stalled. */
+  celeryVisibilityTimeout?: number;
   /** Glob that limits discovered queue names. */
   discoveryPattern?: string;
   /** Payloads longer than this are truncated in job lists. */

@@ -3,8 +3,9 @@ import type { JobscopeSettings } from '../../query/model';
 import type { RedisJobSystem } from './job-system';
 import { BullMQSystem } from '../bullmq/bullmq';
 import { DEFAULT_PREFIX } from '../bullmq/keys';
+import { RQSystem } from '../rq/rq';
 
 export function redisJobSystems(settings: JobscopeSettings): RedisJobSystem[] {
   const bullPrefix = settings.bullPrefix || DEFAULT_PREFIX;
-  return [new BullMQSystem(bullPrefix)];
+  return [new BullMQSystem(bullPrefix), new RQSystem(settings.rqPrefix || undefined)];
 }

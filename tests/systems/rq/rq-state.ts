@@ -1,0 +1,89 @@
+/**
+ * Real RQ states for the tests, made by RQ itself in Redis db 11 (JOBSCOPE_TEST_RQ_DB):
+ * the producer enqueues, a burst worker runs "orders" (successes, real exceptions, a retry),
+ * and a worker that is SIGKILLed mid-job leaves an abandoned started job on "slow".
+ * RQ has no key namespace before 3.x, so the tests own the whole database and flush it.
+ */
+import { spawn, execFile } from 'child_process';
+import * as path from 'path';
+import { promisify } from 'util';
+import Redis from 'ioredis';
+import { REDIS_HOST, REDIS_PORT, waitUntil } from '../../support/redis';
+
+const run = promisify(execFile);
+export const RQ_DB = Number(process.env.JOBSCOPE_TEST_RQ_DB || 11);
+export const RQ_URL = `redis://${REDIS_HOST}:${REDIS_PORT}/${RQ_DB}`;
+const DIR = __dirname;
+const ROOT = path.resolve(DIR, '../../..');
+const VENV = process.env.JOBSCOPE_VENV || path.join(ROOT, '.venv');
+
+export interface RqFlavour {
+  label: string;
+  python: string;
+  rq: string;
+}
+
+export const FLAVOURS: RqFlavour[] = [
+  { label: 'RQ 1.13 (Debian)', python: process.env.JOBSCOPE_DEBIAN_PYTHON || '/usr/bin/python3', rq: '/usr/bin/rq' },
+  { label: 'RQ 2.x+ (PyPI)', python: path.join(VENV, 'bin/python'), rq: path.join(VENV, 'bin/rq') },
+];
+
+export interface RqIds {
+  ok: string[];
+  declined: string[];
+  zero: string[];
+  retried: string[];
+  scheduled: string[];
+  waiting: string[];
+  slow: string[];
+  deferred: string[];
+  bulk: string[];
+}
+
+export interface RqState {
+  ids: RqIds;
+  /** The name of the SIGKILLed worker (its hash lives on until its TTL ends). */
+  killedWorker: string;
+}
+
+export function rqRedis(): Redis {
+  return new Redis({ host: REDIS_HOST, port: REDIS_PORT, db: RQ_DB });
+}
+
+export async function flushRqDb(): Promise<void> {
+  const r = rqRedis();
+  try {
+    await r.flushdb();
+  } finally {
+    r.disconnect();
+  }
+}
+
+async function python(flavour: RqFlavour, script: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run(flavour.python, [path.join(DIR, script), RQ_URL, ...args], { cwd: DIR, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
+/** RQ's own numbers (parity.py), read after Jobscope has read. */
+export async function rqNumbers(flavour: RqFlavour, expiredAt?: number): Promise<any> {
+  return JSON.parse(await python(flavour, 'parity.py', ...(expiredAt === undefined ? [] : [String(expiredAt)])));
+}
+
+export async function makeRqState(flavour: RqFlavour): Promise<RqState> {
+  await flushRqDb();
+  const ids = JSON.parse(await python(flavour, 'producer.py', 'enqueue')) as RqIds;
+  await run(flavour.rq, ['worker', '--burst', '--url', RQ_URL, 'orders'], { cwd: DIR, timeout: 60_000 });
+
+  // A worker that dies mid-job: its started-registry entry stays until its heartbeat expires.
+  const worker = spawn(flavour.rq, ['worker', '--url', RQ_URL, 'slow'], { cwd: DIR, detached: true, stdio: 'ignore' });
+  const r = rqRedis();
+  try {
+    await waitUntil('the slow job to start', async () => (await r.zcard('rq:wip:slow')) === 1 && (await r.hget(`rq:job:${ids.slow[0]}`, 'status')) === 'started', 30_000);
+    const name = (await r.hget(`rq:job:${ids.slow[0]}`, 'worker_name'))!;
+    process.kill(-worker.pid!, 'SIGKILL'); // the worker and its work horse
+    await new Promise((resolve) => worker.once('exit', resolve));
+    return { ids, killedWorker: name.replace(/^rq:worker:/, '') };
+  } finally {
+    r.disconnect();
+  }
+}
