@@ -11,6 +11,13 @@ export type QueryType = (typeof QUERY_TYPES)[number];
 export const REDIS_SYSTEMS = ['bullmq', 'bull', 'sidekiq', 'celery', 'rq'] as const;
 export type RedisSystem = (typeof REDIS_SYSTEMS)[number];
 
+/** Job systems whose jobs are rows in PostgreSQL (data source kind `postgres`). */
+export const POSTGRES_SYSTEMS = ['pg-boss', 'graphile-worker', 'oban', 'river', 'solid-queue', 'good-job', 'que'] as const;
+
+/** Every system a query can be restricted to (the broker kinds name their own). */
+export const SYSTEMS = [...REDIS_SYSTEMS, ...POSTGRES_SYSTEMS, 'rabbitmq', 'jetstream', 'kafka'] as const;
+export type JobSystemId = (typeof SYSTEMS)[number];
+
 /**
  * Values an overview query can return, in the order of the job life cycle. A system
  * returns only the values its store records (a frame notice says what is missing):
@@ -45,7 +52,7 @@ export interface JobscopeQuery {
   refId: string;
   queryType?: QueryType;
   /** Restrict to one job system; absent means every system found. */
-  system?: RedisSystem;
+  system?: JobSystemId;
   /** Queue names or glob patterns (`*`, `?`); absent or empty means every queue. */
   queues?: string[];
   /** Subset of metrics to return; absent means all. */

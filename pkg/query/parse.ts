@@ -1,6 +1,6 @@
 /** Validates a panel's query JSON against the shared model; bad input is the user's to fix. */
 import { badRequest } from '../errors/errors';
-import { JOB_STATES, JobscopeQuery, OVERVIEW_METRICS, QUERY_TYPES, REDIS_SYSTEMS } from './model';
+import { JOB_STATES, JobscopeQuery, OVERVIEW_METRICS, QUERY_TYPES, SYSTEMS } from './model';
 
 export const MAX_LIST_LIMIT = 1000;
 
@@ -19,8 +19,8 @@ export function parseQuery(refId: string, json: Buffer | string, queryType = '')
   if (!QUERY_TYPES.includes(type!)) {
     throw badRequest(`query ${refId}: unknown queryType "${String(type)}"; expected one of ${QUERY_TYPES.join(', ')}`);
   }
-  if (q.system !== undefined && q.system !== '' && !REDIS_SYSTEMS.includes(q.system as never)) {
-    throw badRequest(`query ${refId}: unknown system "${String(q.system)}"; expected one of ${REDIS_SYSTEMS.join(', ')}`);
+  if (q.system !== undefined && q.system !== '' && !SYSTEMS.includes(q.system as never)) {
+    throw badRequest(`query ${refId}: unknown system "${String(q.system)}"; expected one of ${SYSTEMS.join(', ')}`);
   }
   const queues = q.queues ?? [];
   if (!Array.isArray(queues) || queues.some((v) => typeof v !== 'string')) {

@@ -16,7 +16,7 @@ import {
   type JobscopeSettings,
   type OverviewMetric,
   type QueryType,
-  type RedisSystem,
+  type JobSystemId,
 } from '../../pkg/query/model';
 
 export { DATASOURCE_KINDS, DEFAULT_QUERY, OVERVIEW_METRICS, QUERY_TYPES, REDIS_SYSTEMS } from '../../pkg/query/model';
@@ -27,6 +27,7 @@ export type {
   OverviewMetric,
   QueryType,
   RedisSystem,
+  JobSystemId,
 } from '../../pkg/query/model';
 
 /** A query as the Grafana SDK sees it: the shared model plus Grafana's common keys (hide, datasource…). */
@@ -70,7 +71,7 @@ export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = QUERY_TYPES
   description: QUERY_TYPE_DESCRIPTIONS[queryType],
 }));
 
-export const SYSTEM_OPTIONS: Array<SelectableValue<RedisSystem>> = REDIS_SYSTEMS.map((system) => ({
+export const SYSTEM_OPTIONS: Array<SelectableValue<JobSystemId>> = REDIS_SYSTEMS.map((system) => ({
   value: system,
   label: system,
 }));

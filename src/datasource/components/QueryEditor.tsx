@@ -15,7 +15,7 @@ import {
   type JobscopeQuery,
   type OverviewMetric,
   type QueryType,
-  type RedisSystem,
+  type JobSystemId,
 } from '../types';
 
 export type Props = QueryEditorProps<DataSource, JobscopeQuery, JobscopeOptions>;
@@ -75,7 +75,7 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
           />
         </InlineField>
         <InlineField label="System" labelWidth={LABEL_WIDTH} tooltip="Restrict to one job system; empty means all.">
-          <Select<RedisSystem>
+          <Select<JobSystemId>
             inputId={`jobscope-query-system-${query.refId}`}
             aria-label="System"
             width={16}
@@ -83,7 +83,7 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
             value={query.system ?? null}
             placeholder="All systems"
             isClearable
-            onChange={(option: SelectableValue<RedisSystem> | null) => update({ system: option?.value ?? undefined })}
+            onChange={(option: SelectableValue<JobSystemId> | null) => update({ system: option?.value ?? undefined })}
           />
         </InlineField>
       </InlineFieldRow>
