@@ -149,21 +149,23 @@ export async function servePlugin(
       setImmediate(() => void stop('GRPCController.Shutdown'));
     },
   });
-  // go-plugin's client opens these two streams on connect; we have nothing to send on
-  // them but keep them open so the client does not log failures.
+  // go-plugin's client opens the stdio and broker streams on connect; we have nothing to
+  // send on them but keep them open (until stop) so the client does not log failures.
   const holdOpen = (call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>) => {
     openStreams.add(call);
     call.on('cancelled', () => openStreams.delete(call));
-    if ('on' in call && 'read' in call) {
+  };
+  server.addService(services.stdio, { StreamStdio: holdOpen });
+  server.addService(services.broker, {
+    StartStream: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+      holdOpen(call);
+      call.on('data', () => undefined); // no sub-connections are ever brokered
       call.on('end', () => {
         openStreams.delete(call);
         call.end();
       });
-      call.on('data', () => undefined);
-    }
-  };
-  server.addService(services.stdio, { StreamStdio: holdOpen });
-  server.addService(services.broker, { StartStream: holdOpen });
+    },
+  });
   server.addService(services.health, {
     Check: (call: grpc.ServerUnaryCall<{ service: string }, object>, callback: grpc.sendUnaryData<object>) => {
       const known = call.request.service === '' || call.request.service === 'plugin';
