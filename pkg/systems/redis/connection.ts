@@ -55,6 +55,11 @@ export function describeRedisError(err: Error, url: string): Error {
   if (/NOPERM/.test(m)) {
     return brokerFailed(`Redis at ${where} denied a read command to this user: grant it read access (${m})`);
   }
+  if (/certificate|self[- ]signed|SSL|TLS|EPROTO|wrong version number/i.test(m)) {
+    return brokerFailed(
+      `TLS with Redis at ${where} failed: ${m}. Add the server's CA certificate to the data source, or skip verification for a test server`,
+    );
+  }
   if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|connect|Connection is closed|max retries|Stream isn't writeable/i.test(m)) {
     return brokerFailed(`cannot reach Redis at ${where}: ${m}`);
   }
