@@ -5,8 +5,14 @@ import { BullMQSystem } from '../bullmq/bullmq';
 import { CelerySystem, visibilityTimeoutOf } from '../celery/celery';
 import { DEFAULT_PREFIX } from '../bullmq/keys';
 import { RQSystem } from '../rq/rq';
+import { SidekiqSystem } from '../sidekiq/sidekiq';
 
 export function redisJobSystems(settings: JobscopeSettings): RedisJobSystem[] {
   const bullPrefix = settings.bullPrefix || DEFAULT_PREFIX;
-  return [new BullMQSystem(bullPrefix), new RQSystem(settings.rqPrefix || undefined), new CelerySystem(visibilityTimeoutOf(settings))];
+  return [
+    new BullMQSystem(bullPrefix),
+    new SidekiqSystem(settings.sidekiqNamespace ?? ''),
+    new CelerySystem(visibilityTimeoutOf(settings)),
+    new RQSystem(settings.rqPrefix || undefined),
+  ];
 }
