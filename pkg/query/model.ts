@@ -81,8 +81,14 @@ export type DatasourceKind = (typeof DATASOURCE_KINDS)[number];
 /** Data source `jsonData` (non-secret settings). */
 export interface JobscopeSettings {
   kind?: DatasourceKind;
-  /** e.g. redis://host:6379/0 or rediss://… for TLS. */
+  /** e.g. redis://host:6379/0 or rediss://… for TLS (credentials, TLS and db for every mode). */
   url?: string;
+  /** Redis deployment: a single server (default), Sentinel-managed, or a Cluster. */
+  redisMode?: 'standalone' | 'sentinel' | 'cluster';
+  /** Sentinel or Cluster seed nodes, `host:port,host:port`. */
+  redisNodes?: string;
+  /** Sentinel: the monitored master's name. */
+  sentinelMaster?: string;
   username?: string;
   tlsSkipVerify?: boolean;
   /** Key prefix BullMQ/Bull queues were created with (their `prefix` option). */

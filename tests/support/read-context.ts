@@ -13,6 +13,7 @@ export function readContext(client: Redis, overrides: Partial<ReadContext> = {})
   return {
     client,
     scan: (match) => scanKeys(client, match),
+    clientList: async () => ({ text: (await client.call('CLIENT', 'LIST')) as string, db: client.options.db ?? 0 }),
     now,
     from: now - 3600_000,
     to: now,

@@ -1,8 +1,6 @@
 /** The BullMQ adapter (v5 and v6 layouts): everything above it is library-agnostic. */
-import type Redis from 'ioredis';
 import type { Discovery, JobsOptions, ReadContext, RedisJobSystem } from '../redis/job-system';
 import { execPipeline, value } from '../redis/job-system';
-import { countRoundTrip } from '../redis/traffic';
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../rows';
 import type { Series } from '../../frames/dataplane';
 import { groupFailures } from '../failure-reasons';
@@ -72,9 +70,7 @@ export class BullMQSystem implements RedisJobSystem {
     if (queues.length === 0) {
       return [];
     }
-    countRoundTrip(1);
-    const text = (await ctx.client.call('CLIENT', 'LIST')) as string;
-    const db = (ctx.client as Redis).options?.db ?? 0;
+    const { text, db } = await ctx.clientList();
     return bullmqWorkers(parseClientList(text), this.prefix, queues, db, ctx.now);
   }
 }

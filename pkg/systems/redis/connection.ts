@@ -3,7 +3,7 @@
  * unreachable (no unbounded offline queue), so a query answers with an error instead of
  * hanging; ioredis keeps reconnecting in the background.
  */
-import Redis, { RedisOptions } from 'ioredis';
+import Redis, { Cluster, RedisOptions } from 'ioredis';
 import type { DatasourceConfig } from '../../instances/settings';
 import { badRequest, brokerFailed } from '../../errors/errors';
 import type { Logger } from '../../protocol/logger';
@@ -79,15 +79,70 @@ export function safeUrl(url: string): string {
   }
 }
 
+/** `host:port,host:port` → ioredis node list. */
+export function parseNodes(text: string | undefined, defaultPort: number): Array<{ host: string; port: number }> {
+  const nodes = (text ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)
+    .map((n) => {
+      const i = n.lastIndexOf(':');
+      const host = i > 0 ? n.slice(0, i) : n;
+      const port = i > 0 ? Number(n.slice(i + 1)) : defaultPort;
+      if (!host || !Number.isInteger(port) || port <= 0 || port > 65535) {
+        throw badRequest(`Redis node "${n}" is not host:port`);
+      }
+      return { host, port };
+    });
+  if (nodes.length === 0) {
+    throw badRequest('Sentinel and Cluster modes need at least one node (host:port) in "Redis nodes"');
+  }
+  return nodes;
+}
+
 export interface RedisConnection {
-  client: Redis;
+  client: Redis | Cluster;
   /** The latest connection-level error: ioredis reports its cause only as an event. */
   lastError(): Error | undefined;
 }
 
+function connect(config: DatasourceConfig, url: string, options: RedisOptions): Redis | Cluster {
+  switch (config.json.redisMode ?? 'standalone') {
+    case 'standalone':
+      return new Redis(url, options);
+    case 'sentinel': {
+      const name = config.json.sentinelMaster;
+      if (!name) {
+        throw badRequest('Sentinel mode needs the master name');
+      }
+      // Credentials and TLS from the URL/settings apply to the master and the sentinels.
+      const db = Number(new URL(url).pathname.slice(1)) || 0;
+      return new Redis({
+        ...options,
+        db,
+        sentinels: parseNodes(config.json.redisNodes, 26379),
+        name,
+        sentinelUsername: options.username,
+        sentinelPassword: options.password,
+        enableTLSForSentinelMode: Boolean(options.tls),
+        sentinelTLS: options.tls,
+      });
+    }
+    case 'cluster':
+      return new Cluster(parseNodes(config.json.redisNodes, 6379), {
+        lazyConnect: true,
+        enableAutoPipelining: true,
+        redisOptions: { ...options, lazyConnect: false },
+        clusterRetryStrategy: (attempt) => Math.min(attempt * 250, 3000),
+      });
+    default:
+      throw badRequest(`unknown Redis mode "${String(config.json.redisMode)}": standalone, sentinel or cluster`);
+  }
+}
+
 export function createRedis(config: DatasourceConfig, log: Logger): RedisConnection {
   const { url, options } = redisOptions(config);
-  const client = new Redis(url, options);
+  const client = connect(config, url, options);
   let lastLogged = 0;
   let lastError: Error | undefined;
   client.on('ready', () => (lastError = undefined));

@@ -26,6 +26,8 @@ export interface ReadContext {
   /** Rows to return at most (job lists, failure groups, samples read for grouping). */
   limit: number;
   notice(severity: Notice['severity'], text: string): void;
+  /** CLIENT LIST of every node, with the database the data source reads (counted traffic). */
+  clientList(): Promise<{ text: string; db: number }>;
 }
 
 export interface Discovery {

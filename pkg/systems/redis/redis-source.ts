@@ -4,6 +4,7 @@
  * fans out to the adapters of the systems found and merges their rows.
  */
 import type Redis from 'ioredis';
+import type { Cluster } from 'ioredis';
 import type { DatasourceConfig } from '../../instances/settings';
 import type { Logger } from '../../protocol/logger';
 import type { JobscopeQuery } from '../../query/model';
@@ -14,6 +15,8 @@ import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } fro
 import { DEFAULT_PAYLOAD_LIMIT } from '../payload';
 import { createRedis, describeRedisError, redisOptions } from './connection';
 import { scanKeys } from './scan';
+import { clusterForAdapters } from './cluster';
+import { countRoundTrip } from './traffic';
 import type { Discovery, ReadContext, RedisJobSystem } from './job-system';
 import { redisJobSystems } from './systems';
 
@@ -23,7 +26,9 @@ const DEFAULT_LIMIT = 100;
 const MAX_NOTICES = 20;
 
 export class RedisSource implements QueueSource {
-  private readonly client: Redis;
+  private readonly client: Redis | Cluster;
+  /** What adapters get: the client, with cross-slot pipelines made safe on a Cluster. */
+  private readonly adapterClient: Redis | Cluster;
   private readonly lastError: () => Error | undefined;
   private readonly url: string;
   private readonly systems: RedisJobSystem[];
@@ -34,6 +39,7 @@ export class RedisSource implements QueueSource {
   constructor(config: DatasourceConfig, log: Logger) {
     this.url = redisOptions(config).url;
     ({ client: this.client, lastError: this.lastError } = createRedis(config, log));
+    this.adapterClient = 'isCluster' in this.client && this.client.isCluster ? clusterForAdapters(this.client as Cluster) : this.client;
     this.systems = redisJobSystems(config.json);
     this.pattern = queueFilter(config.json.discoveryPattern ? [config.json.discoveryPattern] : []);
     this.payloadLimit = Number(config.json.payloadLimitBytes) > 0 ? Number(config.json.payloadLimitBytes) : DEFAULT_PAYLOAD_LIMIT;
@@ -62,8 +68,9 @@ export class RedisSource implements QueueSource {
 
   private context(window: QueryWindow, limit: number, notices: Notice[]): ReadContext {
     return {
-      client: this.client,
+      client: this.adapterClient,
       scan: (match) => scanKeys(this.client, match),
+      clientList: () => this.clientList(),
       now: window.now,
       from: window.from,
       to: window.to,
@@ -179,6 +186,13 @@ export class RedisSource implements QueueSource {
           throw badRequest(`query type "${query.queryType}" is answered by listQueues()`);
       }
     });
+  }
+
+  private async clientList(): Promise<{ text: string; db: number }> {
+    const nodes = 'isCluster' in this.client && this.client.isCluster ? (this.client as Cluster).nodes('master') : [this.client as Redis];
+    countRoundTrip(nodes.length);
+    const lists = await Promise.all(nodes.map((n) => n.call('CLIENT', 'LIST') as Promise<string>));
+    return { text: lists.join('\n'), db: nodes[0]?.options?.db ?? 0 };
   }
 
   async close(): Promise<void> {
