@@ -119,6 +119,35 @@ describe('ConfigEditor', () => {
     expect(lastOptions(onChange).jsonData.payloadLimitBytes).toBeUndefined();
   });
 
+  it('asks for sentinels and the master name only in Sentinel mode, nodes in Cluster mode', () => {
+    const onChange = jest.fn();
+    render(<Harness initial={makeSettings()} onChange={onChange} />);
+    expect(document.getElementById('jobscope-config-redis-nodes')).toBeNull();
+    fireEvent.click(screen.getByLabelText('Sentinel'));
+    fireEvent.change(document.getElementById('jobscope-config-redis-nodes')!, { target: { value: 's1:26379,s2:26379' } });
+    fireEvent.change(document.getElementById('jobscope-config-sentinel-master')!, { target: { value: 'mymaster' } });
+    expect(lastOptions(onChange).jsonData).toMatchObject({ redisMode: 'sentinel', redisNodes: 's1:26379,s2:26379', sentinelMaster: 'mymaster' });
+    fireEvent.click(screen.getByLabelText('Cluster'));
+    expect(document.getElementById('jobscope-config-sentinel-master')).toBeNull();
+    expect(document.getElementById('jobscope-config-redis-nodes')).not.toBeNull();
+    expect(lastOptions(onChange).jsonData.redisMode).toBe('cluster');
+  });
+
+  it('stores the per-system settings, numbers as numbers', () => {
+    const onChange = jest.fn();
+    render(<Harness initial={makeSettings()} onChange={onChange} />);
+    fireEvent.change(document.getElementById('jobscope-config-sidekiq-namespace')!, { target: { value: 'myapp' } });
+    fireEvent.change(document.getElementById('jobscope-config-rq-prefix')!, { target: { value: 'rqx' } });
+    fireEvent.change(document.getElementById('jobscope-config-celery-visibility')!, { target: { value: '600' } });
+    fireEvent.change(document.getElementById('jobscope-config-stream-interval')!, { target: { value: '2000' } });
+    expect(lastOptions(onChange).jsonData).toMatchObject({
+      sidekiqNamespace: 'myapp',
+      rqPrefix: 'rqx',
+      celeryVisibilityTimeout: 600,
+      streamIntervalMs: 2000,
+    });
+  });
+
   it('defaults the kind to redis when it is missing', () => {
     const onChange = jest.fn();
     render(<Harness initial={makeSettings({ jsonData: {} })} onChange={onChange} />);

@@ -7,6 +7,7 @@ import {
   InlineField,
   InlineSwitch,
   Input,
+  RadioButtonGroup,
   SecretInput,
   SecretTextArea,
   Select,
@@ -28,6 +29,13 @@ export type ConfigEditorProps = DataSourcePluginOptionsEditorProps<JobscopeOptio
 const LABEL_WIDTH = 24;
 const INPUT_WIDTH = 48;
 const DEFAULT_KIND: DatasourceKind = 'redis';
+
+type RedisMode = NonNullable<JobscopeOptions['redisMode']>;
+const REDIS_MODE_OPTIONS: Array<SelectableValue<RedisMode>> = [
+  { label: 'Standalone', value: 'standalone' },
+  { label: 'Sentinel', value: 'sentinel' },
+  { label: 'Cluster', value: 'cluster' },
+];
 
 const URL_PLACEHOLDERS: Record<DatasourceKind, string> = {
   redis: 'redis://localhost:6379/0',
@@ -60,17 +68,28 @@ export function ConfigEditor(props: ConfigEditorProps) {
   };
 
   const onTextChange =
-    (key: 'url' | 'username' | 'bullPrefix' | 'discoveryPattern') => (event: ChangeEvent<HTMLInputElement>) =>
+    (
+      key:
+        | 'url'
+        | 'username'
+        | 'bullPrefix'
+        | 'discoveryPattern'
+        | 'redisNodes'
+        | 'sentinelMaster'
+        | 'sidekiqNamespace'
+        | 'rqPrefix'
+    ) =>
+    (event: ChangeEvent<HTMLInputElement>) =>
       updateJsonData(key, event.target.value);
 
-  const onPayloadLimitChange = (event: ChangeEvent<HTMLInputElement>) => {
-    const raw = event.target.value.trim();
-    const parsed = Number(raw);
-    updateJsonData(
-      'payloadLimitBytes',
-      raw === '' || !Number.isFinite(parsed) ? undefined : Math.max(0, Math.floor(parsed))
-    );
-  };
+  const onNumberChange =
+    (key: 'payloadLimitBytes' | 'celeryVisibilityTimeout' | 'streamIntervalMs') =>
+    (event: ChangeEvent<HTMLInputElement>) => {
+      const raw = event.target.value.trim();
+      const parsed = Number(raw);
+      updateJsonData(key, raw === '' || !Number.isFinite(parsed) ? undefined : Math.max(0, Math.floor(parsed)));
+    };
+  const redisMode = jsonData.redisMode ?? 'standalone';
 
   const updateSecret = (key: keyof JobscopeSecureSettings, value: string) => {
     onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, [key]: value } });
@@ -194,6 +213,49 @@ export function ConfigEditor(props: ConfigEditorProps) {
         />
       </InlineField>
 
+      {kind === 'redis' && (
+        <>
+          <InlineField
+            label="Redis mode"
+            labelWidth={LABEL_WIDTH}
+            tooltip="A single server, a Sentinel-managed master, or a Cluster."
+          >
+            <RadioButtonGroup<RedisMode>
+              options={REDIS_MODE_OPTIONS}
+              value={redisMode}
+              onChange={(mode) => updateJsonData('redisMode', mode)}
+            />
+          </InlineField>
+          {redisMode !== 'standalone' && (
+            <InlineField
+              label={redisMode === 'sentinel' ? 'Sentinels' : 'Cluster nodes'}
+              labelWidth={LABEL_WIDTH}
+              tooltip="host:port, comma-separated. The URL still gives credentials, TLS and (Sentinel) the database."
+              required
+            >
+              <Input
+                id="jobscope-config-redis-nodes"
+                width={INPUT_WIDTH}
+                value={jsonData.redisNodes ?? ''}
+                placeholder={redisMode === 'sentinel' ? 'sentinel-1:26379,sentinel-2:26379' : 'node-1:6379,node-2:6379'}
+                onChange={onTextChange('redisNodes')}
+              />
+            </InlineField>
+          )}
+          {redisMode === 'sentinel' && (
+            <InlineField label="Master name" labelWidth={LABEL_WIDTH} required>
+              <Input
+                id="jobscope-config-sentinel-master"
+                width={INPUT_WIDTH}
+                value={jsonData.sentinelMaster ?? ''}
+                placeholder="mymaster"
+                onChange={onTextChange('sentinelMaster')}
+              />
+            </InlineField>
+          )}
+        </>
+      )}
+
       <Divider />
       <Text element="h3">Discovery</Text>
       <InlineField
@@ -234,7 +296,63 @@ export function ConfigEditor(props: ConfigEditorProps) {
           width={INPUT_WIDTH}
           value={jsonData.payloadLimitBytes ?? ''}
           placeholder="4096"
-          onChange={onPayloadLimitChange}
+          onChange={onNumberChange('payloadLimitBytes')}
+        />
+      </InlineField>
+
+      {kind === 'redis' && (
+        <>
+          <InlineField
+            label="Sidekiq namespace"
+            labelWidth={LABEL_WIDTH}
+            tooltip="redis-namespace prefix of Sidekiq keys, if any."
+          >
+            <Input
+              id="jobscope-config-sidekiq-namespace"
+              width={INPUT_WIDTH}
+              value={jsonData.sidekiqNamespace ?? ''}
+              onChange={onTextChange('sidekiqNamespace')}
+            />
+          </InlineField>
+          <InlineField label="RQ key prefix" labelWidth={LABEL_WIDTH} tooltip="RQ_KEY_PREFIX of RQ 3.x.">
+            <Input
+              id="jobscope-config-rq-prefix"
+              width={INPUT_WIDTH}
+              value={jsonData.rqPrefix ?? ''}
+              placeholder="rq"
+              onChange={onTextChange('rqPrefix')}
+            />
+          </InlineField>
+          <InlineField
+            label="Celery visibility timeout (s)"
+            labelWidth={LABEL_WIDTH}
+            tooltip="The broker's visibility_timeout: unacknowledged tasks older than this count as stalled."
+          >
+            <Input
+              id="jobscope-config-celery-visibility"
+              type="number"
+              min={1}
+              width={INPUT_WIDTH}
+              value={jsonData.celeryVisibilityTimeout ?? ''}
+              placeholder="3600"
+              onChange={onNumberChange('celeryVisibilityTimeout')}
+            />
+          </InlineField>
+        </>
+      )}
+      <InlineField
+        label="Live refresh (ms)"
+        labelWidth={LABEL_WIDTH}
+        tooltip="How often open dashboards get new counts (500 or more)."
+      >
+        <Input
+          id="jobscope-config-stream-interval"
+          type="number"
+          min={500}
+          width={INPUT_WIDTH}
+          value={jsonData.streamIntervalMs ?? ''}
+          placeholder="5000"
+          onChange={onNumberChange('streamIntervalMs')}
         />
       </InlineField>
 
