@@ -3,22 +3,7 @@
  * frame's name/refId/meta in the schema metadata and each field's name/labels/config in
  * the field metadata. Only the Arrow types Grafana's reader accepts are produced.
  */
-import {
-  Bool,
-  DataType,
-  Field as ArrowField,
-  Float64,
-  Int64,
-  makeData,
-  RecordBatch,
-  Schema,
-  Struct,
-  Table,
-  tableToIPC,
-  TimestampNanosecond,
-  Utf8,
-  vectorFromArray,
-} from 'apache-arrow';
+import { ArrowColumnType, ColumnReader, writeColumns } from './arrow-ipc';
 
 export type FieldType = 'string' | 'number' | 'int64' | 'time' | 'boolean';
 
@@ -70,60 +55,36 @@ export interface Frame {
   fields: Field[];
 }
 
-function arrowType(type: FieldType): DataType {
-  switch (type) {
-    case 'string':
-      return new Utf8(); // explicit: apache-arrow would infer Dictionary<Utf8>, which Grafana rejects
-    case 'number':
-      return new Float64();
-    case 'int64':
-      return new Int64();
-    case 'boolean':
-      return new Bool();
-    case 'time':
-      return new TimestampNanosecond();
-  }
-}
+/** Utf8 (never a dictionary, which Grafana rejects), Float64, Int64, Bool, Timestamp(NANOSECOND). */
+const ARROW_TYPE: Record<FieldType, ArrowColumnType> = {
+  string: 'utf8',
+  number: 'float64',
+  int64: 'int64',
+  boolean: 'bool',
+  // Exact nanoseconds from epoch ms (BigInt: ms × 10⁶ in floating point drifts). Missing or
+  // non-finite times (allowed in tables, never in a series' time field) are nulls.
+  time: 'timestamp',
+};
 
-/**
- * Nanosecond timestamps built from exact integers (ms × 10⁶ in floating point drifts).
- * Missing times (allowed in tables, never in a series' time field) get a validity bit of 0.
- */
-function timeData(values: unknown[]) {
-  const nanos = new BigInt64Array(values.length);
-  const validity = new Uint8Array(Math.ceil(values.length / 8));
-  let nullCount = 0;
-  values.forEach((v, i) => {
-    if (v === null || v === undefined || !Number.isFinite(Number(v))) {
-      nullCount++;
-      return;
-    }
-    nanos[i] = BigInt(Math.round(Number(v))) * 1_000_000n;
-    validity[i >> 3] |= 1 << (i & 7);
-  });
-  return makeData({ type: new TimestampNanosecond(), length: values.length, nullCount, data: nanos, nullBitmap: nullCount ? validity : undefined });
-}
-
-function columnData(field: Field) {
-  if (field.type === 'time') {
-    return timeData(field.values);
-  }
-  const values = field.values.map((v) => (v === undefined ? null : v));
-  const converted =
-    field.type === 'int64' ? values.map((v) => (v === null ? null : BigInt(Math.trunc(Number(v))))) : values;
-  return vectorFromArray(converted, arrowType(field.type) as never).data[0];
-}
-
-function fieldMetadata(field: Field): Map<string, string> {
-  const meta = new Map([['name', field.name]]);
+/** Field metadata: name, then labels and config as JSON when they have keys. */
+function fieldMetadata(field: Field): Array<[string, string]> {
+  const meta: Array<[string, string]> = [['name', field.name]];
   if (field.labels && Object.keys(field.labels).length > 0) {
-    meta.set('labels', JSON.stringify(field.labels));
+    meta.push(['labels', JSON.stringify(field.labels)]);
   }
   if (field.config && Object.keys(field.config).length > 0) {
-    meta.set('config', JSON.stringify(field.config));
+    meta.push(['config', JSON.stringify(field.config)]);
   }
   return meta;
 }
+
+/** A field is nullable exactly when it has missing values (the writer decides from the values). */
+const FIELD_READER: ColumnReader<Field> = {
+  name: (f) => f.name,
+  type: (f) => ARROW_TYPE[f.type],
+  values: (f) => f.values,
+  metadata: fieldMetadata,
+};
 
 /** Encodes one frame as an Arrow IPC file (magic "ARROW1"). */
 export function encodeFrame(frame: Frame): Uint8Array {
@@ -133,18 +94,12 @@ export function encodeFrame(frame: Frame): Uint8Array {
       throw new Error(`field "${f.name}" has ${f.values.length} values, expected ${length}`);
     }
   }
-  const columns = frame.fields.map(columnData);
-  const arrowFields = frame.fields.map(
-    (f, i) => new ArrowField(f.name, arrowType(f.type), columns[i].nullCount > 0, fieldMetadata(f)),
-  );
-  const schemaMeta = new Map([
+  const schemaMeta: Array<[string, string]> = [
     ['name', frame.name ?? ''],
     ['refId', frame.refId ?? ''],
-  ]);
+  ];
   if (frame.meta) {
-    schemaMeta.set('meta', JSON.stringify(frame.meta));
+    schemaMeta.push(['meta', JSON.stringify(frame.meta)]);
   }
-  const schema = new Schema(arrowFields, schemaMeta);
-  const data = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children: columns });
-  return tableToIPC(new Table(schema, new RecordBatch(schema, data)), 'file');
+  return writeColumns(frame.fields, FIELD_READER, schemaMeta);
 }
