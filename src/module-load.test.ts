@@ -14,6 +14,7 @@ import * as jsxRuntime from 'react/jsx-runtime';
 import * as grafanaData from '@grafana/data';
 import * as grafanaRuntime from '@grafana/runtime';
 import * as grafanaUi from '@grafana/ui';
+import * as emotionCss from '@emotion/css';
 import { render, screen } from '@testing-library/react';
 
 const { AppPlugin, DataSourcePlugin, PanelPlugin } = grafanaData;
@@ -36,6 +37,8 @@ function loadAmdModule(relativePath: string, pluginId: string): { exports: Expor
     '@grafana/data': grafanaData,
     '@grafana/runtime': grafanaRuntime,
     '@grafana/ui': grafanaUi,
+    // Grafana shares emotion with plugins (useStyles2 styles come through it).
+    '@emotion/css': emotionCss,
     // create-plugin's public-path shim reads the module's own URL from the AMD "module" dependency.
     module: { id: pluginId, uri: `public/plugins/${pluginId}/${relativePath}` },
   };

@@ -2,6 +2,7 @@
  * CallResource: small JSON endpoints the frontend calls through
  * /api/datasources/uid/<uid>/resources/<path> (query editor autocompletion).
  *   GET queues  → [{system, queue}]
+ *   GET <other> → the source's own resource(path), when it has one (rabbitmq: topology → {nodes, edges})
  */
 import type { CallResourceRequest, CallResourceResponse } from '../protocol/messages';
 import { classify } from '../errors/errors';
@@ -19,6 +20,12 @@ export async function callResource(ds: Datasource, req: CallResourceRequest): Pr
     if (path === 'queues' && req.method === 'GET') {
       const { source } = await ds.source(req.pluginContext);
       return json(200, await source.listQueues());
+    }
+    if (req.method === 'GET' && path !== '') {
+      const { source } = await ds.source(req.pluginContext);
+      if (source.resource) {
+        return json(200, await source.resource(path));
+      }
     }
     return json(404, { error: `no resource ${req.method} /${path}` });
   } catch (err) {

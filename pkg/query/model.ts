@@ -99,6 +99,15 @@ export interface JobscopeSettings {
   rqPrefix?: string;
   /** Celery's broker visibility_timeout in seconds (default 3600): unacked longer is stalled. */
   celeryVisibilityTimeout?: number;
+  /** RabbitMQ management API, e.g. http://host:15672 (without it: AMQP passive declares only). */
+  managementUrl?: string;
+  /** RabbitMQ: restrict to one vhost (queue labels are then plain names). */
+  vhost?: string;
+  /**
+   * RabbitMQ: allow reading message payloads from queues. Off by default: a peek requeues
+   * the messages, which marks them redelivered and counts toward quorum delivery limits.
+   */
+  allowPeek?: boolean;
   /** Glob that limits discovered queue names. */
   discoveryPattern?: string;
   /** Payloads longer than this are truncated in job lists. */

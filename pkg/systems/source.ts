@@ -50,4 +50,6 @@ export interface QueueSource {
   /** Every query type but `queues`, which is listQueues(). */
   read(query: JobscopeQuery, window: QueryWindow): Promise<ReadResult>;
   close(): Promise<void>;
+  /** Optional kind-specific JSON resources for CallResource (e.g. rabbitmq `topology`); throws notFound for unknown paths. */
+  resource?(path: string): Promise<unknown>;
 }

@@ -61,3 +61,39 @@ export function queueNames(frames: DataFrame[]): string[] {
   }
   return Array.from(names).sort();
 }
+
+/** Per (system, queue): the last value of each overview metric. */
+function perQueue(frames: DataFrame[], queue: string): Map<string, { system: string; queue: string; counts: FlowCounts }> {
+  const out = new Map<string, { system: string; queue: string; counts: FlowCounts }>();
+  for (const frame of frames) {
+    for (const field of frame.fields) {
+      const metric = field.type === FieldType.number ? metricName(frame.name, field.name) : undefined;
+      const q = field.labels?.queue;
+      if (!metric || !q || (queue !== ALL_QUEUES && q !== queue)) {
+        continue;
+      }
+      const system = field.labels?.system ?? '';
+      const key = `${system}\u0000${q}`;
+      const entry = out.get(key) ?? { system, queue: q, counts: {} };
+      const last = field.values.length ? Number(field.values[field.values.length - 1]) : NaN;
+      if (Number.isFinite(last)) {
+        entry.counts[metric] = last;
+      }
+      out.set(key, entry);
+    }
+  }
+  return out;
+}
+
+/** Job systems (labels.system) found in the overview frames of the shown queue(s), sorted. */
+export function flowSystems(frames: DataFrame[], queue: string = ALL_QUEUES): string[] {
+  return Array.from(new Set(Array.from(perQueue(frames, queue).values(), (e) => e.system).filter(Boolean))).sort();
+}
+
+/** Queues with work waiting and no live worker (workers == 0 while wait > 0). */
+export function queuesWithoutWorkers(frames: DataFrame[], queue: string = ALL_QUEUES): string[] {
+  return Array.from(perQueue(frames, queue).values())
+    .filter((e) => e.counts.workers === 0 && (e.counts.wait ?? 0) + (e.counts.prioritized ?? 0) > 0)
+    .map((e) => e.queue)
+    .sort();
+}

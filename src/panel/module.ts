@@ -1,4 +1,4 @@
-import { PanelPlugin, type SelectableValue } from '@grafana/data';
+import { FieldConfigProperty, PanelPlugin, ThresholdsMode, type SelectableValue } from '@grafana/data';
 
 import { FlowPanel } from './components/FlowPanel';
 import { queueNames } from './flow-counts';
@@ -6,7 +6,33 @@ import { ALL_QUEUES, type FlowOptions } from './types';
 
 const ALL_OPTION: SelectableValue<string> = { value: ALL_QUEUES, label: 'All queues (sum)' };
 
-export const plugin = new PanelPlugin<FlowOptions>(FlowPanel).setPanelOptions((builder) =>
+export const plugin = new PanelPlugin<FlowOptions>(FlowPanel)
+  // Thresholds colour the problem states (failed, retry, dead) by their count; the other
+  // states keep their theme colours. Default: green, red from one job.
+  .useFieldConfig({
+    standardOptions: {
+      [FieldConfigProperty.Thresholds]: {
+        defaultValue: {
+          mode: ThresholdsMode.Absolute,
+          steps: [
+            { value: -Infinity, color: 'green' },
+            { value: 1, color: 'red' },
+          ],
+        },
+      },
+    },
+    disableStandardOptions: [
+      FieldConfigProperty.Min,
+      FieldConfigProperty.Max,
+      FieldConfigProperty.Decimals,
+      FieldConfigProperty.DisplayName,
+      FieldConfigProperty.NoValue,
+      FieldConfigProperty.Mappings,
+      FieldConfigProperty.Color,
+      FieldConfigProperty.Unit,
+    ],
+  })
+  .setPanelOptions((builder) =>
   builder.addSelect({
     path: 'queue',
     name: 'Queue',

@@ -124,9 +124,15 @@ describe('ConfigEditor', () => {
     render(<Harness initial={makeSettings()} onChange={onChange} />);
     expect(document.getElementById('jobscope-config-redis-nodes')).toBeNull();
     fireEvent.click(screen.getByLabelText('Sentinel'));
-    fireEvent.change(document.getElementById('jobscope-config-redis-nodes')!, { target: { value: 's1:26379,s2:26379' } });
+    fireEvent.change(document.getElementById('jobscope-config-redis-nodes')!, {
+      target: { value: 's1:26379,s2:26379' },
+    });
     fireEvent.change(document.getElementById('jobscope-config-sentinel-master')!, { target: { value: 'mymaster' } });
-    expect(lastOptions(onChange).jsonData).toMatchObject({ redisMode: 'sentinel', redisNodes: 's1:26379,s2:26379', sentinelMaster: 'mymaster' });
+    expect(lastOptions(onChange).jsonData).toMatchObject({
+      redisMode: 'sentinel',
+      redisNodes: 's1:26379,s2:26379',
+      sentinelMaster: 'mymaster',
+    });
     fireEvent.click(screen.getByLabelText('Cluster'));
     expect(document.getElementById('jobscope-config-sentinel-master')).toBeNull();
     expect(document.getElementById('jobscope-config-redis-nodes')).not.toBeNull();
@@ -148,6 +154,23 @@ describe('ConfigEditor', () => {
     });
   });
 
+  it('shows RabbitMQ settings for the rabbitmq kind, peeking off until switched on', () => {
+    const onChange = jest.fn();
+    render(<Harness initial={makeSettings({ jsonData: { kind: 'rabbitmq' } })} onChange={onChange} />);
+    expect(document.getElementById('jobscope-config-sidekiq-namespace')).toBeNull();
+    fireEvent.change(document.getElementById('jobscope-config-management-url')!, {
+      target: { value: 'http://rabbit:15672' },
+    });
+    fireEvent.change(document.getElementById('jobscope-config-vhost')!, { target: { value: 'jobs' } });
+    expect((document.getElementById('jobscope-config-allow-peek') as HTMLInputElement).checked).toBe(false);
+    fireEvent.click(document.getElementById('jobscope-config-allow-peek')!);
+    expect(lastOptions(onChange).jsonData).toMatchObject({
+      managementUrl: 'http://rabbit:15672',
+      vhost: 'jobs',
+      allowPeek: true,
+    });
+  });
+
   it('defaults the kind to redis when it is missing', () => {
     const onChange = jest.fn();
     render(<Harness initial={makeSettings({ jsonData: {} })} onChange={onChange} />);
@@ -164,11 +187,11 @@ describe('ConfigEditor', () => {
     for (const label of ['RabbitMQ', 'NATS JetStream', 'Kafka']) {
       expect(screen.getByText(label)).toBeInTheDocument();
     }
-    fireEvent.click(screen.getByText('RabbitMQ'));
+    fireEvent.click(screen.getByText('Kafka'));
 
-    expect(lastOptions(onChange).jsonData.kind).toBe('rabbitmq');
-    expect(screen.getByText(/cannot query rabbitmq yet/)).toBeInTheDocument();
-    expect((screen.getByLabelText(/^URL/) as HTMLInputElement).placeholder).toBe('amqp://localhost:5672');
+    expect(lastOptions(onChange).jsonData.kind).toBe('kafka');
+    expect(screen.getByText(/cannot query kafka yet/)).toBeInTheDocument();
+    expect((screen.getByLabelText(/^URL/) as HTMLInputElement).placeholder).toBe('localhost:9092');
   });
 
   it('offers only tracing data sources and stores the chosen uid', () => {

@@ -78,6 +78,8 @@ export function ConfigEditor(props: ConfigEditorProps) {
         | 'sentinelMaster'
         | 'sidekiqNamespace'
         | 'rqPrefix'
+        | 'managementUrl'
+        | 'vhost'
     ) =>
     (event: ChangeEvent<HTMLInputElement>) =>
       updateJsonData(key, event.target.value);
@@ -116,7 +118,7 @@ export function ConfigEditor(props: ConfigEditorProps) {
       <InlineField
         label="Kind"
         labelWidth={LABEL_WIDTH}
-        tooltip="The broker or job store this data source reads. Only Redis-based systems are available for now."
+        tooltip="The broker or job store this data source reads. Redis (BullMQ, Bull, Sidekiq, Celery, RQ) and RabbitMQ are available now."
       >
         <Select<DatasourceKind>
           inputId="jobscope-config-kind"
@@ -162,6 +164,48 @@ export function ConfigEditor(props: ConfigEditorProps) {
           onChange={(event: ChangeEvent<HTMLInputElement>) => updateSecret('password', event.currentTarget.value)}
         />
       </InlineField>
+
+      {kind === 'rabbitmq' && (
+        <>
+          <InlineField
+            label="Management URL"
+            labelWidth={LABEL_WIDTH}
+            tooltip="RabbitMQ's management HTTP API. Without it only queues named in a query are read, by AMQP passive declares."
+          >
+            <Input
+              id="jobscope-config-management-url"
+              width={INPUT_WIDTH}
+              value={jsonData.managementUrl ?? ''}
+              placeholder="http://localhost:15672"
+              onChange={onTextChange('managementUrl')}
+            />
+          </InlineField>
+          <InlineField
+            label="Virtual host"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Read only this vhost; empty reads all the user may see."
+          >
+            <Input
+              id="jobscope-config-vhost"
+              width={INPUT_WIDTH}
+              value={jsonData.vhost ?? ''}
+              placeholder="/"
+              onChange={onTextChange('vhost')}
+            />
+          </InlineField>
+          <InlineField
+            label="Allow peeking"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Let job lists read message payloads. A peek takes messages and requeues them: they come back marked redelivered, and on quorum queues it counts toward the delivery limit."
+          >
+            <InlineSwitch
+              id="jobscope-config-allow-peek"
+              value={jsonData.allowPeek ?? false}
+              onChange={(event) => updateJsonData('allowPeek', event.currentTarget.checked)}
+            />
+          </InlineField>
+        </>
+      )}
 
       <Divider />
       <Text element="h3">TLS</Text>

@@ -1,0 +1,88 @@
+/**
+ * Degraded mode without the management API: AMQP passive declares (queue.declare
+ * passive=true, amqplib checkQueue) of the queues a query names, on one connection per
+ * request. A missing queue makes the broker close the channel (404), so every queue gets
+ * its own channel and one missing queue never spoils the others. Passive declares need no
+ * permission beyond access to the vhost. Only message and consumer counts are available.
+ */
+import * as amqp from 'amqplib';
+import { brokerFailed } from '../../errors/errors';
+import type { RabbitSettings } from './settings';
+
+export interface PassiveCount {
+  messageCount: number;
+  consumerCount: number;
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) {
+      u.password = '***';
+    }
+    return u.toString();
+  } catch {
+    return 'the AMQP URL';
+  }
+}
+
+export function describeAmqpError(err: Error & { code?: string | number }, url: string): Error {
+  const where = redact(url);
+  const m = err.message ?? String(err);
+  if (/ACCESS_REFUSED|403|PLAIN login refused|authentication/i.test(m)) {
+    return brokerFailed(
+      `RabbitMQ at ${where} refused the credentials (ACCESS_REFUSED): check the username and password`
+    );
+  }
+  if (/NOT_ALLOWED|vhost/i.test(m)) {
+    return brokerFailed(
+      `RabbitMQ at ${where} refused access to the virtual host: check the vhost in the URL and the user's permissions`
+    );
+  }
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|timeout|socket/i.test(m + (err.code ?? ''))) {
+    return brokerFailed(
+      `RabbitMQ at ${where} is unreachable (${err.code ?? m}): check the URL and that the broker runs`
+    );
+  }
+  return brokerFailed(`RabbitMQ at ${where} failed: ${m.replace(/\/\/[^@/]*@/, '//***@')}`);
+}
+
+export async function connectAmqp(s: RabbitSettings & { amqpUrl: string }): Promise<amqp.ChannelModel> {
+  const u = new URL(s.amqpUrl);
+  const withCreds = !u.username && s.username ? { credentials: amqp.credentials.plain(s.username, s.password) } : {};
+  try {
+    const conn = await amqp.connect(s.amqpUrl, { timeout: 10_000, rejectUnauthorized: !s.tlsSkipVerify, ...withCreds });
+    conn.on('error', () => undefined); // a later failure surfaces on the next call
+    return conn;
+  } catch (err) {
+    throw describeAmqpError(err as Error, s.amqpUrl);
+  }
+}
+
+/** Passive declares of `names`; absent from the result means the queue does not exist. */
+export async function passiveCounts(
+  s: RabbitSettings & { amqpUrl: string },
+  names: string[]
+): Promise<{ server: string; counts: Map<string, PassiveCount> }> {
+  const conn = await connectAmqp(s);
+  const counts = new Map<string, PassiveCount>();
+  try {
+    for (const name of names) {
+      const ch = await conn.createChannel();
+      ch.on('error', () => undefined); // 404 closes this channel only
+      try {
+        const ok = await ch.checkQueue(name);
+        counts.set(name, { messageCount: ok.messageCount, consumerCount: ok.consumerCount });
+        await ch.close().catch(() => undefined);
+      } catch (err) {
+        if (!/NOT_FOUND|404/.test((err as Error).message)) {
+          throw describeAmqpError(err as Error, s.amqpUrl);
+        }
+      }
+    }
+    const props = (conn.connection as unknown as { serverProperties?: Record<string, unknown> }).serverProperties ?? {};
+    return { server: `RabbitMQ ${String(props.version ?? 'unknown version')}`, counts };
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}

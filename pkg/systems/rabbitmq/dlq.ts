@@ -1,0 +1,113 @@
+/**
+ * Peeking messages (dead-letter queues above all) through the management API:
+ * POST /api/queues/<vhost>/<queue>/get with ackmode ack_requeue_true. That is a basic.get
+ * followed by a requeue: the messages stay, but they are marked redelivered, may move
+ * within the queue, and on quorum queues count as a delivery attempt (delivery-limit).
+ * Hence off unless the data source sets allowPeek. Streams do not support basic.get.
+ */
+import type { JobRow } from '../rows';
+import { describePayload, traceIdFromTraceparent, tryJSON } from '../payload';
+import type { FailureSample } from '../failure-reasons';
+
+export interface PeekedMessage {
+  payload_bytes: number;
+  redelivered: boolean;
+  exchange: string;
+  routing_key: string;
+  payload: string;
+  payload_encoding: 'string' | 'base64';
+  properties?: {
+    headers?: Record<string, unknown>;
+    message_id?: string;
+    correlation_id?: string;
+    timestamp?: number;
+    type?: string;
+    content_type?: string;
+  };
+}
+
+export interface XDeath {
+  count?: number;
+  reason?: string;
+  queue?: string;
+  time?: number;
+  exchange?: string;
+  'routing-keys'?: string[];
+}
+
+export const PEEK_DISABLED_NOTICE =
+  'Message browsing is off for this data source: RabbitMQ can only show queued messages by taking them (basic.get) and requeueing them, ' +
+  'which marks them redelivered, can reorder them and counts toward a quorum queue\'s delivery-limit. Enable "allow peek" (jsonData.allowPeek) to browse dead-letter queues.';
+
+export function peekRequest(limit: number, payloadLimit: number) {
+  return { count: limit, ackmode: 'ack_requeue_true', encoding: 'auto', truncate: payloadLimit };
+}
+
+function xDeaths(headers: Record<string, unknown>): XDeath[] {
+  const v = headers['x-death'];
+  return Array.isArray(v) ? (v as XDeath[]) : [];
+}
+
+const num = (v: unknown) =>
+  typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
+const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** One peeked message → a job row (Celery protocol 2 headers give name, id, retries). */
+export function messageRow(
+  m: PeekedMessage,
+  queue: string,
+  state: string,
+  index: number,
+  payloadLimit: number
+): JobRow {
+  const props = m.properties ?? {};
+  const headers = props.headers ?? {};
+  const deaths = xDeaths(headers);
+  const last = deaths[0]; // RabbitMQ keeps the most recent death first
+  const raw = m.payload_encoding === 'base64' ? Buffer.from(m.payload, 'base64') : Buffer.from(m.payload ?? '', 'utf8');
+  const payload = describePayload(raw, payloadLimit);
+  if (m.payload_bytes > raw.length) {
+    payload.bytes = m.payload_bytes;
+    payload.truncated = true;
+  }
+  const celeryRetries = num(headers.retries);
+  const deathCount = deaths.reduce((n, d) => n + (num(d.count) ?? 0), 0);
+  const exceptionMessage = str(headers['x-exception-message']) ?? str(headers.exception);
+  const deathText = last
+    ? `${last.reason ?? 'dead-lettered'} from ${last.queue ?? '?'}${deathCount > 1 ? ` (${deathCount}×)` : ''}`
+    : undefined;
+  const traceparent =
+    headers.traceparent ?? tryJSON(typeof headers.traceparent === 'string' ? headers.traceparent : undefined);
+  return {
+    queue,
+    id: str(headers.id) ?? str(props.message_id) ?? str(props.correlation_id) ?? `#${index + 1}`,
+    name: str(headers.task) ?? str(props.type) ?? str(m.routing_key),
+    state,
+    attempts: celeryRetries !== undefined ? celeryRetries + 1 : deathCount || undefined,
+    createdAt: num(props.timestamp) !== undefined ? num(props.timestamp)! * 1000 : undefined,
+    finishedAt: last && num(last.time) !== undefined ? num(last.time)! * 1000 : undefined,
+    error: exceptionMessage ? (deathText ? `${exceptionMessage} [${deathText}]` : exceptionMessage) : deathText,
+    stacktrace: str(headers['x-exception-stacktrace']),
+    payload,
+    traceId: traceIdFromTraceparent(traceparent),
+  };
+}
+
+/** A peeked message as a failure sample: the exception header when present, else the dead-letter reason. */
+export function failureSample(m: PeekedMessage, row: JobRow): FailureSample {
+  const headers = m.properties?.headers ?? {};
+  const last = xDeaths(headers)[0];
+  const death = last ? `${last.reason ?? 'dead-lettered'} from ${last.queue ?? '?'}` : 'no x-death header';
+  const exceptionMessage = str(headers['x-exception-message']) ?? str(headers.exception);
+  return exceptionMessage
+    ? { queue: row.queue, jobId: row.id, errorClass: death, message: exceptionMessage, at: row.finishedAt }
+    : { queue: row.queue, jobId: row.id, message: death, at: row.finishedAt };
+}
+
+export function matchesSearch(row: JobRow, search: string | undefined): boolean {
+  if (!search) {
+    return true;
+  }
+  const s = search.toLowerCase();
+  return [row.id, row.name, row.error].some((v) => v?.toLowerCase().includes(s));
+}

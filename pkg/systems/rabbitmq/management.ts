@@ -1,0 +1,184 @@
+/**
+ * A minimal client of RabbitMQ's management HTTP API. Every request is one HTTP call with
+ * a timeout; failures become errors a Grafana user can act on, never carrying the password.
+ */
+import * as http from 'http';
+import * as https from 'https';
+import { brokerFailed, JobscopeError, notFound } from '../../errors/errors';
+import type { RabbitSettings } from './settings';
+
+const TIMEOUT_MS = 10_000;
+/** Responses larger than this are refused (a page of 500 queues is far smaller). */
+const MAX_BODY = 64 * 1024 * 1024;
+
+export class ManagementApi {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+
+  constructor(private readonly settings: RabbitSettings & { managementUrl: string }) {
+    this.base = new URL(settings.managementUrl + '/');
+    this.agent =
+      this.base.protocol === 'https:'
+        ? new https.Agent({ keepAlive: true, maxSockets: 4, rejectUnauthorized: !settings.tlsSkipVerify })
+        : new http.Agent({ keepAlive: true, maxSockets: 4 });
+  }
+
+  get where(): string {
+    return this.base.origin;
+  }
+
+  get<T>(path: string, query: Record<string, string | number> = {}): Promise<T> {
+    return this.request<T>('GET', path, query);
+  }
+
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', path, {}, body);
+  }
+
+  /** `path` is relative to /api/ and already URL-encoded. */
+  request<T>(method: string, path: string, query: Record<string, string | number> = {}, body?: unknown): Promise<T> {
+    const url = new URL('api/' + path, this.base);
+    for (const [k, v] of Object.entries(query)) {
+      url.searchParams.set(k, String(v));
+    }
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const auth = 'Basic ' + Buffer.from(`${this.settings.username}:${this.settings.password}`).toString('base64');
+    const lib = url.protocol === 'https:' ? https : http;
+    return new Promise<T>((resolve, reject) => {
+      const req = lib.request(
+        url,
+        {
+          method,
+          agent: this.agent,
+          timeout: TIMEOUT_MS,
+          headers: {
+            authorization: auth,
+            accept: 'application/json',
+            ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > MAX_BODY) {
+              req.destroy(new Error('response too large'));
+              return;
+            }
+            chunks.push(c);
+          });
+          res.on('error', (err) => reject(this.describe(err)));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) {
+              try {
+                resolve((text ? JSON.parse(text) : undefined) as T);
+              } catch {
+                reject(
+                  brokerFailed(
+                    `RabbitMQ management API at ${this.where} answered ${path.split('?')[0]} with something that is not JSON: is managementUrl the management plugin's address?`
+                  )
+                );
+              }
+              return;
+            }
+            reject(this.statusError(status, path, text));
+          });
+        }
+      );
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error(`no answer within ${TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' }))
+      );
+      req.on('error', (err) => reject(this.describe(err)));
+      req.end(payload);
+    });
+  }
+
+  private statusError(status: number, path: string, text: string): JobscopeError {
+    let reason = '';
+    try {
+      const body = JSON.parse(text);
+      reason = String(body.reason ?? body.error ?? '').slice(0, 300);
+    } catch {
+      reason = text.slice(0, 200);
+    }
+    if (status === 401) {
+      // The management API answers 401 both for a wrong password and for a vhost the user may not see.
+      if (/virtual host|vhost/i.test(reason)) {
+        return brokerFailed(
+          `RabbitMQ user "${this.settings.username}" may not access this virtual host (401 from ${this.where}): grant it permissions on the vhost`
+        );
+      }
+      return brokerFailed(
+        `RabbitMQ at ${this.where} refused the credentials of user "${this.settings.username}" (401): check the username and password, and that the user has a management tag (monitoring is enough)`
+      );
+    }
+    if (status === 403) {
+      return brokerFailed(
+        `RabbitMQ user "${this.settings.username}" is not allowed to ${path.split('?')[0]} (403): ${reason}`
+      );
+    }
+    if (status === 404) {
+      return notFound(`RabbitMQ: ${decodeURIComponent(path.split('?')[0])} not found (${reason || 'no such object'})`);
+    }
+    return brokerFailed(
+      `RabbitMQ management API at ${this.where} answered ${status} for ${path.split('?')[0]}: ${reason}`
+    );
+  }
+
+  private describe(err: Error & { code?: string }): JobscopeError {
+    if (err instanceof JobscopeError) {
+      return err;
+    }
+    const code = err.code ?? '';
+    if (
+      code === 'ECONNREFUSED' ||
+      code === 'ENOTFOUND' ||
+      code === 'EAI_AGAIN' ||
+      code === 'EHOSTUNREACH' ||
+      code === 'ETIMEDOUT' ||
+      code === 'ECONNRESET'
+    ) {
+      return brokerFailed(
+        `RabbitMQ management API at ${this.where} is unreachable (${code}): check the management URL, that the broker runs and that the rabbitmq_management plugin is enabled`
+      );
+    }
+    if (/certificate|self[- ]signed|CERT_/i.test(err.message + code)) {
+      return brokerFailed(
+        `TLS to RabbitMQ management API at ${this.where} failed (${err.message}): provide a trusted certificate or enable "skip TLS verification"`
+      );
+    }
+    return brokerFailed(`RabbitMQ management API at ${this.where} failed: ${err.message}`);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** Reads every page of a paged list (page_size ≤ 500), up to `maxItems`. */
+export async function pagedList<T>(
+  api: ManagementApi,
+  path: string,
+  query: Record<string, string | number>,
+  maxItems = 10_000
+): Promise<{ items: T[]; complete: boolean; calls: number }> {
+  const items: T[] = [];
+  let calls = 0;
+  for (let page = 1; ; page++) {
+    const res = await api.get<{ items: T[]; page_count: number }>(path, { ...query, page, page_size: 500 });
+    calls++;
+    items.push(...res.items);
+    if (page >= res.page_count || res.items.length === 0) {
+      return { items, complete: true, calls };
+    }
+    if (items.length >= maxItems) {
+      return { items: items.slice(0, maxItems), complete: false, calls };
+    }
+  }
+}
+
+/** The API path segment of a vhost ("/" is %2F). */
+export const vhostPath = (vhost: string) => encodeURIComponent(vhost);

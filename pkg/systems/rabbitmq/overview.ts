@@ -1,0 +1,63 @@
+/**
+ * Per-queue instant values from one /api/queues listing:
+ *   wait = messages_ready, active = messages_unacknowledged, workers = consumers,
+ *   dead = every message (ready + unacked) of a queue another queue dead-letters into,
+ *   oldest_wait_seconds = now − head_message_timestamp while messages are ready (only when
+ *   the head message carries a timestamp property: set by the publisher or the
+ *   rabbitmq_message_timestamp plugin). RabbitMQ 3.10 computes the head over unacknowledged
+ *   messages too, so this is the age of the oldest message the queue still holds.
+ */
+import type { QueueStats } from '../rows';
+import type { QueueInfo } from './topology';
+
+/** Columns the overview, topology and rates need: keeps the listing small. */
+export const QUEUE_COLUMNS = [
+  'name',
+  'vhost',
+  'type',
+  'arguments',
+  'effective_policy_definition',
+  'messages',
+  'messages_ready',
+  'messages_unacknowledged',
+  'consumers',
+  'head_message_timestamp',
+].join(',');
+
+export interface OverviewOptions {
+  nowMs: number;
+  isDeadLetterTarget: boolean;
+}
+
+export function queueValues(q: QueueInfo, opts: OverviewOptions): QueueStats['values'] {
+  const values: QueueStats['values'] = {};
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const ready = num(q.messages_ready);
+  const unacked = num(q.messages_unacknowledged);
+  if (ready !== undefined) {
+    values.wait = ready;
+  }
+  if (unacked !== undefined) {
+    values.active = unacked;
+  }
+  if (num(q.consumers) !== undefined) {
+    values.workers = q.consumers;
+  }
+  if (opts.isDeadLetterTarget) {
+    const total = num(q.messages) ?? (ready !== undefined && unacked !== undefined ? ready + unacked : undefined);
+    if (total !== undefined) {
+      values.dead = total;
+    }
+  }
+  const head = num(q.head_message_timestamp);
+  if (ready !== undefined && ready > 0 && head !== undefined && head > 0) {
+    // AMQP timestamps are seconds since the epoch.
+    values.oldest_wait_seconds = Math.max(0, opts.nowMs / 1000 - head);
+  } else if (ready === 0) {
+    values.oldest_wait_seconds = 0;
+  }
+  return values;
+}
+
+/** True when the broker has not collected this queue's statistics yet (just declared). */
+export const statsMissing = (q: QueueInfo) => typeof q.messages_ready !== 'number';

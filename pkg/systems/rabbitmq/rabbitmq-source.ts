@@ -1,0 +1,428 @@
+/**
+ * The `rabbitmq` data source kind. With the management API (the normal case) a refresh is
+ * a fixed number of HTTP calls whatever the number of queues: one paged /api/queues listing
+ * (page_size 500, only the columns needed) plus, for dead-letter targets, /api/bindings and
+ * /api/exchanges (cached 30 s). Without it, named queues are read by AMQP passive declares.
+ *
+ * Queue labels: the plain queue name when the data source is limited to one vhost
+ * (jsonData.vhost), else "<url-encoded vhost>/<name>" ("%2F/orders" for the default vhost),
+ * which is unique because an encoded vhost holds no "/".
+ */
+import type { DatasourceConfig } from '../../instances/settings';
+import type { Logger } from '../../protocol/logger';
+import type { JobscopeQuery } from '../../query/model';
+import { queueFilter } from '../../query/parse';
+import type { Notice } from '../../frames/frame';
+import { badRequest, notFound } from '../../errors/errors';
+import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
+import type { JobRow, QueueStats } from '../rows';
+import { groupFailures, FailureSample } from '../failure-reasons';
+import { rabbitSettings, RabbitSettings } from './settings';
+import { ManagementApi, pagedList, vhostPath } from './management';
+import { BindingInfo, deadLetterSetting, deadLetterTopology, ExchangeInfo, QueueInfo, Topology } from './topology';
+import { QUEUE_COLUMNS, queueValues, statsMissing } from './overview';
+import { queueSeries, rateParams } from './throughput';
+import { consumerWorkers, ConnectionInfo, ConsumerInfo } from './workers';
+import { failureSample, matchesSearch, messageRow, PEEK_DISABLED_NOTICE, PeekedMessage, peekRequest } from './dlq';
+import { passiveCounts } from './amqp';
+
+const SYSTEM = 'rabbitmq';
+const DEFAULT_LIMIT = 100;
+const MAX_NOTICES = 20;
+const ROUTING_TTL_MS = 30_000;
+/** At most this many queues are listed (20 pages of 500). */
+const MAX_QUEUES = 10_000;
+
+type Selected = { info: QueueInfo; label: string };
+
+export class RabbitSource implements QueueSource {
+  private readonly s: RabbitSettings;
+  private readonly api?: ManagementApi;
+  private routing?: { at: number; result: Promise<{ bindings: BindingInfo[]; exchanges: ExchangeInfo[] }> };
+
+  constructor(config: DatasourceConfig, _log: Logger) {
+    this.s = rabbitSettings(config);
+    if (this.s.managementUrl) {
+      this.api = new ManagementApi({ ...this.s, managementUrl: this.s.managementUrl });
+    }
+  }
+
+  label = (vhost: string, name: string): string => (this.s.vhost ? name : `${encodeURIComponent(vhost)}/${name}`);
+
+  /** `queues` or `queues/<vhost>` etc., honouring the vhost setting. */
+  private scoped(kind: string): string {
+    return this.s.vhost ? `${kind}/${vhostPath(this.s.vhost)}` : kind;
+  }
+
+  private async listQueueInfo(
+    columns: string,
+    extra: Record<string, string | number> = {},
+    notice?: (n: Notice) => void
+  ): Promise<QueueInfo[]> {
+    const { items, complete } = await pagedList<QueueInfo>(
+      this.api!,
+      this.scoped('queues'),
+      { columns, ...extra },
+      MAX_QUEUES
+    );
+    if (!complete) {
+      notice?.({
+        severity: 'warning',
+        text: `more than ${MAX_QUEUES} queues: only the first ${MAX_QUEUES} (by name) were read; set a vhost or narrow the queues`,
+      });
+    }
+    return items;
+  }
+
+  private routingTables(): Promise<{ bindings: BindingInfo[]; exchanges: ExchangeInfo[] }> {
+    if (this.routing && Date.now() - this.routing.at < ROUTING_TTL_MS) {
+      return this.routing.result;
+    }
+    const result = Promise.all([
+      this.api!.get<BindingInfo[]>(this.scoped('bindings')),
+      this.api!.get<ExchangeInfo[]>(this.scoped('exchanges'), { columns: 'name,vhost,type' }),
+    ]).then(([bindings, exchanges]) => ({ bindings, exchanges }));
+    this.routing = { at: Date.now(), result };
+    result.catch(() => (this.routing = undefined));
+    return result;
+  }
+
+  /** The dead-letter topology over every queue listed. */
+  private async topologyOf(queues: QueueInfo[]): Promise<Topology> {
+    // Bindings only matter when some queue dead-letters through a named exchange.
+    const needsRouting = queues.some((q) => {
+      const dl = deadLetterSetting(q);
+      return dl !== undefined && dl.exchange !== '';
+    });
+    const { bindings, exchanges } = needsRouting ? await this.routingTables() : { bindings: [], exchanges: [] };
+    return deadLetterTopology(queues, bindings, exchanges, this.label);
+  }
+
+  async topology(): Promise<Topology> {
+    if (!this.api) {
+      throw badRequest('the dead-letter topology needs the RabbitMQ management API: set the management URL');
+    }
+    return this.topologyOf(await this.listQueueInfo(QUEUE_COLUMNS));
+  }
+
+  /** Optional QueueSource extension: JSON resources for CallResource. */
+  async resource(path: string): Promise<unknown> {
+    if (path === 'topology') {
+      return this.topology();
+    }
+    throw notFound(`no resource /${path} for RabbitMQ`);
+  }
+
+  /**
+   * The listed queues a query covers. A literal name that is not there is a 404 when it
+   * is all the query named, else a notice.
+   */
+  private select(queues: QueueInfo[], query: JobscopeQuery, notice: (n: Notice) => void): Selected[] {
+    const wanted = queueFilter(query.queues);
+    const selected = queues
+      .map((info) => ({ info, label: this.label(info.vhost, info.name) }))
+      .filter((q) => wanted(q.label));
+    const literals = (query.queues ?? []).filter((q) => !/[*?]/.test(q));
+    const missing = literals.filter((name) => !selected.some((q) => q.label === name));
+    if (missing.length > 0) {
+      const where = this.s.vhost
+        ? `vhost "${this.s.vhost}"`
+        : 'any vhost (name queues as <vhost>/<queue>, e.g. %2F/orders, or set the vhost)';
+      const text = `queue ${missing.map((q) => `"${q}"`).join(', ')} not found in ${where}`;
+      if (missing.length === (query.queues ?? []).length) {
+        throw notFound(text);
+      }
+      notice({ severity: 'warning', text });
+    }
+    return selected;
+  }
+
+  async checkHealth(): Promise<HealthReport> {
+    if (!this.api) {
+      const { server } = await passiveCounts(this.amqpSettings(), []);
+      return {
+        server: `${server} over AMQP`,
+        systems: {},
+        notices: [
+          'no management URL: only queues named in a query can be read (message and consumer counts); rates, consumers, topology and dead-letter browsing need the management API',
+        ],
+      };
+    }
+    const overview = await this.api.get<{ rabbitmq_version?: string; product_version?: string; cluster_name?: string }>(
+      'overview',
+      {
+        columns: 'rabbitmq_version,product_version,cluster_name',
+      }
+    );
+    const queues = await this.listQueueInfo('name,vhost');
+    const version = overview.rabbitmq_version ?? overview.product_version ?? 'unknown version';
+    const notices: string[] = [];
+    if (!this.s.amqpUrl) {
+      notices.push('no AMQP URL set: not needed while the management API answers');
+    }
+    return {
+      server: `RabbitMQ ${version}${overview.cluster_name ? ` (cluster ${overview.cluster_name})` : ''}${this.s.vhost ? `, vhost "${this.s.vhost}"` : ''}`,
+      systems: queues.length > 0 ? { [SYSTEM]: queues.length } : {},
+      notices,
+    };
+  }
+
+  async listQueues(): Promise<QueueRef[]> {
+    if (!this.api) {
+      return [];
+    }
+    const queues = await this.listQueueInfo('name,vhost');
+    return queues.map((q) => ({ system: SYSTEM, queue: this.label(q.vhost, q.name) }));
+  }
+
+  private amqpSettings(): RabbitSettings & { amqpUrl: string } {
+    if (!this.s.amqpUrl) {
+      throw badRequest('RabbitMQ: no AMQP URL or management URL set');
+    }
+    return { ...this.s, amqpUrl: this.s.amqpUrl };
+  }
+
+  async read(query: JobscopeQuery, window: QueryWindow): Promise<ReadResult> {
+    const notices: Notice[] = [];
+    const notice = (n: Notice) => {
+      if (notices.length < MAX_NOTICES && !notices.some((x) => x.text === n.text)) {
+        notices.push(n);
+      }
+    };
+    const type = query.queryType ?? 'overview';
+    if (query.system && query.system !== SYSTEM) {
+      return this.empty(type, notices, `system "${query.system}" is not served by a RabbitMQ data source`);
+    }
+    if (!this.api) {
+      return this.readWithoutManagement(query, notice, notices);
+    }
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    switch (type) {
+      case 'overview': {
+        const all = await this.listQueueInfo(QUEUE_COLUMNS, {}, notice);
+        const selected = this.select(all, query, notice);
+        const wantsDead = !query.metrics?.length || query.metrics.includes('dead');
+        const targets = wantsDead ? new Set((await this.topologyOf(all)).edges.map((e) => e.to)) : new Set<string>();
+        const stats: Array<QueueStats & { system: string }> = [];
+        for (const q of selected) {
+          if (statsMissing(q.info)) {
+            notice({
+              severity: 'info',
+              text: `${q.label}: the broker has not collected statistics for this queue yet (new queue); retry in a few seconds`,
+            });
+            continue;
+          }
+          const values = queueValues(q.info, { nowMs: window.now, isDeadLetterTarget: targets.has(q.label) });
+          if (q.info.messages_ready && values.oldest_wait_seconds === undefined) {
+            notice({
+              severity: 'info',
+              text: 'oldest_wait_seconds needs a timestamp on messages (set by the publisher or the rabbitmq_message_timestamp plugin); queues whose head message has none leave it out',
+            });
+          }
+          stats.push({ system: SYSTEM, queue: q.label, values });
+        }
+        notice({
+          severity: 'info',
+          text: 'RabbitMQ keeps no completed/failed counts: wait = ready, active = unacknowledged, workers = consumers, dead = messages in dead-letter target queues',
+        });
+        return {
+          type: 'overview',
+          stats,
+          notices,
+          executed: `GET /api/${this.scoped('queues')} (paged, 500 a page): ${selected.length} queue(s)`,
+        };
+      }
+      case 'timeseries': {
+        const params = rateParams(window.from, window.now, window.intervalMs);
+        if (window.to < window.now - params.msg_rates_age * 1000) {
+          notice({
+            severity: 'info',
+            text: 'RabbitMQ keeps message rates for about an hour only (its sample retention policy): nothing older is available',
+          });
+        }
+        const all = await this.listQueueInfo('name,vhost,message_stats', params, notice);
+        const selected = this.select(all, query, notice);
+        const series = selected.flatMap((q) => queueSeries(q.info, q.label, window.from, window.to));
+        notice({
+          severity: 'info',
+          text: `message counts per ${params.msg_rates_incr} s from the management API's rate samples (last ${params.msg_rates_age} s): completed = acks, plus published, delivered, redelivered`,
+        });
+        return {
+          type: 'timeseries',
+          series,
+          notices,
+          executed: `GET /api/${this.scoped('queues')} with msg_rates_age=${params.msg_rates_age}&msg_rates_incr=${params.msg_rates_incr}`,
+        };
+      }
+      case 'workers': {
+        const all = await this.listQueueInfo('name,vhost', {}, notice);
+        const selected = new Set(this.select(all, query, notice).map((q) => q.label));
+        const connectionsPath = this.s.vhost ? `vhosts/${vhostPath(this.s.vhost)}/connections` : 'connections';
+        const [consumers, connections] = await Promise.all([
+          this.api.get<ConsumerInfo[]>(this.scoped('consumers')),
+          this.api.get<ConnectionInfo[]>(connectionsPath, { columns: 'name,user_provided_name,client_properties' }),
+        ]);
+        const rows = consumerWorkers(consumers, connections, this.label, (l) => selected.has(l)).slice(0, limit);
+        return {
+          type: 'workers',
+          rows: rows.map((r) => ({ ...r, system: SYSTEM })),
+          notices,
+          executed: `GET /api/${this.scoped('consumers')}, /api/${connectionsPath}`,
+        };
+      }
+      case 'jobs':
+      case 'failures': {
+        const state = query.state ?? (type === 'failures' ? 'dead' : 'failed');
+        const peeked = await this.peek(query, state, limit, notice);
+        if (type === 'jobs') {
+          const rows = peeked
+            .map((p) => p.row)
+            .filter((r) => matchesSearch(r, query.search))
+            .slice(0, limit);
+          return {
+            type: 'jobs',
+            rows: rows.map((r) => ({ ...r, system: SYSTEM })),
+            notices,
+            executed: `peek (ack_requeue_true) of ${new Set(peeked.map((p) => p.row.queue)).size} queue(s); ${state} messages`,
+          };
+        }
+        const samples: FailureSample[] = peeked.map((p) => failureSample(p.message, p.row));
+        return {
+          type: 'failures',
+          groups: groupFailures(samples, limit).map((g) => ({ ...g, system: SYSTEM })),
+          notices,
+          executed: `peek (ack_requeue_true) of dead-letter queues: ${samples.length} message(s) grouped`,
+        };
+      }
+      default:
+        throw badRequest(`query type "${query.queryType}" is answered by listQueues()`);
+    }
+  }
+
+  /**
+   * Messages of the queues a jobs/failures query covers, peeked and requeued. `dead` and
+   * `failed` read the dead-letter target queues among those selected (or the queues named
+   * literally); `waiting` reads the selected queues' heads.
+   */
+  private async peek(
+    query: JobscopeQuery,
+    state: string,
+    limit: number,
+    notice: (n: Notice) => void
+  ): Promise<Array<{ row: JobRow; message: PeekedMessage }>> {
+    if (!['dead', 'failed', 'waiting'].includes(state)) {
+      notice({
+        severity: 'info',
+        text: `RabbitMQ has no "${state}" messages to list: only dead (dead-letter queues) and waiting (queued) messages can be browsed`,
+      });
+      return [];
+    }
+    if (!this.s.allowPeek) {
+      notice({ severity: 'warning', text: PEEK_DISABLED_NOTICE });
+      return [];
+    }
+    const all = await this.listQueueInfo(QUEUE_COLUMNS, {}, notice);
+    let selected = this.select(all, query, notice);
+    if (state !== 'waiting') {
+      const targets = new Set((await this.topologyOf(all)).edges.map((e) => e.to));
+      const named = new Set((query.queues ?? []).filter((q) => !/[*?]/.test(q)));
+      selected = selected.filter((q) => targets.has(q.label) || named.has(q.label));
+      if (selected.length === 0) {
+        notice({
+          severity: 'info',
+          text: 'no dead-letter queue among the selected queues (no queue dead-letters into them); name a queue to browse it anyway',
+        });
+      }
+    }
+    const out: Array<{ row: JobRow; message: PeekedMessage }> = [];
+    for (const q of selected) {
+      if (out.length >= limit) {
+        notice({
+          severity: 'info',
+          text: `stopped after ${limit} messages (the query's limit); later queues were not read`,
+        });
+        break;
+      }
+      if (q.info.type === 'stream') {
+        notice({
+          severity: 'info',
+          text: `${q.label} is a stream: browsing streams is not supported (basic.get does not apply to streams)`,
+        });
+        continue;
+      }
+      if (!q.info.messages) {
+        continue;
+      }
+      const messages = await this.api!.post<PeekedMessage[]>(
+        `queues/${vhostPath(q.info.vhost)}/${encodeURIComponent(q.info.name)}/get`,
+        peekRequest(limit - out.length, this.s.payloadLimit)
+      );
+      messages.forEach((m, i) => out.push({ row: messageRow(m, q.label, state, i, this.s.payloadLimit), message: m }));
+    }
+    if (out.length > 0) {
+      notice({
+        severity: 'info',
+        text: 'messages were peeked and requeued (marked redelivered; on quorum queues this counts toward delivery-limit)',
+      });
+    }
+    return out;
+  }
+
+  private async readWithoutManagement(
+    query: JobscopeQuery,
+    notice: (n: Notice) => void,
+    notices: Notice[]
+  ): Promise<ReadResult> {
+    const type = query.queryType ?? 'overview';
+    if (type !== 'overview') {
+      throw badRequest(
+        `RabbitMQ: the "${type}" query needs the management API (set the management URL); over AMQP only an overview of named queues is available`
+      );
+    }
+    const names = (query.queues ?? []).filter((q) => !/[*?]/.test(q));
+    if (names.length === 0 || names.length !== (query.queues ?? []).length) {
+      throw badRequest(
+        'RabbitMQ without the management API cannot list queues: name the queues literally (no patterns), or set the management URL'
+      );
+    }
+    const { counts } = await passiveCounts(this.amqpSettings(), names);
+    const missing = names.filter((n) => !counts.has(n));
+    if (missing.length > 0) {
+      const text = `queue ${missing.map((q) => `"${q}"`).join(', ')} not found (AMQP passive declare answered 404)`;
+      if (missing.length === names.length) {
+        throw notFound(text);
+      }
+      notice({ severity: 'warning', text });
+    }
+    notice({
+      severity: 'info',
+      text: 'read over AMQP (passive declares): wait = messages ready, workers = consumers; unacknowledged messages, rates, consumer details and dead-letter queues need the management API',
+    });
+    const stats = [...counts].map(([queue, c]) => ({
+      system: SYSTEM,
+      queue,
+      values: { wait: c.messageCount, workers: c.consumerCount },
+    }));
+    return { type: 'overview', stats, notices, executed: `AMQP queue.declare passive for ${names.length} queue(s)` };
+  }
+
+  private empty(type: string, notices: Notice[], text: string): ReadResult {
+    notices.push({ severity: 'info', text });
+    switch (type) {
+      case 'timeseries':
+        return { type, series: [], notices, executed: 'nothing' };
+      case 'failures':
+        return { type, groups: [], notices, executed: 'nothing' };
+      case 'jobs':
+        return { type, rows: [], notices, executed: 'nothing' };
+      case 'workers':
+        return { type, rows: [], notices, executed: 'nothing' };
+      default:
+        return { type: 'overview', stats: [], notices, executed: 'nothing' };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.api?.close();
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Dead-letter topology: which queue dead-letters into which. A queue's dead-letter
+ * exchange and routing key come from its arguments (x-dead-letter-exchange,
+ * x-dead-letter-routing-key), which win, else from its effective policy (dead-letter-exchange,
+ * dead-letter-routing-key). The exchange's bindings (direct, fanout, topic; headers
+ * exchanges are not evaluated and count as "may route") say which queues receive them.
+ * Pure: it works on what the management API listed (queues, bindings, exchanges).
+ */
+
+export interface QueueInfo {
+  vhost: string;
+  name: string;
+  type?: string;
+  arguments?: Record<string, unknown>;
+  effective_policy_definition?: Record<string, unknown> | [];
+  messages?: number;
+  messages_ready?: number;
+  messages_unacknowledged?: number;
+  consumers?: number;
+  head_message_timestamp?: number | null;
+  message_stats?: Record<string, any>;
+}
+
+export interface BindingInfo {
+  vhost: string;
+  source: string;
+  destination: string;
+  destination_type: 'queue' | 'exchange';
+  routing_key: string;
+}
+
+export interface ExchangeInfo {
+  vhost: string;
+  name: string;
+  type: string;
+}
+
+export interface TopologyEdge {
+  from: string;
+  to: string;
+  vhost: string;
+  /** The dead-letter exchange ("" is the default exchange). */
+  exchange: string;
+  /** The dead-letter routing key; absent means the message's own routing key is kept. */
+  routingKey?: string;
+  /** Where the dead-letter setting came from. */
+  via: 'arguments' | 'policy';
+  /** True when the route depends on the original routing key or a headers exchange. */
+  uncertain?: boolean;
+}
+
+export interface TopologyNode {
+  id: string;
+  vhost: string;
+  name: string;
+  type?: string;
+  messages?: number;
+  /** Some queue dead-letters into this one. */
+  deadLetterTarget: boolean;
+}
+
+export interface Topology {
+  nodes: TopologyNode[];
+  edges: TopologyEdge[];
+}
+
+export interface DeadLetterSetting {
+  exchange: string;
+  routingKey?: string;
+  via: 'arguments' | 'policy';
+}
+
+export function deadLetterSetting(q: QueueInfo): DeadLetterSetting | undefined {
+  const args = q.arguments ?? {};
+  const policy = Array.isArray(q.effective_policy_definition) ? {} : (q.effective_policy_definition ?? {});
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  if (str(args['x-dead-letter-exchange']) !== undefined) {
+    return {
+      exchange: str(args['x-dead-letter-exchange'])!,
+      routingKey: str(args['x-dead-letter-routing-key']),
+      via: 'arguments',
+    };
+  }
+  if (str(policy['dead-letter-exchange']) !== undefined) {
+    return {
+      exchange: str(policy['dead-letter-exchange'])!,
+      routingKey: str(args['x-dead-letter-routing-key']) ?? str(policy['dead-letter-routing-key']),
+      via: 'policy',
+    };
+  }
+  return undefined;
+}
+
+/** AMQP topic matching: `*` is one word, `#` zero or more. */
+export function topicMatches(pattern: string, key: string): boolean {
+  const p = pattern.split('.');
+  const k = key.split('.');
+  const match = (i: number, j: number): boolean => {
+    if (i === p.length) {
+      return j === k.length;
+    }
+    if (p[i] === '#') {
+      for (let n = j; n <= k.length; n++) {
+        if (match(i + 1, n)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    return j < k.length && (p[i] === '*' || p[i] === k[j]) && match(i + 1, j + 1);
+  };
+  return match(0, 0);
+}
+
+/**
+ * Queues an exchange routes `routingKey` to (undefined key: any key), following
+ * exchange-to-exchange bindings a few hops deep.
+ */
+function routeTargets(
+  vhost: string,
+  exchange: string,
+  routingKey: string | undefined,
+  bindings: BindingInfo[],
+  types: Map<string, string>,
+  depth = 0,
+  seen = new Set<string>()
+): { queues: Set<string>; uncertain: boolean } {
+  const out = { queues: new Set<string>(), uncertain: routingKey === undefined };
+  if (depth > 4 || seen.has(exchange)) {
+    return out;
+  }
+  seen.add(exchange);
+  const type = types.get(JSON.stringify([vhost, exchange])) ?? 'direct';
+  for (const b of bindings) {
+    if (b.vhost !== vhost || b.source !== exchange) {
+      continue;
+    }
+    let routes: boolean;
+    if (routingKey === undefined || type === 'fanout') {
+      routes = true;
+    } else if (type === 'topic') {
+      routes = topicMatches(b.routing_key, routingKey);
+    } else if (type === 'headers' || type.startsWith('x-')) {
+      routes = true;
+      out.uncertain = true;
+    } else {
+      routes = b.routing_key === routingKey;
+    }
+    if (!routes) {
+      continue;
+    }
+    if (b.destination_type === 'queue') {
+      out.queues.add(b.destination);
+    } else {
+      const next = routeTargets(vhost, b.destination, routingKey, bindings, types, depth + 1, seen);
+      next.queues.forEach((q) => out.queues.add(q));
+      out.uncertain ||= next.uncertain;
+    }
+  }
+  return out;
+}
+
+/** `label(vhost, name)` is the queue's id as shown in Grafana. */
+export function deadLetterTopology(
+  queues: QueueInfo[],
+  bindings: BindingInfo[],
+  exchanges: ExchangeInfo[],
+  label: (vhost: string, name: string) => string
+): Topology {
+  const types = new Map(exchanges.map((e) => [JSON.stringify([e.vhost, e.name]), e.type]));
+  const known = new Set(queues.map((q) => JSON.stringify([q.vhost, q.name])));
+  const edges: TopologyEdge[] = [];
+  for (const q of queues) {
+    const dl = deadLetterSetting(q);
+    if (!dl) {
+      continue;
+    }
+    let targets: Set<string>;
+    let uncertain = false;
+    if (dl.exchange === '') {
+      // The default exchange routes a key to the queue of that name; without a key the
+      // message keeps its original key, which is usually this queue's own name (a loop).
+      targets = new Set(dl.routingKey !== undefined ? [dl.routingKey] : []);
+    } else {
+      ({ queues: targets, uncertain } = routeTargets(q.vhost, dl.exchange, dl.routingKey, bindings, types));
+    }
+    for (const t of targets) {
+      if (known.has(JSON.stringify([q.vhost, t])) && t !== q.name) {
+        edges.push({
+          from: label(q.vhost, q.name),
+          to: label(q.vhost, t),
+          vhost: q.vhost,
+          exchange: dl.exchange,
+          ...(dl.routingKey !== undefined ? { routingKey: dl.routingKey } : {}),
+          via: dl.via,
+          ...(uncertain ? { uncertain } : {}),
+        });
+      }
+    }
+  }
+  const targetIds = new Set(edges.map((e) => e.to));
+  const nodes = queues.map((q) => ({
+    id: label(q.vhost, q.name),
+    vhost: q.vhost,
+    name: q.name,
+    type: q.type,
+    messages: q.messages,
+    deadLetterTarget: targetIds.has(label(q.vhost, q.name)),
+  }));
+  return { nodes, edges };
+}
