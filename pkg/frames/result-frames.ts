@@ -1,7 +1,6 @@
 /**
  * Turns what an adapter read into frames: instant values as numeric-wide, series as
- * timeseries-multi, lists as tables. Every value carries the labels {system, queue,
- * metric}: alerting identifies series by labels alone, so the metric must be one.
+ * timeseries-multi, lists as tables.
  */
 import type { ReadResult } from '../systems/source';
 import { InstantValue, numericWide, table, timeseriesMulti } from './dataplane';
@@ -29,9 +28,15 @@ function traceLinks(uid: string | undefined): DataLink[] | undefined {
   return [{ title: 'Open trace', url: '', internal: { datasourceUid: uid, query: { query: '${__value.raw}', queryType: 'traceql' } } }];
 }
 
-/** Overview rows → labelled instant values, in life-cycle order. */
+/**
+ * Overview rows → labelled instant values, in life-cycle order. With several metrics, a
+ * `metric` label keeps every series unique (alerting identifies series by labels alone);
+ * a query for one metric leaves it out, so that alert expressions can combine two such
+ * queries (failed / completed) series by series, matched on {system, queue}.
+ */
 export function overviewValues(result: Extract<ReadResult, { type: 'overview' }>, metrics?: string[]): InstantValue[] {
   const wanted = new Set(metrics?.length ? metrics : OVERVIEW_METRICS);
+  const labelMetric = wanted.size > 1;
   const values: InstantValue[] = [];
   for (const s of result.stats) {
     for (const metric of OVERVIEW_METRICS) {
@@ -39,7 +44,7 @@ export function overviewValues(result: Extract<ReadResult, { type: 'overview' }>
       if (wanted.has(metric) && v !== undefined) {
         values.push({
           metric,
-          labels: { system: s.system, queue: s.queue, metric },
+          labels: labelMetric ? { system: s.system, queue: s.queue, metric } : { system: s.system, queue: s.queue },
           value: v,
           config: { displayNameFromDS: `${s.queue} ${metric}`, unit: UNITS[metric] },
         });
@@ -58,12 +63,23 @@ export function resultFrames(result: ReadResult, options: FrameOptions): Frame[]
   switch (result.type) {
     case 'overview':
       return [numericWide(refId, overviewValues(result, options.metrics), { ...meta, channel: options.channel })];
-    case 'timeseries':
+    case 'timeseries': {
+      // Same label rule as the overview: `metric` only while several metrics are shown.
+      const series = result.series.filter((s) => !options.metrics?.length || options.metrics.includes(s.metric));
+      const labelMetric = new Set(series.map((s) => s.metric)).size > 1;
       return timeseriesMulti(
         refId,
-        result.series.map((s) => ({ ...s, config: { displayNameFromDS: `${s.labels.queue} ${s.metric}` } })),
+        series.map((s) => {
+          const { metric: _, ...labels } = s.labels;
+          return {
+            ...s,
+            labels: labelMetric ? { ...labels, metric: s.metric } : labels,
+            config: { displayNameFromDS: `${s.labels.queue} ${s.metric}` },
+          };
+        }),
         meta,
       );
+    }
     case 'failures': {
       const g = result.groups;
       const fields: Field[] = [

@@ -99,7 +99,7 @@ describe.each([
   it('answers alert evaluations (FromAlert) with data-plane numeric-wide and no live channel', async () => {
     const responses = await grafana.queryData(ds, [{ refId: 'alert', json: { queues: ['orders'], metrics: ['failed'] } }], { FromAlert: 'true' });
     const frames = responses.alert.frames.map(decodeFrame);
-    expect(readNumeric(frames)).toEqual([{ metric: 'failed', labels: { system: 'bullmq', queue: 'orders', metric: 'failed' }, value: 2 }]);
+    expect(readNumeric(frames)).toEqual([{ metric: 'failed', labels: { system: 'bullmq', queue: 'orders' }, value: 2 }]);
     expect(frames[0].meta?.channel).toBeUndefined();
   });
 

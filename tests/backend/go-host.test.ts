@@ -98,7 +98,7 @@ it('gives alerting a numeric-wide frame the dataplane reader accepts, with uniqu
     counts.delayed,
     counts.prioritized,
   ]);
-  expect(FAILED.dataplane.numbers).toEqual([{ name: 'failed', labels: { system: 'bullmq', queue: 'orders', metric: 'failed' }, value: 2 }]);
+  expect(FAILED.dataplane.numbers).toEqual([{ name: 'failed', labels: { system: 'bullmq', queue: 'orders' }, value: 2 }]);
   expect(TS).toMatchObject({ status: 200, dataplane: { kind: 'timeseries-multi', readable: true, labelsUnique: true } });
 });
 

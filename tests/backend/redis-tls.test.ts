@@ -60,7 +60,7 @@ it('reads BullMQ over rediss:// with the CA from the secure settings, in the URL
   const health = await grafana.checkHealth(ds);
   expect(health.message).toMatch(/^Connected to Redis [\d.]+\. Found 1 bullmq queue\.$/);
   const { A } = await grafana.queryData(ds, [{ refId: 'A', json: { metrics: ['wait'] } }]);
-  expect(readNumeric(A.frames.map(decodeFrame))).toEqual([{ metric: 'wait', labels: { system: 'bullmq', queue: 'secure-emails', metric: 'wait' }, value: 1 }]);
+  expect(readNumeric(A.frames.map(decodeFrame))).toEqual([{ metric: 'wait', labels: { system: 'bullmq', queue: 'secure-emails' }, value: 1 }]);
 });
 
 it('refuses a certificate it cannot verify, saying so', async () => {

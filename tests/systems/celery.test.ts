@@ -116,7 +116,7 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (label, flavour)
     // the data source setting reaches the adapter through the packaged executable
     const vt: DatasourceSettings = { uid: `${ds.uid}-vt1`, jsonData: { ...ds.jsonData, celeryVisibilityTimeout: 1 } };
     const wire = readNumeric(await query({ queryType: 'overview', system: 'celery', queues: ['celery'], metrics: ['stalled'] }, vt));
-    expect(wire).toEqual([{ metric: 'stalled', labels: { system: 'celery', queue: 'celery', metric: 'stalled' }, value: 2 }]);
+    expect(wire).toEqual([{ metric: 'stalled', labels: { system: 'celery', queue: 'celery' }, value: 2 }]);
   });
 
   it('groups real failures by exception class, as AsyncResult reports them', async () => {

@@ -117,6 +117,6 @@ it('reports a down broker, a wrong password and an unknown queue in Grafana term
   ]);
   expect(responses.missing).toMatchObject({ status: 404, errorSource: 'downstream' });
   expect(readNumeric(responses.good.frames.map(decodeFrame))).toEqual([
-    { metric: 'wait', labels: { system: 'rabbitmq', queue: 'orders', metric: 'wait' }, value: 1 },
+    { metric: 'wait', labels: { system: 'rabbitmq', queue: 'orders' }, value: 1 },
   ]);
 });
