@@ -2,6 +2,7 @@
 import type { JobscopeSettings } from '../../query/model';
 import type { RedisJobSystem } from './job-system';
 import { BullMQSystem } from '../bullmq/bullmq';
+import { BullSystem } from '../bull/bull';
 import { CelerySystem, visibilityTimeoutOf } from '../celery/celery';
 import { DEFAULT_PREFIX } from '../bullmq/keys';
 import { RQSystem } from '../rq/rq';
@@ -11,6 +12,7 @@ export function redisJobSystems(settings: JobscopeSettings): RedisJobSystem[] {
   const bullPrefix = settings.bullPrefix || DEFAULT_PREFIX;
   return [
     new BullMQSystem(bullPrefix),
+    new BullSystem(bullPrefix),
     new SidekiqSystem(settings.sidekiqNamespace ?? ''),
     new CelerySystem(visibilityTimeoutOf(settings)),
     new RQSystem(settings.rqPrefix || undefined),
