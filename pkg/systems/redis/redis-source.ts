@@ -15,7 +15,8 @@ import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } fro
 import { DEFAULT_PAYLOAD_LIMIT } from '../payload';
 import { createRedis, describeRedisError, redisOptions } from './connection';
 import { scanKeys } from './scan';
-import { clusterForAdapters } from './cluster';
+import { scatterPipeline, withPipeline } from './adapter-client';
+import { RawConnection } from './raw-pipeline';
 import { countRoundTrip } from './traffic';
 import type { Discovery, ReadContext, RedisJobSystem } from './job-system';
 import { redisJobSystems } from './systems';
@@ -29,6 +30,8 @@ export class RedisSource implements QueueSource {
   private readonly client: Redis | Cluster;
   /** What adapters get: the client, with cross-slot pipelines made safe on a Cluster. */
   private readonly adapterClient: Redis | Cluster;
+  /** The bulk-read connection (standalone only). */
+  private raw?: RawConnection;
   private readonly lastError: () => Error | undefined;
   private readonly url: string;
   private readonly systems: RedisJobSystem[];
@@ -39,7 +42,23 @@ export class RedisSource implements QueueSource {
   constructor(config: DatasourceConfig, log: Logger) {
     this.url = redisOptions(config).url;
     ({ client: this.client, lastError: this.lastError } = createRedis(config, log));
-    this.adapterClient = 'isCluster' in this.client && this.client.isCluster ? clusterForAdapters(this.client as Cluster) : this.client;
+    if ('isCluster' in this.client && this.client.isCluster) {
+      const cluster = this.client as Cluster;
+      this.adapterClient = withPipeline(cluster, () => scatterPipeline(cluster));
+    } else if ((config.json.redisMode ?? 'standalone') === 'standalone') {
+      const { url, options } = redisOptions(config);
+      const u = new URL(url);
+      const raw = new RawConnection(u.hostname || '127.0.0.1', Number(u.port) || 6379, {
+        ...options,
+        username: options.username ?? (decodeURIComponent(u.username) || undefined),
+        password: options.password ?? (decodeURIComponent(u.password) || undefined),
+        db: Number(u.pathname.slice(1)) || 0,
+      });
+      this.raw = raw;
+      this.adapterClient = withPipeline(this.client, () => raw.pipeline());
+    } else {
+      this.adapterClient = this.client; // Sentinel: the master moves; ioredis follows it
+    }
     this.systems = redisJobSystems(config.json);
     this.pattern = queueFilter(config.json.discoveryPattern ? [config.json.discoveryPattern] : []);
     this.payloadLimit = Number(config.json.payloadLimitBytes) > 0 ? Number(config.json.payloadLimitBytes) : DEFAULT_PAYLOAD_LIMIT;
@@ -196,6 +215,7 @@ export class RedisSource implements QueueSource {
   }
 
   async close(): Promise<void> {
+    this.raw?.close();
     this.client.disconnect();
   }
 }

@@ -1,15 +1,18 @@
 /**
- * Redis Cluster without changing the adapters: a Cluster rejects a pipeline whose keys
- * span hash slots, and a refresh reads keys of many queues. The client handed to adapters
- * therefore turns `pipeline()` into commands sent concurrently; with auto-pipelining,
- * ioredis batches them per node, so a "round trip" costs one per node instead of one.
+ * The client adapters see: the connection as is, but with `pipeline()` swapped for one
+ * that suits the deployment.
+ *  - Standalone: the lean RESP pipeline of raw-pipeline.ts.
+ *  - Cluster: a Cluster rejects a pipeline whose keys span hash slots, and a refresh reads
+ *    keys of many queues; commands are sent concurrently instead and, with
+ *    auto-pipelining, ioredis batches them per node: one round trip per node.
  */
+import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
 import type { Reply } from './job-system';
 
 type Recorded = [name: string, args: unknown[]];
 
-function scatterPipeline(cluster: Cluster) {
+export function scatterPipeline(cluster: Cluster) {
   const commands: Recorded[] = [];
   const shim: Record<string | symbol, unknown> = new Proxy(
     {},
@@ -39,12 +42,11 @@ function scatterPipeline(cluster: Cluster) {
   return shim;
 }
 
-/** The Cluster as adapters see it: everything as is, but `pipeline()` scattered per node. */
-export function clusterForAdapters(cluster: Cluster): Cluster {
-  return new Proxy(cluster, {
+export function withPipeline<C extends Redis | Cluster>(client: C, pipeline: () => unknown): C {
+  return new Proxy(client, {
     get(target, prop) {
       if (prop === 'pipeline') {
-        return () => scatterPipeline(target);
+        return pipeline;
       }
       const v = Reflect.get(target, prop, target);
       return typeof v === 'function' ? v.bind(target) : v;
