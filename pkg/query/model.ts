@@ -108,6 +108,10 @@ export interface JobscopeSettings {
    * the messages, which marks them redelivered and counts toward quorum delivery limits.
    */
   allowPeek?: boolean;
+  /** PostgreSQL: schemas to look for job tables in (comma-separated); empty looks everywhere. */
+  schemas?: string;
+  /** PostgreSQL: require TLS (also implied by ?sslmode= in the URL or a CA certificate). */
+  tls?: boolean;
   /** Glob that limits discovered queue names. */
   discoveryPattern?: string;
   /** Payloads longer than this are truncated in job lists. */

@@ -37,7 +37,7 @@ export type JobscopeQuery = SharedQuery & DataQuery;
 export type JobscopeOptions = JobscopeSettings & DataSourceJsonData;
 
 /** Kinds the backend can query today; the others are shown but marked as not yet available. */
-export const IMPLEMENTED_KINDS: readonly DatasourceKind[] = ['redis', 'rabbitmq'];
+export const IMPLEMENTED_KINDS: readonly DatasourceKind[] = ['redis', 'rabbitmq', 'postgres'];
 
 /** Data source types offered as the trace link target. */
 export const TRACING_DATASOURCE_TYPES = ['tempo', 'jaeger', 'zipkin'] as const;

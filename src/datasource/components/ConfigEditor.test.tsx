@@ -171,6 +171,15 @@ describe('ConfigEditor', () => {
     });
   });
 
+  it('shows the schemas and TLS switch for the postgres kind', () => {
+    const onChange = jest.fn();
+    render(<Harness initial={makeSettings({ jsonData: { kind: 'postgres' } })} onChange={onChange} />);
+    fireEvent.change(document.getElementById('jobscope-config-schemas')!, { target: { value: 'pgboss' } });
+    fireEvent.click(document.getElementById('jobscope-config-pg-tls')!);
+    expect(lastOptions(onChange).jsonData).toMatchObject({ schemas: 'pgboss', tls: true });
+    expect(document.getElementById('jobscope-config-management-url')).toBeNull();
+  });
+
   it('defaults the kind to redis when it is missing', () => {
     const onChange = jest.fn();
     render(<Harness initial={makeSettings({ jsonData: {} })} onChange={onChange} />);

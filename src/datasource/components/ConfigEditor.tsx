@@ -80,6 +80,7 @@ export function ConfigEditor(props: ConfigEditorProps) {
         | 'rqPrefix'
         | 'managementUrl'
         | 'vhost'
+        | 'schemas'
     ) =>
     (event: ChangeEvent<HTMLInputElement>) =>
       updateJsonData(key, event.target.value);
@@ -118,7 +119,7 @@ export function ConfigEditor(props: ConfigEditorProps) {
       <InlineField
         label="Kind"
         labelWidth={LABEL_WIDTH}
-        tooltip="The broker or job store this data source reads. Redis (BullMQ, Bull, Sidekiq, Celery, RQ) and RabbitMQ are available now."
+        tooltip="The broker or job store this data source reads. Redis (BullMQ, Bull, Sidekiq, Celery, RQ), RabbitMQ and PostgreSQL (pg-boss, graphile-worker) are available now."
       >
         <Select<DatasourceKind>
           inputId="jobscope-config-kind"
@@ -165,6 +166,34 @@ export function ConfigEditor(props: ConfigEditorProps) {
         />
       </InlineField>
 
+      {kind === 'postgres' && (
+        <>
+          <InlineField
+            label="Schemas"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Where to look for job tables, comma-separated (pgboss, graphile_worker…); empty looks in every schema."
+          >
+            <Input
+              id="jobscope-config-schemas"
+              width={INPUT_WIDTH}
+              value={jsonData.schemas ?? ''}
+              placeholder="pgboss,graphile_worker"
+              onChange={onTextChange('schemas')}
+            />
+          </InlineField>
+          <InlineField
+            label="Require TLS"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Also implied by ?sslmode= in the URL or a CA certificate."
+          >
+            <InlineSwitch
+              id="jobscope-config-pg-tls"
+              value={jsonData.tls ?? false}
+              onChange={(event) => updateJsonData('tls', event.currentTarget.checked)}
+            />
+          </InlineField>
+        </>
+      )}
       {kind === 'rabbitmq' && (
         <>
           <InlineField

@@ -1,0 +1,69 @@
+/**
+ * Which job systems a database holds, from the catalog in ONE query (pg_class is readable
+ * by every role, so detection needs no grant on the job tables themselves).
+ *  - pg-boss 10+: a schema (default `pgboss`) with `version`, `queue` and a partitioned
+ *    `job` table; pg-boss 9 (plain `job`, no `queue`) is recognised and reported unsupported.
+ *  - graphile-worker 0.16+: a schema (default `graphile_worker`) with `_private_jobs` and
+ *    `_private_tasks`.
+ */
+import type { Sql } from './connection';
+import type { PgJobSystem } from './job-system';
+import { PgBoss } from './pg-boss';
+import { GraphileWorker } from './graphile-worker';
+
+export const DETECTION_SQL = `
+  SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
+    -- Row-level security hides every row from a non-owner without BYPASSRLS or a policy.
+    (c.relrowsecurity AND NOT pg_has_role(c.relowner, 'USAGE')
+      AND NOT (SELECT rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = current_user)
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid AND p.polcmd IN ('r', '*')
+        AND (p.polroles = '{0}' OR EXISTS (SELECT 1 FROM unnest(p.polroles) r WHERE pg_has_role(r, 'USAGE'))))) AS hidden
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relname IN ('job', 'queue', 'archive', 'version', '_private_jobs', '_private_tasks')
+    AND c.relkind IN ('r', 'p', 'v')
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+    AND ($1::text[] IS NULL OR n.nspname = ANY($1::text[]))
+  ORDER BY 1, 2`;
+
+export interface Detection {
+  systems: PgJobSystem[];
+  notices: string[];
+}
+
+export async function detectSystems(sql: Sql, schemas: string[] | undefined): Promise<Detection> {
+  const rows = await sql<{ schema: string; name: string; kind: string; hidden: boolean }>(DETECTION_SQL, [schemas ?? null]);
+  const bySchema = new Map<string, Map<string, string>>();
+  const hidden = new Set(rows.filter((r) => r.hidden).map((r) => `${r.schema}.${r.name}`));
+  for (const r of rows) {
+    const tables = bySchema.get(r.schema) ?? new Map<string, string>();
+    tables.set(r.name, r.kind);
+    bySchema.set(r.schema, tables);
+  }
+  const systems: PgJobSystem[] = [];
+  const notices: string[] = [];
+  for (const [schema, tables] of bySchema) {
+    if (tables.has('job') && tables.has('version')) {
+      if (tables.has('queue') && tables.get('job') === 'p') {
+        systems.push(new PgBoss(schema));
+      } else {
+        notices.push(`pg-boss before version 10 found in schema "${schema}": this layout is not read yet (upgrade to pg-boss 10, or ask for v9 support)`);
+      }
+    }
+    if (tables.has('_private_jobs') && tables.has('_private_tasks')) {
+      systems.push(new GraphileWorker(schema));
+      const blind = ['_private_jobs', '_private_tasks'].filter((t) => hidden.has(`${schema}.${t}`));
+      if (blind.length > 0) {
+        notices.push(
+          `graphile-worker in schema "${schema}" enables row-level security on ${blind.join(' and ')}: this user sees none of their rows. ` +
+            `Grant a read-only policy, e.g. ${blind.map((t) => `CREATE POLICY jobscope_read ON "${schema}".${t} FOR SELECT TO <user> USING (true);`).join(' ')}`,
+        );
+      }
+    }
+  }
+  for (const wanted of schemas ?? []) {
+    if (!bySchema.has(wanted)) {
+      notices.push(`schema "${wanted}" (from the settings) holds no job tables, or this user cannot see it`);
+    }
+  }
+  return { systems, notices };
+}

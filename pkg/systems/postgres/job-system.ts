@@ -1,0 +1,95 @@
+/**
+ * One PostgreSQL-based job system (pg-boss, graphile-worker) behind one interface. An
+ * adapter only reads, through the read-only transaction it is given (`ctx.sql`), and
+ * answers each method with ONE statement whatever the number of queues; every list has a
+ * LIMIT, payloads are cut in SQL (`left(data::text, n)`) so a 10 MB row is never pulled.
+ */
+import type { JobState } from '../../query/model';
+import type { Notice } from '../../frames/frame';
+import type { Series } from '../../frames/dataplane';
+import type { FailureGroup, JobRow, Payload, QueueStats, WorkerRow } from '../rows';
+import type { Sql } from './connection';
+import { describePayload } from '../payload';
+
+export interface PgReadContext {
+  sql: Sql;
+  now: number;
+  from: number;
+  to: number;
+  intervalMs: number;
+  payloadLimit: number;
+  limit: number;
+  notice(severity: Notice['severity'], text: string): void;
+}
+
+export interface PgJobsOptions {
+  state: JobState;
+  search?: string;
+}
+
+export interface PgJobSystem {
+  readonly id: 'pg-boss' | 'graphile-worker';
+  /** e.g. `pg-boss in schema "pgboss"`, for executed-query strings and notices. */
+  readonly describe: string;
+  queues(ctx: PgReadContext): Promise<string[]>;
+  overview(ctx: PgReadContext, queues: string[]): Promise<QueueStats[]>;
+  failures(ctx: PgReadContext, queues: string[]): Promise<FailureGroup[]>;
+  jobs(ctx: PgReadContext, queues: string[], options: PgJobsOptions): Promise<JobRow[]>;
+  throughput(ctx: PgReadContext, queues: string[]): Promise<Series[]>;
+  workers(ctx: PgReadContext, queues: string[]): Promise<WorkerRow[]>;
+}
+
+/** Failure samples read for grouping, newest first. */
+export const MAX_FAILURE_SAMPLES = 2000;
+
+/**
+ * A payload from a prefix cut in SQL (`left(x::text, n)`) and the stored size
+ * (`octet_length(x::text)`): the preview rules of describePayload, the true size kept.
+ */
+export function payloadFromPrefix(prefix: string | null | undefined, bytes: number | string | null | undefined, limit: number): Payload {
+  if (prefix === null || prefix === undefined) {
+    return describePayload(null, limit);
+  }
+  const size = Number(bytes) || Buffer.byteLength(prefix);
+  const p = describePayload(prefix, limit);
+  const truncated = p.truncated || size > Buffer.byteLength(p.preview);
+  return { ...p, bytes: size, truncated, kind: truncated && p.kind === 'text' && /^\s*[[{]/.test(prefix) ? 'json' : p.kind };
+}
+
+/** ILIKE pattern for a case-insensitive "contains", with LIKE wildcards escaped. */
+export function containsPattern(search: string): string {
+  return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export const ms = (v: Date | string | number | null | undefined): number | undefined =>
+  v === null || v === undefined ? undefined : new Date(v).getTime();
+
+export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+/** Bucketed counts → one series per (queue, kind), zero-filled. */
+export function bucketSeries(
+  system: string,
+  queues: string[],
+  kinds: readonly string[],
+  rows: Array<{ queue: string; kind: string; b: number; n: number | string }>,
+  plan: { start: number; step: number; count: number },
+): Series[] {
+  const times = Array.from({ length: plan.count }, (_, b) => plan.start + b * plan.step);
+  const byKey = new Map<string, number[]>();
+  for (const q of queues) {
+    for (const k of kinds) {
+      byKey.set(JSON.stringify([q, k]), new Array<number>(plan.count).fill(0));
+    }
+  }
+  for (const r of rows) {
+    const values = byKey.get(JSON.stringify([r.queue, r.kind]));
+    const b = Number(r.b);
+    if (values && b >= 0 && b < plan.count) {
+      values[b] += Number(r.n);
+    }
+  }
+  return [...byKey.entries()].map(([key, values]) => {
+    const [queue, metric] = JSON.parse(key) as [string, string];
+    return { metric, labels: { system, queue, metric }, times, values };
+  });
+}

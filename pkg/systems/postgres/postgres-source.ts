@@ -1,0 +1,189 @@
+/**
+ * The `postgres` data source kind: job tables in PostgreSQL (pg-boss, graphile-worker).
+ * A small pool; each health check or query runs in ONE read-only transaction with a
+ * statement timeout (connection.ts); systems and their queues are detected from the
+ * catalog and cached for 30 s; each query type costs one statement per system found.
+ */
+import type { Pool } from 'pg';
+import type { DatasourceConfig } from '../../instances/settings';
+import type { Logger } from '../../protocol/logger';
+import type { JobscopeQuery } from '../../query/model';
+import { queueFilter } from '../../query/parse';
+import type { Notice } from '../../frames/frame';
+import { badRequest, notFound } from '../../errors/errors';
+import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
+import { DEFAULT_PAYLOAD_LIMIT } from '../payload';
+import { createPool, postgresOptions, readOnly, type PostgresOptions, type Sql } from './connection';
+import { detectSystems } from './detect';
+import type { PgJobSystem, PgReadContext } from './job-system';
+
+const DISCOVERY_TTL_MS = 30_000;
+const DEFAULT_LIMIT = 100;
+const MAX_NOTICES = 20;
+
+interface Found {
+  system: PgJobSystem;
+  queues: string[];
+}
+
+interface Discovery {
+  found: Found[];
+  notices: string[];
+}
+
+export class PostgresSource implements QueueSource {
+  private readonly options: PostgresOptions;
+  private readonly pool: Pool;
+  private readonly pattern: (name: string) => boolean;
+  private readonly payloadLimit: number;
+  private discovery?: { at: number; result: Discovery };
+
+  constructor(config: DatasourceConfig, _log: Logger) {
+    this.options = postgresOptions(config);
+    this.pool = createPool(this.options);
+    this.pattern = queueFilter(config.json.discoveryPattern ? [config.json.discoveryPattern] : []);
+    this.payloadLimit = Number(config.json.payloadLimitBytes) > 0 ? Number(config.json.payloadLimitBytes) : DEFAULT_PAYLOAD_LIMIT;
+  }
+
+  private context(sql: Sql, window: QueryWindow, limit: number, notices: Notice[]): PgReadContext {
+    return {
+      sql,
+      now: window.now,
+      from: window.from,
+      to: window.to,
+      intervalMs: window.intervalMs,
+      payloadLimit: this.payloadLimit,
+      limit,
+      notice: (severity, text) => {
+        if (notices.length < MAX_NOTICES && !notices.some((n) => n.text === text)) {
+          notices.push({ severity, text });
+        }
+      },
+    };
+  }
+
+  /** Systems (one catalog query) and their queues (one query each), cached. */
+  private async discover(ctx: PgReadContext, fresh = false): Promise<Discovery> {
+    if (!fresh && this.discovery && Date.now() - this.discovery.at < DISCOVERY_TTL_MS) {
+      return this.discovery.result;
+    }
+    const { systems, notices } = await detectSystems(ctx.sql, this.options.schemas);
+    const found: Found[] = [];
+    for (const system of systems) {
+      found.push({ system, queues: (await system.queues(ctx)).filter(this.pattern) });
+    }
+    const result = { found, notices };
+    this.discovery = { at: Date.now(), result };
+    return result;
+  }
+
+  /** The systems a query covers with its queues; unknown literal queue names are a 404. */
+  private async targets(query: Pick<JobscopeQuery, 'system' | 'queues'>, ctx: PgReadContext): Promise<Found[]> {
+    const wanted = queueFilter(query.queues);
+    const pick = (d: Discovery) =>
+      d.found.filter((f) => !query.system || f.system.id === query.system).map((f) => ({ system: f.system, queues: f.queues.filter(wanted) }));
+    let discovery = await this.discover(ctx);
+    let targets = pick(discovery);
+    const literals = (query.queues ?? []).filter((q) => !/[*?]/.test(q));
+    const missing = () => literals.filter((name) => !targets.some((t) => t.queues.includes(name)));
+    if (missing().length > 0) {
+      discovery = await this.discover(ctx, true);
+      targets = pick(discovery);
+    }
+    discovery.notices.forEach((n) => ctx.notice('warning', n));
+    const unknown = missing();
+    if (unknown.length > 0) {
+      const where = discovery.found.map((f) => f.system.describe).join(', ') || `database ${this.options.display} (no job system found)`;
+      const text = `queue ${unknown.map((q) => `"${q}"`).join(', ')} not found (looked in ${where})`;
+      if (unknown.length === literals.length && literals.length === (query.queues ?? []).length) {
+        throw notFound(text);
+      }
+      ctx.notice('warning', text);
+    }
+    return targets;
+  }
+
+  private run<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    return readOnly(this.pool, this.options, fn);
+  }
+
+  async checkHealth(): Promise<HealthReport> {
+    return this.run(async (sql) => {
+      const [{ server_version: version, db }] = await sql(`SELECT current_setting('server_version') AS server_version, current_database() AS db`);
+      const notices: Notice[] = [];
+      const now = Date.now();
+      const ctx = this.context(sql, { from: now - 3600_000, to: now, now, intervalMs: 60_000 }, 0, notices);
+      const discovery = await this.discover(ctx, true);
+      discovery.notices.forEach((n) => ctx.notice('warning', n));
+      const systems: Record<string, number> = {};
+      for (const f of discovery.found) {
+        systems[f.system.id] = (systems[f.system.id] ?? 0) + f.queues.length;
+        if (f.queues.length > 0) {
+          const stats = await f.system.overview(ctx, f.queues);
+          const sum = (m: 'wait' | 'active' | 'failed') => stats.reduce((a, s) => a + (s.values[m] ?? 0), 0);
+          ctx.notice('info', `${f.system.describe}: ${f.queues.length} queue(s), ${sum('wait')} waiting, ${sum('active')} active, ${sum('failed')} failed`);
+        }
+      }
+      return {
+        server: `PostgreSQL ${version}, database "${db}"`,
+        systems,
+        notices: notices.filter((n) => !/not recorded|no worker registry|are deleted/.test(n.text)).map((n) => n.text),
+      };
+    });
+  }
+
+  async listQueues(): Promise<QueueRef[]> {
+    return this.run(async (sql) => {
+      const now = Date.now();
+      const ctx = this.context(sql, { from: now, to: now, now, intervalMs: 0 }, 0, []);
+      const discovery = await this.discover(ctx);
+      return discovery.found.flatMap((f) => f.queues.map((queue) => ({ system: f.system.id, queue })));
+    });
+  }
+
+  async read(query: JobscopeQuery, window: QueryWindow): Promise<ReadResult> {
+    return this.run(async (sql) => {
+      const notices: Notice[] = [];
+      const ctx = this.context(sql, window, query.limit ?? DEFAULT_LIMIT, notices);
+      const targets = (await this.targets(query, ctx)).filter((t) => t.queues.length > 0);
+      const executed = targets.map((t) => `${t.system.describe}: ${t.queues.length} queue(s)`).join('; ') || 'no matching queues';
+      // One transaction = one connection: systems are read one after the other.
+      const each = async <T>(fn: (system: PgJobSystem, queues: string[]) => Promise<T[]>) => {
+        const out: Array<T & { system: string }> = [];
+        for (const t of targets) {
+          out.push(...(await fn(t.system, t.queues)).map((row) => ({ ...row, system: t.system.id })));
+        }
+        return out;
+      };
+      switch (query.queryType ?? 'overview') {
+        case 'overview':
+          return { type: 'overview', stats: await each((s, q) => s.overview(ctx, q)), notices, executed };
+        case 'timeseries': {
+          const series = [];
+          for (const t of targets) {
+            series.push(...(await t.system.throughput(ctx, t.queues)));
+          }
+          return { type: 'timeseries', series, notices, executed };
+        }
+        case 'failures': {
+          const groups = (await each((s, q) => s.failures(ctx, q))).sort((a, b) => b.count - a.count);
+          return { type: 'failures', groups: groups.slice(0, ctx.limit), notices, executed };
+        }
+        case 'jobs': {
+          const state = query.state ?? 'failed';
+          const rows = await each((s, q) => s.jobs(ctx, q, { state, search: query.search }));
+          rows.sort((a, b) => (b.finishedAt ?? b.createdAt ?? 0) - (a.finishedAt ?? a.createdAt ?? 0));
+          return { type: 'jobs', rows: rows.slice(0, ctx.limit), notices, executed: `${executed}; ${state} jobs` };
+        }
+        case 'workers':
+          return { type: 'workers', rows: await each((s, q) => s.workers(ctx, q)), notices, executed };
+        default:
+          throw badRequest(`query type "${query.queryType}" is answered by listQueues()`);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}
