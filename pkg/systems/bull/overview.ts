@@ -8,10 +8,10 @@
  * wait … failed are what Queue#getJobCounts() returns (LLEN/ZCARD of the same keys).
  * Read-only commands only; nothing here runs a library script.
  */
-import type { ReadContext, Reply } from '../redis/job-system';
+import type { ReadContext } from '../redis/job-system';
 import { execPipeline, numberOf, value } from '../redis/job-system';
 import type { QueueStats } from '../rows';
-import { STALL_SAMPLE } from '../bullmq/overview';
+import { readNextAndLocks, STALL_SAMPLE } from '../bullmq/overview';
 import { queueKey } from './keys';
 
 const READS = [
@@ -53,8 +53,8 @@ export async function readBullOverview(ctx: ReadContext, prefix: string, queues:
   }
   const replies = await execPipeline(first);
 
-  const second = ctx.client.pipeline();
-  const followUps: Array<{ queue: number; kind: 'oldest' | 'lock' }> = [];
+  const next: Array<string | undefined> = [];
+  const active: string[][] = [];
   const stats: QueueStats[] = queues.map((queue, i) => {
     const r = replies.slice(i * READS.length, (i + 1) * READS.length);
     r.forEach((reply, j) => {
@@ -62,17 +62,8 @@ export async function readBullOverview(ctx: ReadContext, prefix: string, queues:
         ctx.notice('warning', `${queue}: ${READS[j]}: ${reply[0].message}`);
       }
     });
-    // The right end of wait is the job workers take next (the oldest, unless LIFO or
-    // priorities reordered the list).
-    const nextId = [value<string>(r[9]), value<string>(r[10])].find((id) => typeof id === 'string');
-    if (nextId !== undefined) {
-      second.hget(queueKey(prefix, queue, nextId), 'timestamp');
-      followUps.push({ queue: i, kind: 'oldest' });
-    }
-    for (const id of value<string[]>(r[12]) ?? []) {
-      second.exists(queueKey(prefix, queue, `${id}:lock`));
-      followUps.push({ queue: i, kind: 'lock' });
-    }
+    next.push([value<string>(r[9]), value<string>(r[10])].find((id) => typeof id === 'string'));
+    active.push(value<string[]>(r[12]) ?? []);
     const values: QueueStats['values'] = {
       wait: numberOf(r[0]),
       paused: numberOf(r[1]),
@@ -83,44 +74,9 @@ export async function readBullOverview(ctx: ReadContext, prefix: string, queues:
       failed: numberOf(r[6]),
       failed_in_range: numberOf(r[11]),
       queue_paused: numberOf(r[7]) === 1 || numberOf(r[8]) === 1 ? 1 : 0,
-      oldest_wait_seconds: 0,
-      stalled: 0,
     };
-    if ((values.active ?? 0) > STALL_SAMPLE) {
-      ctx.notice('info', `${queue}: stalled jobs counted among the first ${STALL_SAMPLE} of ${values.active} active jobs`);
-    }
     return { queue, values };
   });
-
-  if (followUps.length > 0) {
-    const answers: Reply[] = await execPipeline(second);
-    answers.forEach((reply, j) => {
-      const { queue, kind } = followUps[j];
-      const s = stats[queue];
-      if (kind === 'lock') {
-        // An active job whose lock expired has lost its worker (dead, or an event loop
-        // blocked past lockDuration): Bull's stalled checker will move it back to wait,
-        // or fail it after maxStalledCount.
-        if (value(reply) === 0) {
-          s.values.stalled = (s.values.stalled ?? 0) + 1;
-        }
-        return;
-      }
-      const ts = numberOf(reply);
-      if (ts !== undefined) {
-        s.values.oldest_wait_seconds = Math.max(0, (ctx.now - ts) / 1000);
-      } else {
-        ctx.notice('info', `${s.queue}: the next waiting job has no readable timestamp`);
-      }
-    });
-  }
-
-  if (stats.some((s) => (s.values.prioritized ?? 0) > 0)) {
-    ctx.notice('info', 'Bull keeps prioritized jobs in its wait list too: they are counted in both wait (or paused) and prioritized');
-  }
-  ctx.notice(
-    'info',
-    'Bull records no retry or dead-letter sets: jobs out of attempts stay in failed, retries wait in delayed (backoff) or wait; a jobs query with state "retry" lists them',
-  );
+  await readNextAndLocks(ctx, prefix, stats, next, active);
   return stats;
 }

@@ -33,8 +33,8 @@ export async function readOverview(ctx: ReadContext, prefix: string, queues: str
   }
   const replies = await execPipeline(first);
 
-  const second = ctx.client.pipeline();
-  const followUps: Array<{ queue: number; kind: 'oldest' | 'lock' }> = [];
+  const next: Array<string | undefined> = [];
+  const active: string[][] = [];
   const stats: QueueStats[] = queues.map((queue, i) => {
     const r = replies.slice(i * PER_QUEUE, (i + 1) * PER_QUEUE);
     const names = [...LISTS, ...ZSETS, 'meta', 'wait', 'paused', 'failed', 'active'];
@@ -44,15 +44,8 @@ export async function readOverview(ctx: ReadContext, prefix: string, queues: str
       }
     });
     const [paused] = value<(string | null)[]>(r[8]) ?? [];
-    const oldestId = [value<string>(r[9]), value<string>(r[10])].find((id) => typeof id === 'string');
-    if (oldestId !== undefined) {
-      second.hget(queueKey(prefix, queue, oldestId), 'timestamp');
-      followUps.push({ queue: i, kind: 'oldest' });
-    }
-    for (const id of value<string[]>(r[12]) ?? []) {
-      second.exists(queueKey(prefix, queue, `${id}:lock`));
-      followUps.push({ queue: i, kind: 'lock' });
-    }
+    next.push([value<string>(r[9]), value<string>(r[10])].find((id) => typeof id === 'string'));
+    active.push(value<string[]>(r[12]) ?? []);
     const values: QueueStats['values'] = {
       wait: numberOf(r[0]),
       paused: numberOf(r[1]),
@@ -64,36 +57,65 @@ export async function readOverview(ctx: ReadContext, prefix: string, queues: str
       failed: numberOf(r[7]),
       failed_in_range: numberOf(r[11]),
       queue_paused: paused === '1' ? 1 : 0,
-      oldest_wait_seconds: 0,
-      stalled: 0,
     };
-    if ((values.active ?? 0) > STALL_SAMPLE) {
-      ctx.notice('info', `${queue}: stalled jobs counted among the first ${STALL_SAMPLE} of ${values.active} active jobs`);
-    }
     return { queue, values };
   });
-
-  if (followUps.length > 0) {
-    const answers: Reply[] = await execPipeline(second);
-    answers.forEach((reply, j) => {
-      const { queue, kind } = followUps[j];
-      const s = stats[queue];
-      if (kind === 'lock') {
-        // An active job whose lock expired has lost its worker: the stalled checker will
-        // move it back to wait (or fail it) on its next pass.
-        if (value(reply) === 0) {
-          s.values.stalled = (s.values.stalled ?? 0) + 1;
-        }
-        return;
-      }
-      const ts = numberOf(reply);
-      if (ts !== undefined) {
-        s.values.oldest_wait_seconds = Math.max(0, (ctx.now - ts) / 1000);
-      } else {
-        // Taken by a worker between the two reads, or a damaged job hash.
-        ctx.notice('info', `${s.queue}: the oldest waiting job has no readable timestamp`);
-      }
-    });
-  }
+  await readNextAndLocks(ctx, prefix, stats, next, active);
   return stats;
+}
+
+/**
+ * Round 2, shared with Bull (same job hashes and `<id>:lock` keys): the enqueue time of
+ * the job workers take next (the right end of wait: the oldest, unless LIFO or priorities
+ * reordered the list) and which sampled active jobs lost their lock. Sets
+ * oldest_wait_seconds and stalled on `stats`.
+ */
+export async function readNextAndLocks(
+  ctx: ReadContext,
+  prefix: string,
+  stats: QueueStats[],
+  next: Array<string | undefined>,
+  active: string[][],
+): Promise<void> {
+  const p = ctx.client.pipeline();
+  const followUps: Array<{ queue: number; kind: 'oldest' | 'lock' }> = [];
+  stats.forEach((s, i) => {
+    s.values.oldest_wait_seconds = 0;
+    s.values.stalled = 0;
+    if ((s.values.active ?? 0) > STALL_SAMPLE) {
+      ctx.notice('info', `${s.queue}: stalled jobs counted among the first ${STALL_SAMPLE} of ${s.values.active} active jobs`);
+    }
+    if (next[i] !== undefined) {
+      p.hget(queueKey(prefix, s.queue, next[i]!), 'timestamp');
+      followUps.push({ queue: i, kind: 'oldest' });
+    }
+    for (const id of active[i]) {
+      p.exists(queueKey(prefix, s.queue, `${id}:lock`));
+      followUps.push({ queue: i, kind: 'lock' });
+    }
+  });
+  if (followUps.length === 0) {
+    return;
+  }
+  const answers: Reply[] = await execPipeline(p);
+  answers.forEach((reply, j) => {
+    const { queue, kind } = followUps[j];
+    const s = stats[queue];
+    if (kind === 'lock') {
+      // An active job whose lock expired has lost its worker (dead, or an event loop
+      // blocked past the lock duration): the library's stalled checker will move it
+      // back to wait, or fail it, on its next pass.
+      if (value(reply) === 0) {
+        s.values.stalled! += 1;
+      }
+      return;
+    }
+    const ts = numberOf(reply);
+    if (ts !== undefined) {
+      s.values.oldest_wait_seconds = Math.max(0, (ctx.now - ts) / 1000);
+    } else {
+      // Taken by a worker between the two reads, or a damaged job hash.
+      ctx.notice('info', `${s.queue}: the next waiting job has no readable timestamp`);
+    }
+  });
 }
