@@ -22,8 +22,14 @@ export interface Series {
   config?: FieldConfig;
 }
 
+/** A label set's identity, independent of key order (plain code-unit order: no locale). */
 function labelKey(labels: Record<string, string>): string {
-  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+  const keys = Object.keys(labels).sort();
+  let key = '';
+  for (const k of keys) {
+    key += `${k}\u0000${labels[k]}\u0001`;
+  }
+  return key;
 }
 
 /**
@@ -51,8 +57,16 @@ function meta(type: string, extra: Partial<FrameMeta>): FrameMeta {
  * fraction of N one-field frames to encode, send and decode. Empty: a typed frame without
  * fields ("no data").
  */
-export function numericWide(refId: string, values: InstantValue[], extra: Partial<FrameMeta> = {}): Frame {
-  assertUniqueIdentities(values);
+export function numericWide(
+  refId: string,
+  values: InstantValue[],
+  extra: Partial<FrameMeta> = {},
+  /** The caller proved label sets unique more cheaply (e.g. one per queue and metric). */
+  uniqueByConstruction = false,
+): Frame {
+  if (!uniqueByConstruction) {
+    assertUniqueIdentities(values);
+  }
   return {
     refId,
     name: refId,

@@ -38,6 +38,15 @@ export function overviewValues(result: Extract<ReadResult, { type: 'overview' }>
   const wanted = new Set(metrics?.length ? metrics : OVERVIEW_METRICS);
   const labelMetric = wanted.size > 1;
   const values: InstantValue[] = [];
+  // One row per (system, queue) makes every label set unique: check that, not 10× as many labels.
+  const seen = new Set<string>();
+  for (const s of result.stats) {
+    const key = `${s.system}\u0000${s.queue}`;
+    if (seen.has(key)) {
+      throw new Error(`duplicate queue ${s.system}/${s.queue}`);
+    }
+    seen.add(key);
+  }
   for (const s of result.stats) {
     for (const metric of OVERVIEW_METRICS) {
       const v = s.values[metric];
@@ -62,7 +71,7 @@ export function resultFrames(result: ReadResult, options: FrameOptions): Frame[]
   };
   switch (result.type) {
     case 'overview':
-      return [numericWide(refId, overviewValues(result, options.metrics), { ...meta, channel: options.channel })];
+      return [numericWide(refId, overviewValues(result, options.metrics), { ...meta, channel: options.channel }, true)];
     case 'timeseries': {
       // Same label rule as the overview: `metric` only while several metrics are shown.
       const series = result.series.filter((s) => !options.metrics?.length || options.metrics.includes(s.metric));

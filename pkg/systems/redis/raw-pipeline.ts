@@ -24,7 +24,8 @@ const RedisParser = require('redis-parser') as new (options: {
   returnBuffers: boolean;
 }) => { execute(data: Buffer): void; reset(): void };
 
-type Recorded = { args: Array<string | number | Buffer>; buffers: boolean; hash: boolean };
+type Arg = string | number | Buffer;
+type Recorded = { command: string; args: Arg[]; buffers: boolean; hash: boolean };
 
 interface Batch {
   commands: Recorded[];
@@ -37,7 +38,7 @@ interface Batch {
 
 const CRLF = '\r\n';
 
-function encode(commands: Array<Array<string | number | Buffer>>): Buffer {
+function encode(commands: Array<{ command: string; args: Arg[] }>): Buffer {
   const parts: Buffer[] = [];
   let text = '';
   const flush = () => {
@@ -46,8 +47,8 @@ function encode(commands: Array<Array<string | number | Buffer>>): Buffer {
       text = '';
     }
   };
-  for (const args of commands) {
-    text += `*${args.length}${CRLF}`;
+  for (const { command, args } of commands) {
+    text += `*${args.length + 1}${CRLF}$${command.length}${CRLF}${command}${CRLF}`;
     for (const a of args) {
       if (Buffer.isBuffer(a)) {
         text += `$${a.length}${CRLF}`;
@@ -103,6 +104,8 @@ export class RawConnection {
 
   pipeline() {
     const commands: Recorded[] = [];
+    // One recorder per command name and pipeline: adapters queue thousands of commands.
+    const recorders = new Map<string | symbol, (...args: Array<Arg | Arg[]>) => unknown>();
     const shim: Record<string | symbol, unknown> = new Proxy(
       {},
       {
@@ -113,13 +116,20 @@ export class RawConnection {
           if (prop === 'exec') {
             return () => this.exec(commands);
           }
-          const name = String(prop);
-          const buffers = name.endsWith('Buffer');
-          const command = (buffers ? name.slice(0, -'Buffer'.length) : name).toUpperCase();
-          return (...args: Array<string | number | Buffer>) => {
-            commands.push({ args: [command, ...args.flat()], buffers, hash: command === 'HGETALL' });
-            return shim;
-          };
+          let record = recorders.get(prop);
+          if (!record) {
+            const name = String(prop);
+            const buffers = name.endsWith('Buffer');
+            const command = (buffers ? name.slice(0, -'Buffer'.length) : name).toUpperCase();
+            const hash = command === 'HGETALL';
+            record = (...args) => {
+              // ioredis accepts arrays of arguments too: flatten those (rare) calls only.
+              commands.push({ command, args: args.some(Array.isArray) ? (args.flat() as Arg[]) : (args as Arg[]), buffers, hash });
+              return shim;
+            };
+            recorders.set(prop, record);
+          }
+          return record;
         },
       },
     );
@@ -135,20 +145,20 @@ export class RawConnection {
     return new Promise<Reply[]>((resolve, reject) => {
       const setup = fresh ? this.setupCommands() : [];
       this.queue.push({ commands, replies: [], skip: setup.length, resolve, reject });
-      socket.write(encode([...setup, ...commands.map((c) => c.args)]));
+      socket.write(encode(setup.length ? [...setup, ...commands] : commands));
     });
   }
 
   /** AUTH, SELECT and CLIENT SETNAME, sent ahead of the first batch on a new socket. */
-  private setupCommands(): Array<Array<string | number>> {
-    const setup: Array<Array<string | number>> = [];
+  private setupCommands(): Array<{ command: string; args: Arg[] }> {
+    const setup: Array<{ command: string; args: Arg[] }> = [];
     if (this.options.password) {
-      setup.push(this.options.username ? ['AUTH', this.options.username, this.options.password] : ['AUTH', this.options.password]);
+      setup.push({ command: 'AUTH', args: this.options.username ? [this.options.username, this.options.password] : [this.options.password] });
     }
     if (this.options.db) {
-      setup.push(['SELECT', this.options.db]);
+      setup.push({ command: 'SELECT', args: [this.options.db] });
     }
-    setup.push(['CLIENT', 'SETNAME', `${this.options.connectionName ?? 'jobscope'}-bulk`]);
+    setup.push({ command: 'CLIENT', args: ['SETNAME', `${this.options.connectionName ?? 'jobscope'}-bulk`] });
     return setup;
   }
 
