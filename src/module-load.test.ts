@@ -141,6 +141,8 @@ describe('built plugin modules (dist/)', () => {
         id: 1,
         data: { state: grafanaData.LoadingState.Done, series: [frame], timeRange },
         options: { queue: '' },
+        // Grafana always hands panels their field config (thresholds live in its defaults).
+        fieldConfig: { defaults: {}, overrides: [] },
         width: 300,
         height: 200,
       })
