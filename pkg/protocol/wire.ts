@@ -6,6 +6,8 @@
 import * as protobuf from 'protobufjs';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import { GO_PLUGIN_PROTO_SOURCE, HEALTH_PROTO_SOURCE, PROTO_SOURCE } from './definitions';
+import { encodeQueryDataResponse } from './query-data-encoder';
+import type { QueryDataResponse } from './messages';
 
 const root = new protobuf.Root();
 for (const source of [PROTO_SOURCE, GO_PLUGIN_PROTO_SOURCE, HEALTH_PROTO_SOURCE]) {
@@ -53,10 +55,19 @@ export function serviceDefinition(service: string, methods: Record<string, Metho
   return definition as ServiceDefinition;
 }
 
+/** Swaps one method's response serializer (the decoder stays the generic one). */
+function withResponseSerializer(definition: ServiceDefinition, method: string, serialize: (value: unknown) => Buffer): ServiceDefinition {
+  return { ...definition, [method]: { ...definition[method], responseSerialize: serialize } };
+}
+
 export const services = {
-  data: serviceDefinition('pluginv2.Data', {
-    QueryData: { request: 'pluginv2.QueryDataRequest', response: 'pluginv2.QueryDataResponse' },
-  }),
+  data: withResponseSerializer(
+    serviceDefinition('pluginv2.Data', {
+      QueryData: { request: 'pluginv2.QueryDataRequest', response: 'pluginv2.QueryDataResponse' },
+    }),
+    'QueryData',
+    (res) => encodeQueryDataResponse(res as QueryDataResponse),
+  ),
   diagnostics: serviceDefinition('pluginv2.Diagnostics', {
     CheckHealth: { request: 'pluginv2.CheckHealthRequest', response: 'pluginv2.CheckHealthResponse' },
     CollectMetrics: { request: 'pluginv2.CollectMetricsRequest', response: 'pluginv2.CollectMetricsResponse' },
