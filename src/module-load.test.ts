@@ -15,6 +15,7 @@ import * as grafanaData from '@grafana/data';
 import * as grafanaRuntime from '@grafana/runtime';
 import * as grafanaUi from '@grafana/ui';
 import * as emotionCss from '@emotion/css';
+import * as rxjs from 'rxjs';
 import { render, screen } from '@testing-library/react';
 
 const { AppPlugin, DataSourcePlugin, PanelPlugin } = grafanaData;
@@ -39,6 +40,8 @@ function loadAmdModule(relativePath: string, pluginId: string): { exports: Expor
     '@grafana/ui': grafanaUi,
     // Grafana shares emotion with plugins (useStyles2 styles come through it).
     '@emotion/css': emotionCss,
+    // Grafana shares rxjs too (create-plugin lists it as an external).
+    rxjs,
     // create-plugin's public-path shim reads the module's own URL from the AMD "module" dependency.
     module: { id: pluginId, uri: `public/plugins/${pluginId}/${relativePath}` },
   };
@@ -114,19 +117,23 @@ describe('built plugin modules (dist/)', () => {
     expect(fs.existsSync(path.join(DIST, 'datasource', 'img', 'logo.svg'))).toBe(true);
   });
 
-  it('dist/panel/module.js exports a PanelPlugin with its queue option', () => {
+  it('dist/panel/module.js exports a PanelPlugin with its queue and alert-template options', () => {
     const { exports } = loadAmdModule('panel/module.js', 'jobscope-flow-panel');
     expect(exports.plugin).toBeInstanceOf(PanelPlugin);
 
     const panel = exports.plugin as InstanceType<typeof PanelPlugin>;
     expect(typeof panel.panel).toBe('function');
-    // Grafana registers its standard option editors at start-up; a stand-in "select" is enough here.
-    grafanaData.standardEditorsRegistry.setInit(() => [{ id: 'select', name: 'Select', editor: () => null }]);
+    // Grafana registers its standard option editors at start-up; stand-ins for those the panel uses.
+    grafanaData.standardEditorsRegistry.setInit(() => [
+      { id: 'select', name: 'Select', editor: () => null },
+      { id: 'boolean', name: 'Boolean', editor: () => null },
+    ]);
     const builder = new grafanaData.PanelOptionsEditorBuilder();
     panel.getPanelOptionsSupplier()(builder, { data: [] });
     const items = builder.getItems();
-    expect(items.map((item) => item.path)).toEqual(['queue']);
+    expect(items.map((item) => item.path)).toEqual(['queue', 'showAlertTemplates']);
     expect(items[0].defaultValue).toBe('');
+    expect(items[1].defaultValue).toBe(true);
 
     // The bundled component renders with the host's React and @grafana/* (the externals).
     const frame = grafanaData.createDataFrame({

@@ -33,7 +33,8 @@ export const plugin = new PanelPlugin<FlowOptions>(FlowPanel)
     ],
   })
   .setPanelOptions((builder) =>
-  builder.addSelect({
+  builder
+    .addSelect({
     path: 'queue',
     name: 'Queue',
     description: 'Show one queue, or the sum over every queue in the data.',
@@ -47,4 +48,10 @@ export const plugin = new PanelPlugin<FlowOptions>(FlowPanel)
       ],
     },
   })
+    .addBooleanSwitch({
+      path: 'showAlertTemplates',
+      name: 'Alert rule templates',
+      description: 'A bell in the corner with ready-made alert rules for the shown queue(s).',
+      defaultValue: true,
+    })
 );

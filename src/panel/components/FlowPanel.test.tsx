@@ -93,11 +93,16 @@ const FIELD_CONFIG: FieldConfigSource = {
   overrides: [],
 };
 
-function renderPanel(series: DataFrame[], options: FlowOptions = { queue: '' }, size = { width: 800, height: 300 }) {
+function renderPanel(
+  series: DataFrame[],
+  options: FlowOptions = { queue: '' },
+  size = { width: 800, height: 300 },
+  request?: PanelProps<FlowOptions>['data']['request']
+) {
   const timeRange = getDefaultTimeRange();
   const props: PanelProps<FlowOptions> = {
     id: 7,
-    data: { state: LoadingState.Done, series, timeRange },
+    data: { state: LoadingState.Done, series, timeRange, request },
     timeRange,
     timeZone: 'utc',
     options,
@@ -300,5 +305,23 @@ describe('FlowPanel job list', () => {
     expect(screen.getByTestId('jobscope-job-list')).toHaveTextContent('Add a query of type jobs (state active or stalled)');
     fireEvent.click(node('active'));
     expect(screen.queryByTestId('jobscope-job-list')).not.toBeInTheDocument();
+  });
+});
+
+describe('FlowPanel alert templates', () => {
+  const request = { targets: [{ refId: 'A', datasource: { type: 'jobscope-queues-datasource', uid: 'jobscope-redis' } }] } as unknown as PanelProps<FlowOptions>['data']['request'];
+
+  it('offers the rules for the panel queue and data source', () => {
+    renderPanel([overview(BULLMQ)], { queue: 'orders' }, undefined, request);
+    fireEvent.click(screen.getByRole('button', { name: /^Alert rule templates/ }));
+    const href = screen.getByTestId('jobscope-alert-create-no-worker').closest('a')!.getAttribute('href')!;
+    const values = JSON.parse(decodeURIComponent(href.split('defaults=')[1]));
+    expect(values.name).toBe('Work waiting and no live worker: orders');
+    expect(values.queries[0]).toMatchObject({ datasourceUid: 'jobscope-redis', model: { queues: ['orders'] } });
+  });
+
+  it('can be switched off', () => {
+    renderPanel([overview(BULLMQ)], { queue: '', showAlertTemplates: false }, undefined, request);
+    expect(screen.queryByRole('button', { name: /^Alert rule templates/ })).not.toBeInTheDocument();
   });
 });

@@ -7,6 +7,7 @@ import { flowCounts, flowSystems, queuesWithoutWorkers } from '../flow-counts';
 import { familyOf, flowGraph } from '../flow-model';
 import { isJobsFrame, jobRows, rowsForNode } from '../job-rows';
 import type { FlowOptions } from '../types';
+import { AlertTemplatesMenu, panelDatasourceUid } from './AlertTemplatesMenu';
 import { FlowDiagram } from './FlowDiagram';
 import { JobList } from './JobList';
 
@@ -17,7 +18,7 @@ export const SPLIT_MIN_WIDTH = 640;
  * The job life cycle of the shown queue(s) with counts from the overview frame; clicking a
  * state lists its jobs from a `jobs` frame in the same panel data.
  */
-export function FlowPanel({ data, options, fieldConfig, width, height, id }: PanelProps<FlowOptions>) {
+export function FlowPanel({ data, options, fieldConfig, width, height, id, replaceVariables }: PanelProps<FlowOptions>) {
   const styles = useStyles2(getStyles);
   const [selected, setSelected] = useState<string | undefined>();
   const queue = options.queue;
@@ -27,11 +28,17 @@ export function FlowPanel({ data, options, fieldConfig, width, height, id }: Pan
   const idleQueues = useMemo(() => queuesWithoutWorkers(data.series, queue), [data.series, queue]);
   const rows = useMemo(() => jobRows(data.series), [data.series]);
   const hasJobsFrame = data.series.some(isJobsFrame);
+  const datasourceUid = useMemo(() => panelDatasourceUid(data, replaceVariables), [data, replaceVariables]);
+  const alerts =
+    options.showAlertTemplates === false ? null : (
+      <AlertTemplatesMenu datasourceUid={datasourceUid} queue={queue ? replaceVariables(queue) : undefined} />
+    );
 
   if (Object.keys(counts).length === 0) {
     return (
       <div data-testid="jobscope-flow-empty" className={styles.empty} style={{ width, height }}>
         {queue ? `No overview data for queue ${queue}` : 'No overview data'}
+        {alerts}
       </div>
     );
   }
@@ -68,11 +75,12 @@ export function FlowPanel({ data, options, fieldConfig, width, height, id }: Pan
           onClose={() => setSelected(undefined)}
         />
       )}
+      {alerts}
     </div>
   );
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
   panel: css({ display: 'flex', overflow: 'hidden', position: 'relative' }),
-  empty: css({ display: 'flex', alignItems: 'center', justifyContent: 'center', color: theme.colors.text.secondary }),
+  empty: css({ position: 'relative', display: 'flex', alignItems: 'center', justifyContent: 'center', color: theme.colors.text.secondary }),
 });
