@@ -4,6 +4,8 @@ import type { QueueSource } from '../systems/source';
 import { RedisSource } from '../systems/redis/redis-source';
 import { RabbitSource } from '../systems/rabbitmq/rabbitmq-source';
 import { PostgresSource } from '../systems/postgres/postgres-source';
+import { KafkaSource } from '../systems/kafka/kafka-source';
+import { NatsSource } from '../systems/nats/nats-source';
 import { badRequest } from '../errors/errors';
 import type { DatasourceConfig } from './settings';
 
@@ -15,6 +17,10 @@ export function createSource(config: DatasourceConfig, log: Logger): QueueSource
       return new RabbitSource(config, log);
     case 'postgres':
       return new PostgresSource(config, log);
+    case 'kafka':
+      return new KafkaSource(config, log);
+    case 'nats':
+      return new NatsSource(config, log);
     default:
       throw badRequest(`data source kind "${config.kind}" is not supported by this version of Jobscope yet`);
   }

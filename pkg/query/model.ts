@@ -110,8 +110,14 @@ export interface JobscopeSettings {
   allowPeek?: boolean;
   /** PostgreSQL: schemas to look for job tables in (comma-separated); empty looks everywhere. */
   schemas?: string;
-  /** PostgreSQL: require TLS (also implied by ?sslmode= in the URL or a CA certificate). */
+  /** PostgreSQL and Kafka: require TLS (also implied by a CA certificate; PostgreSQL: ?sslmode=). */
   tls?: boolean;
+  /** Kafka: SASL mechanism when a username is set (default plain). */
+  saslMechanism?: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  /** Kafka: dead-letter topics besides `<topic>.DLT` and `<topic>-dlq`, comma-separated. */
+  dlqTopics?: string;
+  /** NATS: stream capturing JetStream's max-deliveries and terminated advisories (the dead letters). */
+  advisoryStream?: string;
   /** Glob that limits discovered queue names. */
   discoveryPattern?: string;
   /** Payloads longer than this are truncated in job lists. */

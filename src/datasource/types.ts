@@ -36,9 +36,6 @@ export type JobscopeQuery = SharedQuery & DataQuery;
 /** `jsonData` as the Grafana SDK sees it: the shared settings plus Grafana's common keys. */
 export type JobscopeOptions = JobscopeSettings & DataSourceJsonData;
 
-/** Kinds the backend can query today; the others are shown but marked as not yet available. */
-export const IMPLEMENTED_KINDS: readonly DatasourceKind[] = ['redis', 'rabbitmq', 'postgres'];
-
 /** Data source types offered as the trace link target. */
 export const TRACING_DATASOURCE_TYPES = ['tempo', 'jaeger', 'zipkin'] as const;
 
@@ -47,13 +44,12 @@ const KIND_LABELS: Record<DatasourceKind, string> = {
   rabbitmq: 'RabbitMQ',
   postgres: 'PostgreSQL (pg-boss, graphile-worker)',
   nats: 'NATS JetStream',
-  kafka: 'Kafka',
+  kafka: 'Kafka (consumer-group lag)',
 };
 
 export const KIND_OPTIONS: Array<SelectableValue<DatasourceKind>> = DATASOURCE_KINDS.map((kind) => ({
   value: kind,
   label: KIND_LABELS[kind],
-  description: IMPLEMENTED_KINDS.includes(kind) ? undefined : 'Not available yet',
 }));
 
 const QUERY_TYPE_DESCRIPTIONS: Record<QueryType, string> = {

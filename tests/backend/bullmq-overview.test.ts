@@ -171,9 +171,9 @@ describe('errors in Grafana terms', () => {
     expect(plugin.stderr.join('\n')).not.toContain('hunter2-secret');
   });
 
-  it('reports an unsupported data source kind as a settings error', async () => {
-    const responses = await grafana.queryData({ uid: 'kafka-ds', jsonData: { kind: 'kafka' } }, [{ refId: 'A', json: {} }]);
+  it('reports an unknown data source kind as a settings error', async () => {
+    const responses = await grafana.queryData({ uid: 'mqtt-ds', jsonData: { kind: 'mqtt' } }, [{ refId: 'A', json: {} }]);
     expect(responses.A).toMatchObject({ status: 400, errorSource: 'downstream' });
-    expect(responses.A.error).toMatch(/kind "kafka" is not supported/);
+    expect(responses.A.error).toMatch(/unknown data source kind "mqtt"; expected one of redis, rabbitmq, postgres, nats, kafka/);
   });
 });

@@ -180,6 +180,19 @@ describe('ConfigEditor', () => {
     expect(document.getElementById('jobscope-config-management-url')).toBeNull();
   });
 
+  it('shows SASL, dead-letter topics and TLS for the kafka kind', () => {
+    const onChange = jest.fn();
+    render(<Harness initial={makeSettings({ jsonData: { kind: 'kafka' } })} onChange={onChange} />);
+    fireEvent.click(screen.getByLabelText('SCRAM-SHA-512'));
+    fireEvent.change(document.getElementById('jobscope-config-dlq-topics')!, { target: { value: 'orders.dead' } });
+    fireEvent.click(document.getElementById('jobscope-config-kafka-tls')!);
+    expect(lastOptions(onChange).jsonData).toMatchObject({
+      saslMechanism: 'scram-sha-512',
+      dlqTopics: 'orders.dead',
+      tls: true,
+    });
+  });
+
   it('defaults the kind to redis when it is missing', () => {
     const onChange = jest.fn();
     render(<Harness initial={makeSettings({ jsonData: {} })} onChange={onChange} />);
@@ -187,20 +200,25 @@ describe('ConfigEditor', () => {
     expect(lastOptions(onChange).jsonData.kind).toBe('redis');
   });
 
-  it('lists every kind and warns when an unimplemented one is chosen', () => {
+  it("lists every kind and shows the chosen kind's URL form", () => {
     const onChange = jest.fn();
     render(<Harness initial={makeSettings()} onChange={onChange} />);
-    expect(screen.queryByText('Not available yet', { selector: 'div, span, h4' })).not.toBeInTheDocument();
 
     fireEvent.keyDown(screen.getByLabelText('Kind'), { key: 'ArrowDown' });
-    for (const label of ['RabbitMQ', 'NATS JetStream', 'Kafka']) {
+    for (const label of [
+      'RabbitMQ',
+      'PostgreSQL (pg-boss, graphile-worker)',
+      'NATS JetStream',
+      'Kafka (consumer-group lag)',
+    ]) {
       expect(screen.getByText(label)).toBeInTheDocument();
     }
-    fireEvent.click(screen.getByText('Kafka'));
+    fireEvent.click(screen.getByText('NATS JetStream'));
 
-    expect(lastOptions(onChange).jsonData.kind).toBe('kafka');
-    expect(screen.getByText(/cannot query kafka yet/)).toBeInTheDocument();
-    expect((screen.getByLabelText(/^URL/) as HTMLInputElement).placeholder).toBe('localhost:9092');
+    expect(lastOptions(onChange).jsonData.kind).toBe('nats');
+    expect((screen.getByLabelText(/^URL/) as HTMLInputElement).placeholder).toBe('nats://localhost:4222');
+    fireEvent.change(document.getElementById('jobscope-config-advisory-stream')!, { target: { value: 'DLQ' } });
+    expect(lastOptions(onChange).jsonData.advisoryStream).toBe('DLQ');
   });
 
   it('offers only tracing data sources and stores the chosen uid', () => {

@@ -2,7 +2,6 @@ import React, { type ChangeEvent, useEffect } from 'react';
 import type { DataSourcePluginOptionsEditorProps, DataSourceInstanceSettings, SelectableValue } from '@grafana/data';
 import { DataSourcePicker } from '@grafana/runtime';
 import {
-  Alert,
   Divider,
   InlineField,
   InlineSwitch,
@@ -16,7 +15,6 @@ import {
 } from '@grafana/ui';
 
 import {
-  IMPLEMENTED_KINDS,
   KIND_OPTIONS,
   TRACING_DATASOURCE_TYPES,
   type DatasourceKind,
@@ -29,6 +27,12 @@ export type ConfigEditorProps = DataSourcePluginOptionsEditorProps<JobscopeOptio
 const LABEL_WIDTH = 24;
 const INPUT_WIDTH = 48;
 const DEFAULT_KIND: DatasourceKind = 'redis';
+
+const SASL_OPTIONS: Array<SelectableValue<NonNullable<JobscopeOptions['saslMechanism']>>> = [
+  { label: 'PLAIN', value: 'plain' },
+  { label: 'SCRAM-SHA-256', value: 'scram-sha-256' },
+  { label: 'SCRAM-SHA-512', value: 'scram-sha-512' },
+];
 
 type RedisMode = NonNullable<JobscopeOptions['redisMode']>;
 const REDIS_MODE_OPTIONS: Array<SelectableValue<RedisMode>> = [
@@ -81,6 +85,8 @@ export function ConfigEditor(props: ConfigEditorProps) {
         | 'managementUrl'
         | 'vhost'
         | 'schemas'
+        | 'dlqTopics'
+        | 'advisoryStream'
     ) =>
     (event: ChangeEvent<HTMLInputElement>) =>
       updateJsonData(key, event.target.value);
@@ -130,12 +136,6 @@ export function ConfigEditor(props: ConfigEditorProps) {
           onChange={(option: SelectableValue<DatasourceKind>) => updateJsonData('kind', option.value)}
         />
       </InlineField>
-      {!IMPLEMENTED_KINDS.includes(kind) && (
-        <Alert severity="warning" title="Not available yet">
-          Jobscope cannot query {kind} yet: queries against this data source will fail. Choose Redis for BullMQ, Bull,
-          Sidekiq, Celery or RQ.
-        </Alert>
-      )}
       <InlineField label="URL" labelWidth={LABEL_WIDTH} tooltip="Use rediss:// for TLS." required>
         <Input
           id="jobscope-config-url"
@@ -188,6 +188,51 @@ export function ConfigEditor(props: ConfigEditorProps) {
           >
             <InlineSwitch
               id="jobscope-config-pg-tls"
+              value={jsonData.tls ?? false}
+              onChange={(event) => updateJsonData('tls', event.currentTarget.checked)}
+            />
+          </InlineField>
+        </>
+      )}
+      {kind === 'nats' && (
+        <InlineField
+          label="Advisory stream"
+          labelWidth={LABEL_WIDTH}
+          tooltip="A stream capturing $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.> and MSG_TERMINATED.>: JetStream's dead letters."
+        >
+          <Input
+            id="jobscope-config-advisory-stream"
+            width={INPUT_WIDTH}
+            value={jsonData.advisoryStream ?? ''}
+            placeholder="DEAD_LETTERS"
+            onChange={onTextChange('advisoryStream')}
+          />
+        </InlineField>
+      )}
+      {kind === 'kafka' && (
+        <>
+          <InlineField label="SASL mechanism" labelWidth={LABEL_WIDTH} tooltip="Used when a username is set.">
+            <RadioButtonGroup<NonNullable<JobscopeOptions['saslMechanism']>>
+              options={SASL_OPTIONS}
+              value={jsonData.saslMechanism ?? 'plain'}
+              onChange={(mechanism) => updateJsonData('saslMechanism', mechanism)}
+            />
+          </InlineField>
+          <InlineField
+            label="Dead-letter topics"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Besides <topic>.DLT and <topic>-dlq, comma-separated."
+          >
+            <Input
+              id="jobscope-config-dlq-topics"
+              width={INPUT_WIDTH}
+              value={jsonData.dlqTopics ?? ''}
+              onChange={onTextChange('dlqTopics')}
+            />
+          </InlineField>
+          <InlineField label="Require TLS" labelWidth={LABEL_WIDTH} tooltip="Also implied by a CA certificate.">
+            <InlineSwitch
+              id="jobscope-config-kafka-tls"
               value={jsonData.tls ?? false}
               onChange={(event) => updateJsonData('tls', event.currentTarget.checked)}
             />

@@ -1,0 +1,42 @@
+/** kafkajs errors → JobscopeError in Grafana's terms (never with secrets). */
+import { brokerFailed, JobscopeError } from '../../errors/errors';
+
+function root(err: any): any {
+  let e = err;
+  for (let i = 0; i < 5 && e; i++) {
+    const next = e.originalError ?? e.cause;
+    if (!next) break;
+    e = next;
+  }
+  return e;
+}
+
+export function kafkaError(err: unknown, brokers: string[], username?: string): JobscopeError {
+  if (err instanceof JobscopeError) {
+    return err;
+  }
+  const e = root(err) as any;
+  const name = String(e?.name ?? '');
+  const message = String(e?.message ?? err);
+  const where = brokers.join(',');
+  if (name === 'KafkaJSSASLAuthenticationError' || /SASL|authentication/i.test(message)) {
+    return brokerFailed(
+      `Kafka at ${where} refused the credentials${username ? ` of user "${username}"` : ''} (SASL authentication failed)`
+    );
+  }
+  if (name === 'KafkaJSConnectionError' || name === 'KafkaJSConnectionClosedError' || e?.code) {
+    const code = e?.code ?? (/timeout/i.test(message) ? 'timeout' : 'connection failed');
+    return brokerFailed(`Kafka broker(s) ${where} unreachable (${code}): check the URL, the port and TLS settings`);
+  }
+  if (/timeout|timed out/i.test(message)) {
+    return brokerFailed(`Kafka at ${where} did not answer in time: ${message}`);
+  }
+  if (
+    e?.type === 'GROUP_AUTHORIZATION_FAILED' ||
+    e?.type === 'TOPIC_AUTHORIZATION_FAILED' ||
+    e?.type === 'CLUSTER_AUTHORIZATION_FAILED'
+  ) {
+    return brokerFailed(`Kafka at ${where}: ${e.type} — the user needs Describe on the cluster, topics and groups`);
+  }
+  return brokerFailed(`Kafka at ${where} failed: ${message}`);
+}
