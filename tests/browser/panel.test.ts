@@ -159,7 +159,10 @@ beforeAll(async () => {
   });
   fs.writeFileSync(
     path.join(dir, 'index.html'),
-    '<!doctype html><html><head><meta charset="utf-8"><title>Jobscope flow panel</title><link rel="icon" href="data:,"></head><body><div id="root"></div><script src="/page.js"></script></body></html>',
+    '<!doctype html><html><head><meta charset="utf-8"><title>Jobscope flow panel</title><link rel="icon" href="data:,"></head><body><div id="root"></div>' +
+      // Grafana's index page sets its boot data before any plugin code runs; @grafana/runtime reads it on import.
+      '<script>window.grafanaBootData = { settings: { appSubUrl: "", featureToggles: {} }, user: { orgRole: "Admin" }, navTree: [] };</script>' +
+      '<script src="/page.js"></script></body></html>',
   );
   fs.writeFileSync(path.join(dir, 'frames.json'), JSON.stringify([...overview, ...jobs].map(frameJSON)));
   server = await serve(dir, path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons'));
