@@ -300,6 +300,25 @@ export class RabbitSource implements QueueSource {
   }
 
   /**
+   * A peek takes messages off the queue until it requeues them: two peeks of one queue at
+   * the same time (a dashboard's jobs and failures panels) would each see only part of
+   * it. Peeks of the same queue therefore wait for each other.
+   */
+  private readonly peeks = new Map<string, Promise<unknown>>();
+
+  private onePeekAtATime<T>(queue: string, peek: () => Promise<T>): Promise<T> {
+    const previous = this.peeks.get(queue) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(peek);
+    this.peeks.set(queue, next);
+    void next.finally(() => {
+      if (this.peeks.get(queue) === next) {
+        this.peeks.delete(queue);
+      }
+    }).catch(() => undefined);
+    return next;
+  }
+
+  /**
    * Messages of the queues a jobs/failures query covers, peeked and requeued. `dead` and
    * `failed` read the dead-letter target queues among those selected (or the queues named
    * literally); `waiting` reads the selected queues' heads.
@@ -353,9 +372,9 @@ export class RabbitSource implements QueueSource {
       if (!q.info.messages) {
         continue;
       }
-      const messages = await this.api!.post<PeekedMessage[]>(
-        `queues/${vhostPath(q.info.vhost)}/${encodeURIComponent(q.info.name)}/get`,
-        peekRequest(limit - out.length, this.s.payloadLimit)
+      const path = `queues/${vhostPath(q.info.vhost)}/${encodeURIComponent(q.info.name)}/get`;
+      const messages = await this.onePeekAtATime(path, () =>
+        this.api!.post<PeekedMessage[]>(path, peekRequest(limit - out.length, this.s.payloadLimit))
       );
       messages.forEach((m, i) => out.push({ row: messageRow(m, q.label, state, i, this.s.payloadLimit), message: m }));
     }
