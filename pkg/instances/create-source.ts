@@ -1,26 +1,25 @@
-/** Data source kind → adapter. Kinds without an adapter yet say so plainly. */
+/**
+ * Data source kind → adapter. Each kind's code (and its client library: ioredis, amqplib,
+ * pg, kafkajs, nats) is loaded when a data source of that kind is first used, so the
+ * plugin starts — and answers Grafana's handshake — without evaluating all of them.
+ */
 import type { Logger } from '../protocol/logger';
 import type { QueueSource } from '../systems/source';
-import { RedisSource } from '../systems/redis/redis-source';
-import { RabbitSource } from '../systems/rabbitmq/rabbitmq-source';
-import { PostgresSource } from '../systems/postgres/postgres-source';
-import { KafkaSource } from '../systems/kafka/kafka-source';
-import { NatsSource } from '../systems/nats/nats-source';
 import { badRequest } from '../errors/errors';
 import type { DatasourceConfig } from './settings';
 
-export function createSource(config: DatasourceConfig, log: Logger): QueueSource {
+export async function createSource(config: DatasourceConfig, log: Logger): Promise<QueueSource> {
   switch (config.kind) {
     case 'redis':
-      return new RedisSource(config, log);
+      return new (await import('../systems/redis/redis-source')).RedisSource(config, log);
     case 'rabbitmq':
-      return new RabbitSource(config, log);
+      return new (await import('../systems/rabbitmq/rabbitmq-source')).RabbitSource(config, log);
     case 'postgres':
-      return new PostgresSource(config, log);
+      return new (await import('../systems/postgres/postgres-source')).PostgresSource(config, log);
     case 'kafka':
-      return new KafkaSource(config, log);
+      return new (await import('../systems/kafka/kafka-source')).KafkaSource(config, log);
     case 'nats':
-      return new NatsSource(config, log);
+      return new (await import('../systems/nats/nats-source')).NatsSource(config, log);
     default:
       throw badRequest(`data source kind "${config.kind}" is not supported by this version of Jobscope yet`);
   }

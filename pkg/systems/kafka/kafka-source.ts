@@ -19,7 +19,7 @@ import { badRequest, notFound } from '../../errors/errors';
 import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
 import type { QueueStats, WorkerRow } from '../rows';
 import { kafkaSettings, KafkaSettings } from './settings';
-import { kafkaError } from './errors';
+import { isGone, kafkaError } from './errors';
 import {
   deadLetterTopicsOf,
   evaluateLag,
@@ -57,6 +57,24 @@ interface Snapshot {
   groups: GroupInfo[];
   /** Every queue label found, with what it stands for. */
   queues: Array<{ label: string; group?: GroupInfo; topic: string }>;
+}
+
+/**
+ * Cluster metadata fails as a whole while a topic is being created or deleted; moments
+ * later it lists the topics as they are. A few spaced retries (2 s at most), then the
+ * error stands.
+ */
+async function onceMoreIfGone<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!isGone(err) || attempt === 5) {
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
 }
 
 async function mapLimit<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -141,7 +159,7 @@ export class KafkaSource implements QueueSource {
   /** Groups (described, with committed offsets) and topics a query's patterns can match. */
   private async snapshot(patterns: string[] | undefined, notice: (n: Notice) => void): Promise<Snapshot> {
     return this.call(async (admin) => {
-      const [topicList, listed] = await Promise.all([admin.listTopics(), admin.listGroups()]);
+      const [topicList, listed] = await Promise.all([onceMoreIfGone(() => admin.listTopics()), admin.listGroups()]);
       const topics = new Set(topicList.filter((t) => !t.startsWith('__')));
       // A pattern "g*/t" can only match groups matching "g*"; one without "/" matches any group.
       const groupPatterns = (patterns ?? []).map((p) =>
@@ -160,8 +178,21 @@ export class KafkaSource implements QueueSource {
       }
       const described = ids.length > 0 ? (await admin.describeGroups(ids)).groups : [];
       const listedType = new Map(listed.groups.map((g) => [g.groupId, g.protocolType]));
-      const groups = await mapLimit(described, CONCURRENCY, async (g): Promise<GroupInfo> => {
-        const offsets = await admin.fetchOffsets({ groupId: g.groupId });
+      const read = await mapLimit(described, CONCURRENCY, async (g): Promise<GroupInfo | undefined> => {
+        let offsets: Awaited<ReturnType<Admin['fetchOffsets']>>;
+        try {
+          offsets = await admin.fetchOffsets({ groupId: g.groupId });
+        } catch (err) {
+          // The group, or a topic it committed to, deleted while it was read: answer for the rest.
+          if (isGone(err)) {
+            notice({
+              severity: 'warning',
+              text: `offsets of group ${g.groupId} could not be read (a topic or the group was deleted meanwhile)`,
+            });
+            return undefined;
+          }
+          throw err;
+        }
         const committed = new Map<string, Map<number, number>>();
         for (const t of offsets) {
           committed.set(t.topic, new Map(t.partitions.map((p) => [p.partition, Number(p.offset)])));
@@ -179,6 +210,7 @@ export class KafkaSource implements QueueSource {
           committed,
         };
       });
+      const groups = read.filter((g): g is GroupInfo => g !== undefined);
       const queues: Snapshot['queues'] = [];
       for (const group of groups) {
         const names = new Set<string>([...group.committed.keys()]);
@@ -228,13 +260,22 @@ export class KafkaSource implements QueueSource {
     }
     return this.call(async (admin) => {
       const read = await mapLimit(list, CONCURRENCY, async (topic) => {
-        const parts = await admin.fetchTopicOffsets(topic);
-        return [
-          topic,
-          parts.map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) })),
-        ] as const;
+        try {
+          const parts = await admin.fetchTopicOffsets(topic);
+          return [
+            topic,
+            parts.map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) })),
+          ] as const;
+        } catch (err) {
+          // A topic deleted between the listing and this read: answer for the others.
+          if (isGone(err)) {
+            notice({ severity: 'warning', text: `topic ${topic} disappeared while it was read (deleted?): left out` });
+            return undefined;
+          }
+          throw err;
+        }
       });
-      return new Map(read);
+      return new Map(read.filter((r): r is NonNullable<typeof r> => r !== undefined));
     });
   }
 
