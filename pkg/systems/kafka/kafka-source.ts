@@ -30,9 +30,9 @@ import {
   SampleWindow,
   totalLag,
 } from './lag';
+import { addNotice, emptyResult } from '../results';
 
 const SYSTEM = 'kafka';
-const MAX_NOTICES = 20;
 const MAX_GROUPS = 200;
 const MAX_TOPICS = 500;
 const CONCURRENCY = 8;
@@ -281,15 +281,11 @@ export class KafkaSource implements QueueSource {
 
   async read(query: JobscopeQuery, window: QueryWindow): Promise<ReadResult> {
     const notices: Notice[] = [];
-    const notice = (n: Notice) => {
-      if (notices.length < MAX_NOTICES && !notices.some((x) => x.text === n.text)) {
-        notices.push(n);
-      }
-    };
+    const notice = (n: Notice) => addNotice(notices, n);
     const type = query.queryType ?? 'overview';
     if (query.system && query.system !== SYSTEM) {
       notice({ severity: 'info', text: `system "${query.system}" is not served by a Kafka data source` });
-      return this.empty(type, notices);
+      return emptyResult(type, notices);
     }
     switch (type) {
       case 'overview':
@@ -330,14 +326,14 @@ export class KafkaSource implements QueueSource {
           severity: 'info',
           text: "Kafka keeps no completed/failed history: graph the overview's wait (lag) over time instead",
         });
-        return this.empty(type, notices);
+        return emptyResult(type, notices);
       case 'jobs':
       case 'failures':
         notice({
           severity: 'info',
           text: 'browsing Kafka messages (dead-letter topics) is not available: kafkajs can only read messages through a consumer group, which writes to the cluster; the overview counts dead-letter messages (dead)',
         });
-        return this.empty(type, notices);
+        return emptyResult(type, notices);
       default:
         throw badRequest(`query type "${query.queryType}" is answered by listQueues()`);
     }
@@ -407,21 +403,6 @@ export class KafkaSource implements QueueSource {
       notices,
       executed: `ListGroups, DescribeGroups, OffsetFetch ×${snap.groups.length}, ListOffsets for ${marks.size} topic(s): ${stats.length} queue(s)`,
     };
-  }
-
-  private empty(type: string, notices: Notice[]): ReadResult {
-    switch (type) {
-      case 'timeseries':
-        return { type, series: [], notices, executed: 'nothing read' };
-      case 'failures':
-        return { type, groups: [], notices, executed: 'nothing read' };
-      case 'jobs':
-        return { type, rows: [], notices, executed: 'nothing read' };
-      case 'workers':
-        return { type, rows: [], notices, executed: 'nothing read' };
-      default:
-        return { type: 'overview', stats: [], notices, executed: 'nothing read' };
-    }
   }
 
   async close(): Promise<void> {

@@ -31,10 +31,10 @@ import {
   originalMessage,
   recentAdvisories,
 } from './advisories';
+import { addNotice, emptyResult } from '../results';
 
 const SYSTEM = 'jetstream';
 const DEFAULT_LIMIT = 100;
-const MAX_NOTICES = 20;
 const MAX_STREAMS = 1_000;
 const MAX_CONSUMERS = 5_000;
 const MAX_AGE_LOOKUPS = 500;
@@ -79,14 +79,19 @@ export class NatsSource implements QueueSource {
       if (names && names.size <= 10) {
         // Literal queue names: ask for those streams only (a missing one is simply absent).
         const infos = await Promise.all(
-          [...names].map((n) => jsm.streams.info(n).catch((err) => (natsError(err).status === 404 ? undefined : Promise.reject(err))))
+          [...names].map((n) =>
+            jsm.streams.info(n).catch((err) => (natsError(err).status === 404 ? undefined : Promise.reject(err)))
+          )
         );
         return infos.filter((i): i is StreamInfo => !!i);
       }
       const out: StreamInfo[] = [];
       for await (const si of jsm.streams.list()) {
         if (out.length >= MAX_STREAMS) {
-          notice({ severity: 'warning', text: `more than ${MAX_STREAMS} streams: only the first ${MAX_STREAMS} were read; narrow the queues` });
+          notice({
+            severity: 'warning',
+            text: `more than ${MAX_STREAMS} streams: only the first ${MAX_STREAMS} were read; narrow the queues`,
+          });
           break;
         }
         if (!names || names.has(si.config.name)) {
@@ -107,7 +112,10 @@ export class NatsSource implements QueueSource {
       try {
         for await (const ci of jsm.consumers.list(stream.config.name)) {
           if (total >= MAX_CONSUMERS) {
-            notice({ severity: 'warning', text: `more than ${MAX_CONSUMERS} consumers: the rest were not read; narrow the queues` });
+            notice({
+              severity: 'warning',
+              text: `more than ${MAX_CONSUMERS} consumers: the rest were not read; narrow the queues`,
+            });
             break;
           }
           total++;
@@ -134,7 +142,8 @@ export class NatsSource implements QueueSource {
     const literals = patterns.filter((q) => !/[*?]/.test(q));
     // Stream names a query can touch, when every pattern pins its stream part.
     const streamParts = patterns.map((p) => p.split('/')[0]);
-    const pinned = patterns.length > 0 && patterns.every((p) => p.includes('/')) && streamParts.every((s) => !/[*?]/.test(s));
+    const pinned =
+      patterns.length > 0 && patterns.every((p) => p.includes('/')) && streamParts.every((s) => !/[*?]/.test(s));
     const streams = await this.streams(pinned ? new Set(streamParts) : undefined, notice);
     const wanted = queueFilter(query.queues);
     const selected = (await this.consumersOf(streams, notice)).filter((q) => wanted(q.label));
@@ -157,9 +166,7 @@ export class NatsSource implements QueueSource {
     } catch (err) {
       throw natsError(err, this.s, 'JetStream account info');
     }
-    const notices = [
-      `JetStream account: ${account.streams} stream(s), ${account.consumers} consumer(s)`,
-    ];
+    const notices = [`JetStream account: ${account.streams} stream(s), ${account.consumers} consumer(s)`];
     if (this.s.advisoryStream) {
       try {
         await jsm.streams.info(this.s.advisoryStream);
@@ -168,7 +175,9 @@ export class NatsSource implements QueueSource {
         if (e.status !== 404) {
           throw e;
         }
-        notices.push(`advisory stream "${this.s.advisoryStream}" does not exist: dead messages cannot be shown. ${NO_ADVISORY_STREAM_NOTICE}`);
+        notices.push(
+          `advisory stream "${this.s.advisoryStream}" does not exist: dead messages cannot be shown. ${NO_ADVISORY_STREAM_NOTICE}`
+        );
       }
     } else {
       notices.push(NO_ADVISORY_STREAM_NOTICE);
@@ -188,14 +197,11 @@ export class NatsSource implements QueueSource {
 
   async read(query: JobscopeQuery, window: QueryWindow): Promise<ReadResult> {
     const notices: Notice[] = [];
-    const notice = (n: Notice) => {
-      if (notices.length < MAX_NOTICES && !notices.some((x) => x.text === n.text)) {
-        notices.push(n);
-      }
-    };
+    const notice = (n: Notice) => addNotice(notices, n);
     const type = query.queryType ?? 'overview';
     if (query.system && query.system !== SYSTEM) {
-      return this.empty(type, notices, `system "${query.system}" is not served by a NATS JetStream data source`);
+      notice({ severity: 'info', text: `system "${query.system}" is not served by a NATS JetStream data source` });
+      return emptyResult(type, notices);
     }
     const limit = query.limit ?? DEFAULT_LIMIT;
     switch (type) {
@@ -216,20 +222,33 @@ export class NatsSource implements QueueSource {
         });
         notice({
           severity: 'info',
-          text: 'JetStream does not know its workers: one row per consumer; busy = messages awaiting ack, alive = a push subscriber is bound, a pull request is waiting or messages are being processed' +
+          text:
+            'JetStream does not know its workers: one row per consumer; busy = messages awaiting ack, alive = a push subscriber is bound, a pull request is waiting or messages are being processed' +
             (rows.some((r) => r.lastHeartbeat === undefined) ? '; last activity needs NATS 2.10+' : ''),
         });
-        return { type: 'workers', rows, notices, executed: `$JS.API.CONSUMER.LIST for ${new Set(selected.map((q) => q.stream.config.name)).size} stream(s)` };
+        return {
+          type: 'workers',
+          rows,
+          notices,
+          executed: `$JS.API.CONSUMER.LIST for ${new Set(selected.map((q) => q.stream.config.name)).size} stream(s)`,
+        };
       }
       case 'timeseries':
-        notice({ severity: 'info', text: 'JetStream keeps no history of acknowledgements or failures: no time series (use the overview with a Grafana time series panel over refreshes)' });
+        notice({
+          severity: 'info',
+          text: 'JetStream keeps no history of acknowledgements or failures: no time series (use the overview with a Grafana time series panel over refreshes)',
+        });
         return { type: 'timeseries', series: [], notices, executed: 'nothing' };
       case 'jobs':
       case 'failures': {
-        const state = query.state ?? (type === 'failures' ? 'dead' : 'dead');
+        const state = query.state ?? 'dead';
         if (state !== 'dead' && state !== 'failed') {
-          notice({ severity: 'info', text: `JetStream has no "${state}" list that can be read without consuming: only dead messages (from the advisory stream) can be listed` });
-          return this.empty(type, notices, 'nothing listed');
+          notice({
+            severity: 'info',
+            text: `JetStream has no "${state}" list that can be read without consuming: only dead messages (from the advisory stream) can be listed`,
+          });
+          notice({ severity: 'info', text: 'nothing listed' });
+          return emptyResult(type, notices);
         }
         const dead = await this.deadMessages(query, type === 'failures' ? Math.max(limit, 500) : limit, notice);
         if (type === 'jobs') {
@@ -253,7 +272,12 @@ export class NatsSource implements QueueSource {
     }
   }
 
-  private async overview(query: JobscopeQuery, window: QueryWindow, notice: (n: Notice) => void, notices: Notice[]): Promise<ReadResult> {
+  private async overview(
+    query: JobscopeQuery,
+    window: QueryWindow,
+    notice: (n: Notice) => void,
+    notices: Notice[]
+  ): Promise<ReadResult> {
     const selected = await this.select(query, notice);
     const jsm = await this.jsm();
     const wants = (m: string) => !query.metrics?.length || query.metrics.includes(m as never);
@@ -266,7 +290,10 @@ export class NatsSource implements QueueSource {
     if (wants('oldest_wait_seconds')) {
       const backlog = stats.filter((s) => s.values.oldest_wait_seconds === undefined);
       if (backlog.length > MAX_AGE_LOOKUPS) {
-        notice({ severity: 'warning', text: `oldest_wait_seconds was read for the first ${MAX_AGE_LOOKUPS} consumers with a backlog only` });
+        notice({
+          severity: 'warning',
+          text: `oldest_wait_seconds was read for the first ${MAX_AGE_LOOKUPS} consumers with a backlog only`,
+        });
       }
       const bySel = new Map(selected.map((q) => [q.label, q]));
       await mapLimit(backlog.slice(0, MAX_AGE_LOOKUPS), CONCURRENCY, async (s) => {
@@ -278,7 +305,10 @@ export class NatsSource implements QueueSource {
             s.values.oldest_wait_seconds = Math.max(0, (window.now - t) / 1000);
           }
         } catch (err) {
-          notice({ severity: 'warning', text: `${s.queue}: oldest message not read (${natsError(err, this.s).message})` });
+          notice({
+            severity: 'warning',
+            text: `${s.queue}: oldest message not read (${natsError(err, this.s).message})`,
+          });
         }
       });
     }
@@ -293,7 +323,10 @@ export class NatsSource implements QueueSource {
           deadNote = `, dead = max-deliveries and terminated advisories kept in stream "${this.s.advisoryStream}"`;
         } catch (err) {
           const e = natsError(err, this.s);
-          notice({ severity: 'warning', text: `dead left out: advisory stream "${this.s.advisoryStream}" not readable (${e.message})` });
+          notice({
+            severity: 'warning',
+            text: `dead left out: advisory stream "${this.s.advisoryStream}" not readable (${e.message})`,
+          });
         }
       } else if (query.metrics?.includes('dead')) {
         notice({ severity: 'info', text: NO_ADVISORY_STREAM_NOTICE });
@@ -301,7 +334,8 @@ export class NatsSource implements QueueSource {
     }
     notice({
       severity: 'info',
-      text: 'JetStream queue = <stream>/<consumer>: wait = pending (not delivered yet), active = awaiting ack, retries = redelivered and unacknowledged, ' +
+      text:
+        'JetStream queue = <stream>/<consumer>: wait = pending (not delivered yet), active = awaiting ack, retries = redelivered and unacknowledged, ' +
         'workers = pull requests waiting for messages (idle pull workers; 0 for push consumers), oldest_wait_seconds = age of the oldest unacknowledged message' +
         deadNote +
         '; JetStream keeps no completed/failed counts',
@@ -329,44 +363,42 @@ export class NatsSource implements QueueSource {
       found = await recentAdvisories(jsm, this.s.advisoryStream, wanted, search ? scan : limit, scan);
     } catch (err) {
       const e = natsError(err, this.s, `advisory stream "${this.s.advisoryStream}"`);
-      throw e.status === 404 ? notFound(`advisory stream "${this.s.advisoryStream}" does not exist. ${NO_ADVISORY_STREAM_NOTICE}`) : e;
+      throw e.status === 404
+        ? notFound(`advisory stream "${this.s.advisoryStream}" does not exist. ${NO_ADVISORY_STREAM_NOTICE}`)
+        : e;
     }
     if (!found.exhausted && found.advisories.length < limit) {
-      notice({ severity: 'info', text: `read the newest ${found.scanned} advisories only (bounded); older ones were not read` });
+      notice({
+        severity: 'info',
+        text: `read the newest ${found.scanned} advisories only (bounded); older ones were not read`,
+      });
     }
     const originals = await mapLimit(found.advisories, CONCURRENCY, (a) =>
       originalMessage(jsm, a).catch((err) => {
-        notice({ severity: 'warning', text: `original of ${a.stream} seq ${a.streamSeq} not read (${natsError(err, this.s).message})` });
+        notice({
+          severity: 'warning',
+          text: `original of ${a.stream} seq ${a.streamSeq} not read (${natsError(err, this.s).message})`,
+        });
         return undefined;
       })
     );
-    let rows = found.advisories.map((a, i) => ({ advisory: a, row: advisoryRow(a, originals[i], this.s.payloadLimit) as JobRow }));
+    let rows = found.advisories.map((a, i) => ({
+      advisory: a,
+      row: advisoryRow(a, originals[i], this.s.payloadLimit) as JobRow,
+    }));
     if (search) {
       rows = rows.filter(({ row }) => [row.id, row.name, row.error].some((v) => v?.toLowerCase().includes(search)));
     }
     if (rows.some((r) => !r.row.payload)) {
-      notice({ severity: 'info', text: 'some original messages are gone (their stream\'s retention removed them): only the advisory is shown' });
+      notice({
+        severity: 'info',
+        text: "some original messages are gone (their stream's retention removed them): only the advisory is shown",
+      });
     }
     return {
       rows: rows.slice(0, limit),
       executed: `$JS.API.STREAM.MSG.GET × ${found.scanned} on "${this.s.advisoryStream}" + ${found.advisories.length} original message get(s)`,
     };
-  }
-
-  private empty(type: string, notices: Notice[], text: string): ReadResult {
-    notices.push({ severity: 'info', text });
-    switch (type) {
-      case 'timeseries':
-        return { type, series: [], notices, executed: 'nothing' };
-      case 'failures':
-        return { type, groups: [], notices, executed: 'nothing' };
-      case 'jobs':
-        return { type, rows: [], notices, executed: 'nothing' };
-      case 'workers':
-        return { type, rows: [], notices, executed: 'nothing' };
-      default:
-        return { type: 'overview', stats: [], notices, executed: 'nothing' };
-    }
   }
 
   async close(): Promise<void> {

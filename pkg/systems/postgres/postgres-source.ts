@@ -16,10 +16,10 @@ import { DEFAULT_PAYLOAD_LIMIT } from '../payload';
 import { createPool, postgresOptions, readOnly, type PostgresOptions, type Sql } from './connection';
 import { detectSystems } from './detect';
 import type { PgJobSystem, PgReadContext } from './job-system';
+import { addNotice } from '../results';
 
 const DISCOVERY_TTL_MS = 30_000;
 const DEFAULT_LIMIT = 100;
-const MAX_NOTICES = 20;
 
 interface Found {
   system: PgJobSystem;
@@ -54,11 +54,7 @@ export class PostgresSource implements QueueSource {
       intervalMs: window.intervalMs,
       payloadLimit: this.payloadLimit,
       limit,
-      notice: (severity, text) => {
-        if (notices.length < MAX_NOTICES && !notices.some((n) => n.text === text)) {
-          notices.push({ severity, text });
-        }
-      },
+      notice: (severity, text) => addNotice(notices, { severity, text }),
     };
   }
 

@@ -25,10 +25,10 @@ import { queueSeries, rateParams } from './throughput';
 import { consumerWorkers, ConnectionInfo, ConsumerInfo } from './workers';
 import { failureSample, matchesSearch, messageRow, PEEK_DISABLED_NOTICE, PeekedMessage, peekRequest } from './dlq';
 import { passiveCounts } from './amqp';
+import { addNotice, emptyResult } from '../results';
 
 const SYSTEM = 'rabbitmq';
 const DEFAULT_LIMIT = 100;
-const MAX_NOTICES = 20;
 const ROUTING_TTL_MS = 30_000;
 /** At most this many queues are listed (20 pages of 500). */
 const MAX_QUEUES = 10_000;
@@ -184,14 +184,11 @@ export class RabbitSource implements QueueSource {
 
   async read(query: JobscopeQuery, window: QueryWindow): Promise<ReadResult> {
     const notices: Notice[] = [];
-    const notice = (n: Notice) => {
-      if (notices.length < MAX_NOTICES && !notices.some((x) => x.text === n.text)) {
-        notices.push(n);
-      }
-    };
+    const notice = (n: Notice) => addNotice(notices, n);
     const type = query.queryType ?? 'overview';
     if (query.system && query.system !== SYSTEM) {
-      return this.empty(type, notices, `system "${query.system}" is not served by a RabbitMQ data source`);
+      notice({ severity: 'info', text: `system "${query.system}" is not served by a RabbitMQ data source` });
+      return emptyResult(type, notices);
     }
     if (!this.api) {
       return this.readWithoutManagement(query, notice, notices);
@@ -310,11 +307,13 @@ export class RabbitSource implements QueueSource {
     const previous = this.peeks.get(queue) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(peek);
     this.peeks.set(queue, next);
-    void next.finally(() => {
-      if (this.peeks.get(queue) === next) {
-        this.peeks.delete(queue);
-      }
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.peeks.get(queue) === next) {
+          this.peeks.delete(queue);
+        }
+      })
+      .catch(() => undefined);
     return next;
   }
 
@@ -423,22 +422,6 @@ export class RabbitSource implements QueueSource {
       values: { wait: c.messageCount, workers: c.consumerCount },
     }));
     return { type: 'overview', stats, notices, executed: `AMQP queue.declare passive for ${names.length} queue(s)` };
-  }
-
-  private empty(type: string, notices: Notice[], text: string): ReadResult {
-    notices.push({ severity: 'info', text });
-    switch (type) {
-      case 'timeseries':
-        return { type, series: [], notices, executed: 'nothing' };
-      case 'failures':
-        return { type, groups: [], notices, executed: 'nothing' };
-      case 'jobs':
-        return { type, rows: [], notices, executed: 'nothing' };
-      case 'workers':
-        return { type, rows: [], notices, executed: 'nothing' };
-      default:
-        return { type: 'overview', stats: [], notices, executed: 'nothing' };
-    }
   }
 
   async close(): Promise<void> {

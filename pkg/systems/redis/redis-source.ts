@@ -20,11 +20,11 @@ import { RawConnection } from './raw-pipeline';
 import { countRoundTrip } from './traffic';
 import type { Discovery, ReadContext, RedisJobSystem } from './job-system';
 import { redisJobSystems } from './systems';
+import { addNotice } from '../results';
 
 /** Queue lists change rarely; rediscover at most this often. */
 const DISCOVERY_TTL_MS = 30_000;
 const DEFAULT_LIMIT = 100;
-const MAX_NOTICES = 20;
 
 export class RedisSource implements QueueSource {
   private readonly client: Redis | Cluster;
@@ -96,11 +96,7 @@ export class RedisSource implements QueueSource {
       intervalMs: window.intervalMs,
       payloadLimit: this.payloadLimit,
       limit,
-      notice: (severity, text) => {
-        if (notices.length < MAX_NOTICES && !notices.some((n) => n.text === text)) {
-          notices.push({ severity, text });
-        }
-      },
+      notice: (severity, text) => addNotice(notices, { severity, text }),
     };
   }
 
