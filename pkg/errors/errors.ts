@@ -30,3 +30,16 @@ export function classify(err: unknown): JobscopeError {
   const message = err instanceof Error ? err.message : String(err);
   return new JobscopeError(message, 500, 'plugin');
 }
+
+/** A URL without its password, for messages and logs; `fallback` when it does not parse. */
+export function safeUrl(url: string, fallback = '(invalid URL)'): string {
+  try {
+    const u = new URL(url);
+    if (u.password) {
+      u.password = '***';
+    }
+    return u.toString();
+  } catch {
+    return fallback;
+  }
+}

@@ -59,3 +59,12 @@ export interface WorkerRow {
   alive: boolean;
   startedAt?: number;
 }
+
+/** The `search` of a jobs query: case-insensitive text in the job's id, name or error. */
+export function matchesSearch(row: JobRow, search: string | undefined): boolean {
+  if (!search) {
+    return true;
+  }
+  const s = search.toLowerCase();
+  return [row.id, row.name, row.error].some((v) => v?.toLowerCase().includes(s));
+}

@@ -8,7 +8,7 @@
  */
 import type { JobsOptions, ReadContext } from '../redis/job-system';
 import { execPipeline, numberOf, value } from '../redis/job-system';
-import type { JobRow } from '../rows';
+import { JobRow, matchesSearch } from '../rows';
 import { describePayload, traceIdFromTraceparent, tryJSON } from '../payload';
 import type { FailureSample } from '../failure-reasons';
 import { queueKey } from './keys';
@@ -155,13 +155,6 @@ function traceIdOf(opts: Record<string, unknown>): string | undefined {
   return traceIdFromTraceparent((tm as Record<string, unknown> | undefined)?.traceparent) ?? traceIdFromTraceparent(opts.traceparent);
 }
 
-function matches(row: JobRow, search: string | undefined): boolean {
-  if (!search) {
-    return true;
-  }
-  const s = search.toLowerCase();
-  return [row.id, row.name, row.error].some((v) => v?.toLowerCase().includes(s));
-}
 
 export async function listJobs(
   ctx: ReadContext,
@@ -174,7 +167,7 @@ export async function listJobs(
   const filtered = Boolean(options.search) || options.state === 'retry' || options.state === 'stalled';
   const perQueue = filtered ? Math.min(ctx.limit * 10, 5000) : ctx.limit;
   const refs = await readIds(ctx, prefix, queues, options.state, perQueue);
-  let rows = (await readJobs(ctx, prefix, refs, !filtered)).filter((r) => matches(r, options.search));
+  let rows = (await readJobs(ctx, prefix, refs, !filtered)).filter((r) => matchesSearch(r, options.search));
   if (options.state === 'retry') {
     rows = rows.filter((r) => (r.attempts ?? 0) > 0).map((r) => ({ ...r, state: 'retry' }));
   }

@@ -11,7 +11,7 @@
  */
 import type { JobsOptions, ReadContext } from '../redis/job-system';
 import { execPipeline, numberOf, value } from '../redis/job-system';
-import type { JobRow } from '../rows';
+import { JobRow, matchesSearch } from '../rows';
 import { describePayload } from '../payload';
 import { Binding, priorityLists } from './keys';
 import { CeleryMessage, parseMessage } from './message';
@@ -90,13 +90,6 @@ function resultRow(r: TaskResult & { queue: string }, payloadLimit: number): Job
   };
 }
 
-function matches(row: JobRow, search: string | undefined): boolean {
-  if (!search) {
-    return true;
-  }
-  const s = search.toLowerCase();
-  return [row.id, row.name, row.error].some((v) => v?.toLowerCase().includes(s));
-}
 
 export async function listJobs(
   ctx: ReadContext,
@@ -156,5 +149,5 @@ export async function listJobs(
       break;
     }
   }
-  return rows.filter((r) => matches(r, search)).slice(0, ctx.limit);
+  return rows.filter((r) => matchesSearch(r, search)).slice(0, ctx.limit);
 }

@@ -26,6 +26,7 @@ import {
   MAX_FAILURE_SAMPLES,
   ms,
   num,
+  statsFromRow,
   payloadFromPrefix,
   type PgJobsOptions,
   type PgJobSystem,
@@ -82,20 +83,7 @@ export class GraphileWorker implements PgJobSystem {
   async overview(ctx: PgReadContext, queues: string[]): Promise<QueueStats[]> {
     const rows = await ctx.sql(this.overviewSql(), [queues, new Date(ctx.from), new Date(ctx.to)]);
     ctx.notice('info', `${this.describe}: completed jobs are deleted by graphile-worker (completed not recorded); workers are not registered`);
-    return rows.map((r) => ({
-      queue: r.name,
-      values: {
-        wait: num(r.wait),
-        delayed: num(r.delayed),
-        active: num(r.active),
-        stalled: num(r.stalled),
-        failed: num(r.failed),
-        failed_in_range: num(r.failed_in_range),
-        retries: num(r.retries),
-        dead: num(r.failed),
-        oldest_wait_seconds: r.oldest === null ? 0 : Math.max(0, Number(r.oldest)),
-      },
-    }));
+    return rows.map(statsFromRow);
   }
 
   async failures(ctx: PgReadContext, queues: string[]): Promise<FailureGroup[]> {

@@ -46,14 +46,23 @@ export const MAX_FAILURE_SAMPLES = 2000;
  * A payload from a prefix cut in SQL (`left(x::text, n)`) and the stored size
  * (`octet_length(x::text)`): the preview rules of describePayload, the true size kept.
  */
-export function payloadFromPrefix(prefix: string | null | undefined, bytes: number | string | null | undefined, limit: number): Payload {
+export function payloadFromPrefix(
+  prefix: string | null | undefined,
+  bytes: number | string | null | undefined,
+  limit: number
+): Payload {
   if (prefix === null || prefix === undefined) {
     return describePayload(null, limit);
   }
   const size = Number(bytes) || Buffer.byteLength(prefix);
   const p = describePayload(prefix, limit);
   const truncated = p.truncated || size > Buffer.byteLength(p.preview);
-  return { ...p, bytes: size, truncated, kind: truncated && p.kind === 'text' && /^\s*[[{]/.test(prefix) ? 'json' : p.kind };
+  return {
+    ...p,
+    bytes: size,
+    truncated,
+    kind: truncated && p.kind === 'text' && /^\s*[[{]/.test(prefix) ? 'json' : p.kind,
+  };
 }
 
 /** ILIKE pattern for a case-insensitive "contains", with LIKE wildcards escaped. */
@@ -66,13 +75,37 @@ export const ms = (v: Date | string | number | null | undefined): number | undef
 
 export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
+/**
+ * One row of an adapter's overview statement → QueueStats. The statements name their
+ * columns alike (wait, delayed, active, stalled, failed, failed_in_range, retries, oldest
+ * and, where the store keeps finished jobs, completed); failed jobs here have used up their
+ * retries, so they are also the dead ones.
+ */
+export function statsFromRow(r: Record<string, unknown>): QueueStats {
+  return {
+    queue: String(r.name),
+    values: {
+      wait: num(r.wait),
+      delayed: num(r.delayed),
+      active: num(r.active),
+      stalled: num(r.stalled),
+      ...('completed' in r ? { completed: num(r.completed) } : {}),
+      failed: num(r.failed),
+      failed_in_range: num(r.failed_in_range),
+      retries: num(r.retries),
+      dead: num(r.failed),
+      oldest_wait_seconds: r.oldest === null || r.oldest === undefined ? 0 : Math.max(0, Number(r.oldest)),
+    },
+  };
+}
+
 /** Bucketed counts → one series per (queue, kind), zero-filled. */
 export function bucketSeries(
   system: string,
   queues: string[],
   kinds: readonly string[],
   rows: Array<{ queue: string; kind: string; b: number; n: number | string }>,
-  plan: { start: number; step: number; count: number },
+  plan: { start: number; step: number; count: number }
 ): Series[] {
   const times = Array.from({ length: plan.count }, (_, b) => plan.start + b * plan.step);
   const byKey = new Map<string, number[]>();

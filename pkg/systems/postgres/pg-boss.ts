@@ -26,6 +26,7 @@ import {
   MAX_FAILURE_SAMPLES,
   ms,
   num,
+  statsFromRow,
   payloadFromPrefix,
   type PgJobsOptions,
   type PgJobSystem,
@@ -82,21 +83,7 @@ export class PgBoss implements PgJobSystem {
       'info',
       `${this.describe}: completed counts jobs completed inside the time range that pg-boss has not archived yet (archive is not read); failed counts failed jobs not archived yet; no worker registry (workers not recorded)`,
     );
-    return rows.map((r) => ({
-      queue: r.name,
-      values: {
-        wait: num(r.wait),
-        delayed: num(r.delayed),
-        active: num(r.active),
-        stalled: num(r.stalled),
-        completed: num(r.completed),
-        failed: num(r.failed),
-        failed_in_range: num(r.failed_in_range),
-        retries: num(r.retries),
-        dead: num(r.failed),
-        oldest_wait_seconds: r.oldest === null ? 0 : Math.max(0, Number(r.oldest)),
-      },
-    }));
+    return rows.map(statsFromRow);
   }
 
   async failures(ctx: PgReadContext, queues: string[]): Promise<FailureGroup[]> {

@@ -6,7 +6,7 @@
  * permission beyond access to the vhost. Only message and consumer counts are available.
  */
 import * as amqp from 'amqplib';
-import { brokerFailed } from '../../errors/errors';
+import { brokerFailed, safeUrl } from '../../errors/errors';
 import type { RabbitSettings } from './settings';
 
 export interface PassiveCount {
@@ -14,20 +14,8 @@ export interface PassiveCount {
   consumerCount: number;
 }
 
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) {
-      u.password = '***';
-    }
-    return u.toString();
-  } catch {
-    return 'the AMQP URL';
-  }
-}
-
 export function describeAmqpError(err: Error & { code?: string | number }, url: string): Error {
-  const where = redact(url);
+  const where = safeUrl(url, 'the AMQP URL');
   const m = err.message ?? String(err);
   if (/ACCESS_REFUSED|403|PLAIN login refused|authentication/i.test(m)) {
     return brokerFailed(

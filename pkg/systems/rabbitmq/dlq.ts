@@ -104,10 +104,3 @@ export function failureSample(m: PeekedMessage, row: JobRow): FailureSample {
     : { queue: row.queue, jobId: row.id, message: death, at: row.finishedAt };
 }
 
-export function matchesSearch(row: JobRow, search: string | undefined): boolean {
-  if (!search) {
-    return true;
-  }
-  const s = search.toLowerCase();
-  return [row.id, row.name, row.error].some((v) => v?.toLowerCase().includes(s));
-}

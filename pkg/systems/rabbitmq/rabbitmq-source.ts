@@ -23,7 +23,8 @@ import { BindingInfo, deadLetterSetting, deadLetterTopology, ExchangeInfo, Queue
 import { QUEUE_COLUMNS, queueValues, statsMissing } from './overview';
 import { queueSeries, rateParams } from './throughput';
 import { consumerWorkers, ConnectionInfo, ConsumerInfo } from './workers';
-import { failureSample, matchesSearch, messageRow, PEEK_DISABLED_NOTICE, PeekedMessage, peekRequest } from './dlq';
+import { failureSample, messageRow, PEEK_DISABLED_NOTICE, PeekedMessage, peekRequest } from './dlq';
+import { matchesSearch } from '../rows';
 import { passiveCounts } from './amqp';
 import { addNotice, emptyResult } from '../results';
 

@@ -5,7 +5,7 @@
  */
 import Redis, { Cluster, RedisOptions } from 'ioredis';
 import type { DatasourceConfig } from '../../instances/settings';
-import { badRequest, brokerFailed } from '../../errors/errors';
+import { badRequest, brokerFailed, safeUrl } from '../../errors/errors';
 import type { Logger } from '../../protocol/logger';
 
 export function redisOptions(config: DatasourceConfig): { url: string; options: RedisOptions } {
@@ -66,18 +66,6 @@ export function describeRedisError(err: Error, url: string): Error {
   return brokerFailed(`Redis at ${where} answered with an error: ${m}`);
 }
 
-/** The URL without its password, for messages and logs. */
-export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) {
-      u.password = '***';
-    }
-    return u.toString();
-  } catch {
-    return '(invalid URL)';
-  }
-}
 
 /** `host:port,host:port` → ioredis node list. */
 export function parseNodes(text: string | undefined, defaultPort: number): Array<{ host: string; port: number }> {

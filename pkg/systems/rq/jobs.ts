@@ -12,7 +12,7 @@
  */
 import type { JobsOptions, ReadContext, Reply } from '../redis/job-system';
 import { execPipeline, numberOf, value } from '../redis/job-system';
-import type { JobRow, Payload } from '../rows';
+import { JobRow, matchesSearch, Payload } from '../rows';
 import { describePayload, traceIdFromTraceparent } from '../payload';
 import type { FailureSample } from '../failure-reasons';
 import type { RqKeys } from './keys';
@@ -239,13 +239,6 @@ export async function readJobs(ctx: ReadContext, keys: RqKeys, refs: JobRef[], w
   return rows;
 }
 
-function matches(row: JobRow, search: string | undefined): boolean {
-  if (!search) {
-    return true;
-  }
-  const s = search.toLowerCase();
-  return [row.id, row.name, row.error].some((v) => v?.toLowerCase().includes(s));
-}
 
 function inRange(ctx: ReadContext, row: JobRow): boolean {
   return row.finishedAt === undefined || (row.finishedAt >= ctx.from && row.finishedAt <= ctx.to);
@@ -255,7 +248,7 @@ export async function listJobs(ctx: ReadContext, keys: RqKeys, queues: string[],
   const filtered = Boolean(options.search) || options.state === 'retry';
   const perQueue = filtered ? Math.min(ctx.limit * 10, 5000) : ctx.limit;
   const refs = await jobIds(ctx, keys, queues, options.state, perQueue);
-  let rows: RqJob[] = (await readJobs(ctx, keys, refs, !filtered)).filter((r) => matches(r, options.search));
+  let rows: RqJob[] = (await readJobs(ctx, keys, refs, !filtered)).filter((r) => matchesSearch(r, options.search));
   if (options.state === 'retry') {
     // RQ's Job.retry() schedules a failed job again keeping its started_at: a scheduled job
     // that has already started once is a retry; enqueue_in()/enqueue_at() jobs have none.

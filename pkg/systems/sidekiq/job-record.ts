@@ -95,10 +95,3 @@ export function jobRow(queue: string, state: string, parsed: ParsedJob, payloadL
   };
 }
 
-export function matchesSearch(row: JobRow, search: string | undefined): boolean {
-  if (!search) {
-    return true;
-  }
-  const s = search.toLowerCase();
-  return [row.id, row.name, row.error].some((v) => v?.toLowerCase().includes(s));
-}

@@ -18,7 +18,8 @@ import { execPipeline, value } from '../redis/job-system';
 import type { JobRow } from '../rows';
 import type { FailureSample } from '../failure-reasons';
 import { sidekiqKey } from './keys';
-import { failedAtMs, jobRow, matchesSearch, parseJob } from './job-record';
+import { failedAtMs, jobRow, parseJob } from './job-record';
+import { matchesSearch } from '../rows';
 import { readProcesses } from './processes';
 
 /** Entries of a shared sorted set read at most, to find a page of the asked queues' jobs. */
