@@ -11,18 +11,10 @@ import type { Series } from '../../frames/dataplane';
 import type { ReadContext } from '../redis/job-system';
 import { execPipeline, numberOf, value } from '../redis/job-system';
 import { queueKey } from './keys';
+import { buckets } from '../buckets';
 
 const MINUTE = 60_000;
-export const MAX_BUCKETS = 240;
 const KINDS = ['completed', 'failed'] as const;
-
-/** Bucket edges covering [from, to] at `interval`, at most MAX_BUCKETS. */
-export function buckets(from: number, to: number, intervalMs: number): { start: number; step: number; count: number } {
-  const span = Math.max(1, to - from);
-  const step = Math.max(intervalMs, MINUTE, Math.ceil(span / MAX_BUCKETS / MINUTE) * MINUTE);
-  const start = Math.floor(from / step) * step;
-  return { start, step, count: Math.max(1, Math.ceil((to - start) / step)) };
-}
 
 /**
  * `system` labels the series; Bull 4 keeps the same metrics hash and list (its

@@ -5,7 +5,7 @@
  */
 import type { Series } from '../../frames/dataplane';
 import type { ReadContext } from '../redis/job-system';
-import { buckets } from '../bullmq/throughput';
+import { buckets } from '../buckets';
 import { readResults, resultsForQueues, UNKNOWN_QUEUE } from './results';
 
 const KINDS = [

@@ -18,7 +18,7 @@ import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../rows';
 import type { Series } from '../../frames/dataplane';
 import { groupFailures } from '../failure-reasons';
 import { traceIdFromTraceparent } from '../payload';
-import { buckets } from '../bullmq/throughput';
+import { buckets } from '../buckets';
 import { ident } from './connection';
 import {
   bucketSeries,

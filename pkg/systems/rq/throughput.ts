@@ -12,7 +12,7 @@
 import type { Series } from '../../frames/dataplane';
 import type { ReadContext } from '../redis/job-system';
 import { execPipeline, value } from '../redis/job-system';
-import { buckets } from '../bullmq/throughput';
+import { buckets } from '../buckets';
 import type { RqKeys } from './keys';
 import { parseTime } from './keys';
 
