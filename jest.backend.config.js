@@ -5,5 +5,4 @@ module.exports = {
   roots: ['<rootDir>/pkg', '<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  testTimeout: 60000,
 };

@@ -50,7 +50,7 @@ describeKafka('kafka source', () => {
   afterAll(async () => {
     await ks?.close();
     await state?.release();
-  });
+  }, 60_000);
 
   const value = (stats: any[], queue: string, metric: string) => stats.find((s) => s.queue === queue)?.values[metric];
 
@@ -209,7 +209,7 @@ describeKafka('kafka through the plugin executable', () => {
     grafana?.close();
     plugin?.kill();
     await state?.release();
-  });
+  }, 60_000);
 
   it('says in CheckHealth which cluster, how many brokers, topics and groups', async () => {
     const health = await grafana.checkHealth(ds);

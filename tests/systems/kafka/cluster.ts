@@ -76,6 +76,31 @@ async function consume(k: Kafka, groupId: string, topic: string, count: number, 
   return consumer;
 }
 
+/**
+ * createTopics, then waits until every partition has a leader. kafkajs' own waitForLeaders
+ * retries only LEADER_NOT_AVAILABLE, but a broker that has just started (as in CI) may
+ * answer UNKNOWN_TOPIC_OR_PARTITION for a moment after the topic was created.
+ */
+async function createTopicsWithLeaders(admin: Admin, topics: Array<{ topic: string; numPartitions: number }>) {
+  await admin.createTopics({ waitForLeaders: false, topics });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
+      const ready = topics.every((t) => {
+        const partitions = meta.find((m) => m.name === t.topic)?.partitions ?? [];
+        return partitions.length === t.numPartitions && partitions.every((p) => p.leader >= 0);
+      });
+      if (ready) return;
+    } catch (e) {
+      const type = (e as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.map((t) => t.topic).join(', ')} have no leaders after 30 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export async function makeKafkaState(name: string): Promise<KafkaState> {
   const suffix = `${name}-${randomBytes(4).toString('hex')}`;
   const k = kafka();
@@ -84,14 +109,11 @@ export async function makeKafkaState(name: string): Promise<KafkaState> {
   const topic = `jobs-${suffix}`;
   const dlt = `${topic}.DLT`;
   const graveyard = `graveyard-${suffix}`;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic, numPartitions: 3 },
-      { topic: dlt, numPartitions: 1 },
-      { topic: graveyard, numPartitions: 1 },
-    ],
-  });
+  await createTopicsWithLeaders(admin, [
+    { topic, numPartitions: 3 },
+    { topic: dlt, numPartitions: 1 },
+    { topic: graveyard, numPartitions: 1 },
+  ]);
   const producer = k.producer();
   await producer.connect();
   await producer.send({
