@@ -13,6 +13,7 @@ export type RedisSystem = (typeof REDIS_SYSTEMS)[number];
 
 /** Job systems whose jobs are rows in PostgreSQL (data source kind `postgres`). */
 export const POSTGRES_SYSTEMS = ['pg-boss', 'graphile-worker', 'oban', 'river', 'solid-queue', 'good-job', 'que'] as const;
+export type PostgresSystem = (typeof POSTGRES_SYSTEMS)[number];
 
 /** Every system a query can be restricted to (the broker kinds name their own). */
 export const SYSTEMS = [...REDIS_SYSTEMS, ...POSTGRES_SYSTEMS, 'rabbitmq', 'jetstream', 'kafka'] as const;

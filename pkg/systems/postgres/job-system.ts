@@ -4,7 +4,7 @@
  * answers each method with ONE statement whatever the number of queues; every list has a
  * LIMIT, payloads are cut in SQL (`left(data::text, n)`) so a 10 MB row is never pulled.
  */
-import type { JobState } from '../../query/model';
+import type { JobState, PostgresSystem } from '../../query/model';
 import type { Notice } from '../../frames/frame';
 import type { Series } from '../../frames/dataplane';
 import type { FailureGroup, JobRow, Payload, QueueStats, WorkerRow } from '../rows';
@@ -28,7 +28,7 @@ export interface PgJobsOptions {
 }
 
 export interface PgJobSystem {
-  readonly id: 'pg-boss' | 'graphile-worker';
+  readonly id: PostgresSystem;
   /** e.g. `pg-boss in schema "pgboss"`, for executed-query strings and notices. */
   readonly describe: string;
   queues(ctx: PgReadContext): Promise<string[]>;
