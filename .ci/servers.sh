@@ -322,25 +322,33 @@ if (( KAFKA_WANTED )); then
   fi
 fi
 
-# ---------------------------------------------------------------- Python virtualenv (.venv)
+# ---------------------------------------------------------------- Python virtualenvs
+# .venv: current Celery and RQ from PyPI. .venv-rq2: RQ 2.x, so that the RQ 1.x (Debian),
+# 2.x and current layouts all run for real.
+make_venv() { # dir, import check, pip requirements...
+  local dir="$1" check="$2"; shift 2
+  if [[ -x "$dir/bin/python" ]] && "$dir/bin/python" -c "$check" 2>/dev/null; then
+    echo reused; return
+  fi
+  log "creating $dir with $* from PyPI"
+  rm -rf "$dir"
+  if ! python3 -m venv "$dir" 2>/dev/null; then
+    rm -rf "$dir"
+    apt_install python3-venv >&2
+    /usr/bin/python3 -m venv "$dir"
+  fi
+  "$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade "$@" >&2 \
+    || die "pip install $* into $dir failed"
+  echo created
+}
 VENV="$REPO_ROOT/.venv"
+VENV_RQ2="$REPO_ROOT/.venv-rq2"
 VENV_STATUS=skipped
 if [[ "${JOBSCOPE_SKIP_VENV:-}" != 1 ]]; then
-  if [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c 'import celery, rq, redis' 2>/dev/null; then
-    VENV_STATUS=reused
-  else
-    log "creating $VENV with celery[redis] and rq from PyPI"
-    rm -rf "$VENV"
-    if ! python3 -m venv "$VENV" 2>/dev/null; then
-      rm -rf "$VENV"
-      apt_install python3-venv
-      /usr/bin/python3 -m venv "$VENV"
-    fi
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade 'celery[redis]' rq \
-      || die "pip install celery[redis] rq into $VENV failed"
-    VENV_STATUS=created
-  fi
+  VENV_STATUS="$(make_venv "$VENV" 'import celery, rq, redis' 'celery[redis]' rq)"
   VENV_STATUS="$VENV_STATUS celery $("$VENV/bin/python" -c 'import celery; print(celery.__version__)') rq $("$VENV/bin/python" -c 'import rq; print(rq.__version__)')"
+  make_venv "$VENV_RQ2" 'import rq; assert rq.__version__.startswith("2.")' 'rq>=2,<3' >/dev/null
+  VENV_STATUS="$VENV_STATUS | rq2 venv: rq $("$VENV_RQ2/bin/python" -c 'import rq; print(rq.__version__)')"
 fi
 
 # ---------------------------------------------------------------- summary

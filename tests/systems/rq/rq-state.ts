@@ -16,6 +16,7 @@ export const RQ_URL = `redis://${REDIS_HOST}:${REDIS_PORT}/${RQ_DB}`;
 const DIR = __dirname;
 const ROOT = path.resolve(DIR, '../../..');
 const VENV = process.env.JOBSCOPE_VENV || path.join(ROOT, '.venv');
+const VENV_RQ2 = process.env.JOBSCOPE_VENV_RQ2 || path.join(ROOT, '.venv-rq2');
 
 export interface RqFlavour {
   label: string;
@@ -25,7 +26,8 @@ export interface RqFlavour {
 
 export const FLAVOURS: RqFlavour[] = [
   { label: 'RQ 1.13 (Debian)', python: process.env.JOBSCOPE_DEBIAN_PYTHON || '/usr/bin/python3', rq: '/usr/bin/rq' },
-  { label: 'RQ 2.x+ (PyPI)', python: path.join(VENV, 'bin/python'), rq: path.join(VENV, 'bin/rq') },
+  { label: 'RQ 2.x (PyPI)', python: path.join(VENV_RQ2, 'bin/python'), rq: path.join(VENV_RQ2, 'bin/rq') },
+  { label: 'RQ current (PyPI)', python: path.join(VENV, 'bin/python'), rq: path.join(VENV, 'bin/rq') },
 ];
 
 export interface RqIds {
