@@ -25,10 +25,14 @@ const RedisParser = require('redis-parser') as new (options: {
 }) => { execute(data: Buffer): void; reset(): void };
 
 type Arg = string | number | Buffer;
-type Recorded = { command: string; args: Arg[]; buffers: boolean; hash: boolean };
+
+/** Per queued command: how its reply is handed back. */
+const AS_BUFFER = 1;
+const AS_OBJECT = 2;
 
 interface Batch {
-  commands: Recorded[];
+  /** AS_BUFFER / AS_OBJECT bits per command, in order. */
+  shapes: number[];
   replies: Reply[];
   /** Replies of the connection's own setup commands to skip first. */
   skip: number;
@@ -36,33 +40,73 @@ interface Batch {
   reject(err: Error): void;
 }
 
-const CRLF = '\r\n';
+const CR = 13;
+const LF = 10;
 
-function encode(commands: Array<{ command: string; args: Arg[] }>): Buffer {
-  const parts: Buffer[] = [];
-  let text = '';
-  const flush = () => {
-    if (text) {
-      parts.push(Buffer.from(text, 'utf8'));
-      text = '';
-    }
-  };
-  for (const { command, args } of commands) {
-    text += `*${args.length + 1}${CRLF}$${command.length}${CRLF}${command}${CRLF}`;
+/**
+ * RESP commands written into one growing buffer as adapters queue them, so that a
+ * pipeline of 130,000 commands keeps no per-command objects (argument arrays, a giant
+ * string) alive until it is sent: those survived garbage collections and cost more than
+ * the encoding itself.
+ */
+export class RespWriter {
+  private buf = Buffer.allocUnsafe(1 << 14);
+  private at = 0;
+
+  command(name: string, args: readonly Arg[]): void {
+    this.header(0x2a /* * */, args.length + 1);
+    this.string(name);
     for (const a of args) {
       if (Buffer.isBuffer(a)) {
-        text += `$${a.length}${CRLF}`;
-        flush();
-        parts.push(a);
-        text += CRLF;
+        this.header(0x24 /* $ */, a.length);
+        this.reserve(a.length + 2);
+        a.copy(this.buf, this.at);
+        this.at += a.length;
+        this.crlf();
       } else {
-        const s = String(a);
-        text += `$${Buffer.byteLength(s)}${CRLF}${s}${CRLF}`;
+        this.string(typeof a === 'string' ? a : String(a));
       }
     }
   }
-  flush();
-  return Buffer.concat(parts);
+
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.at);
+  }
+
+  private reserve(n: number): void {
+    if (this.at + n > this.buf.length) {
+      let size = this.buf.length * 2;
+      while (size < this.at + n) {
+        size *= 2;
+      }
+      const bigger = Buffer.allocUnsafe(size);
+      this.buf.copy(bigger, 0, 0, this.at);
+      this.buf = bigger;
+    }
+  }
+
+  private crlf(): void {
+    this.buf[this.at++] = CR;
+    this.buf[this.at++] = LF;
+  }
+
+  /** `*<n>\r\n` or `$<n>\r\n`. */
+  private header(prefix: number, n: number): void {
+    this.reserve(24);
+    this.buf[this.at++] = prefix;
+    this.at += this.buf.write(String(n), this.at, 'latin1');
+    this.crlf();
+  }
+
+  /** A bulk string: UTF-8 bytes (Latin-1 writes them as they are when the string is ASCII). */
+  private string(s: string): void {
+    const len = Buffer.byteLength(s, 'utf8');
+    this.header(0x24, len);
+    this.reserve(len + 2);
+    this.buf.write(s, this.at, len, len === s.length ? 'latin1' : 'utf8');
+    this.at += len;
+    this.crlf();
+  }
 }
 
 /** Buffers → strings (what ioredis returns for non-Buffer commands), recursively. */
@@ -103,7 +147,8 @@ export class RawConnection {
   ) {}
 
   pipeline() {
-    const commands: Recorded[] = [];
+    const writer = new RespWriter();
+    const shapes: number[] = [];
     // One recorder per command name and pipeline: adapters queue thousands of commands.
     const recorders = new Map<string | symbol, (...args: Array<Arg | Arg[]>) => unknown>();
     const shim: Record<string | symbol, unknown> = new Proxy(
@@ -111,20 +156,21 @@ export class RawConnection {
       {
         get: (_target, prop) => {
           if (prop === 'length') {
-            return commands.length;
+            return shapes.length;
           }
           if (prop === 'exec') {
-            return () => this.exec(commands);
+            return () => this.exec(writer, shapes);
           }
           let record = recorders.get(prop);
           if (!record) {
             const name = String(prop);
             const buffers = name.endsWith('Buffer');
             const command = (buffers ? name.slice(0, -'Buffer'.length) : name).toUpperCase();
-            const hash = command === 'HGETALL';
+            const shape = (buffers ? AS_BUFFER : 0) | (command === 'HGETALL' ? AS_OBJECT : 0);
             record = (...args) => {
               // ioredis accepts arrays of arguments too: flatten those (rare) calls only.
-              commands.push({ command, args: args.some(Array.isArray) ? (args.flat() as Arg[]) : (args as Arg[]), buffers, hash });
+              writer.command(command, args.some(Array.isArray) ? (args.flat() as Arg[]) : (args as Arg[]));
+              shapes.push(shape);
               return shim;
             };
             recorders.set(prop, record);
@@ -136,16 +182,21 @@ export class RawConnection {
     return shim;
   }
 
-  private async exec(commands: Recorded[]): Promise<Reply[]> {
-    if (commands.length === 0) {
+  private async exec(writer: RespWriter, shapes: number[]): Promise<Reply[]> {
+    if (shapes.length === 0) {
       return [];
     }
     const fresh = !this.socket;
     const socket = await this.connect();
     return new Promise<Reply[]>((resolve, reject) => {
       const setup = fresh ? this.setupCommands() : [];
-      this.queue.push({ commands, replies: [], skip: setup.length, resolve, reject });
-      socket.write(encode(setup.length ? [...setup, ...commands] : commands));
+      this.queue.push({ shapes, replies: [], skip: setup.length, resolve, reject });
+      if (setup.length > 0) {
+        const first = new RespWriter();
+        setup.forEach((c) => first.command(c.command, c.args));
+        socket.write(first.bytes());
+      }
+      socket.write(writer.bytes());
     });
   }
 
@@ -175,14 +226,14 @@ export class RawConnection {
       }
       return;
     }
-    const command = batch.commands[batch.replies.length];
+    const shape = batch.shapes[batch.replies.length];
     if (err) {
       batch.replies.push([err, null]);
     } else {
-      const v = command.buffers ? value : toStrings(value);
-      batch.replies.push([null, command.hash ? toObject(v) : v]);
+      const v = shape & AS_BUFFER ? value : toStrings(value);
+      batch.replies.push([null, shape & AS_OBJECT ? toObject(v) : v]);
     }
-    if (batch.replies.length === batch.commands.length) {
+    if (batch.replies.length === batch.shapes.length) {
       this.queue.shift();
       batch.resolve(batch.replies);
     }
