@@ -71,6 +71,9 @@ afterAll(async () => {
   release?.();
   await source?.close();
   await runner?.stop().catch(() => undefined);
+  // stop() resolves before the runner has flushed its batched completions: wait for all of
+  // it, or dropping the database kills a connection still in use (an unhandled error).
+  await runner?.promise.catch(() => undefined);
   await utils?.release();
   await db?.drop();
 });

@@ -1,5 +1,6 @@
 /**
- * The `postgres` data source kind: job tables in PostgreSQL (pg-boss, graphile-worker).
+ * The `postgres` data source kind: job tables in PostgreSQL (pg-boss, graphile-worker,
+ * River, Oban, Que, Solid Queue, GoodJob).
  * A small pool; each health check or query runs in ONE read-only transaction with a
  * statement timeout (connection.ts); systems and their queues are detected from the
  * catalog and cached for 30 s; each query type costs one statement per system found.
@@ -112,18 +113,20 @@ export class PostgresSource implements QueueSource {
       const discovery = await this.discover(ctx, true);
       discovery.notices.forEach((n) => ctx.notice('warning', n));
       const systems: Record<string, number> = {};
+      const summaries: string[] = [];
       for (const f of discovery.found) {
         systems[f.system.id] = (systems[f.system.id] ?? 0) + f.queues.length;
         if (f.queues.length > 0) {
           const stats = await f.system.overview(ctx, f.queues);
           const sum = (m: 'wait' | 'active' | 'failed') => stats.reduce((a, s) => a + (s.values[m] ?? 0), 0);
-          ctx.notice('info', `${f.system.describe}: ${f.queues.length} queue(s), ${sum('wait')} waiting, ${sum('active')} active, ${sum('failed')} failed`);
+          summaries.push(`${f.system.describe}: ${f.queues.length} queue(s), ${sum('wait')} waiting, ${sum('active')} active, ${sum('failed')} failed`);
         }
       }
       return {
         server: `PostgreSQL ${version}, database "${db}"`,
         systems,
-        notices: notices.filter((n) => !/not recorded|no worker registry|are deleted/.test(n.text)).map((n) => n.text),
+        // The adapters' info notices explain numbers of a query; health keeps warnings only.
+        notices: [...summaries, ...notices.filter((n) => n.severity !== 'info').map((n) => n.text)],
       };
     });
   }

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -35,7 +36,9 @@ type EmailArgs struct {
 
 func (EmailArgs) Kind() string { return "send_email" }
 
-type EmailWorker struct{ river.WorkerDefaults[EmailArgs] }
+type EmailWorker struct {
+	river.WorkerDefaults[EmailArgs]
+}
 
 func (EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error { return nil }
 
@@ -46,7 +49,9 @@ type ChargeArgs struct {
 
 func (ChargeArgs) Kind() string { return "charge" }
 
-type ChargeWorker struct{ river.WorkerDefaults[ChargeArgs] }
+type ChargeWorker struct {
+	river.WorkerDefaults[ChargeArgs]
+}
 
 func (ChargeWorker) Work(ctx context.Context, job *river.Job[ChargeArgs]) error {
 	switch job.Args.Card {
@@ -64,7 +69,9 @@ type RemindArgs struct {
 
 func (RemindArgs) Kind() string { return "remind" }
 
-type RemindWorker struct{ river.WorkerDefaults[RemindArgs] }
+type RemindWorker struct {
+	river.WorkerDefaults[RemindArgs]
+}
 
 func (RemindWorker) Work(ctx context.Context, job *river.Job[RemindArgs]) error {
 	return river.JobSnooze(time.Hour)
@@ -93,7 +100,9 @@ type ReportArgs struct {
 
 func (ReportArgs) Kind() string { return "report" }
 
-type ReportWorker struct{ river.WorkerDefaults[ReportArgs] }
+type ReportWorker struct {
+	river.WorkerDefaults[ReportArgs]
+}
 
 func (ReportWorker) Work(ctx context.Context, job *river.Job[ReportArgs]) error { return nil }
 
@@ -144,21 +153,41 @@ func run(url, schema string) error {
 	river.AddWorker(workers, RemindWorker{})
 	river.AddWorker(workers, RenderWorker{hold: make(chan struct{})})
 	river.AddWorker(workers, ReportWorker{})
-	client, err := river.NewClient(driver, &river.Config{
-		ID:     "jobscope-fixture-client",
-		Schema: schema,
-		Queues: map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: 10},
-			"payments":         {MaxWorkers: 10},
-			"reports":          {MaxWorkers: 1},
-		},
-		Workers:           workers,
-		RetryPolicy:       hourLater{},
-		JobTimeout:        -1,
-		FetchPollInterval: 100 * time.Millisecond,
-		FetchCooldown:     50 * time.Millisecond,
-		Logger:            slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-	})
+	newClient := func() (*river.Client[pgx.Tx], error) {
+		return river.NewClient(driver, &river.Config{
+			ID:     "jobscope-fixture-client",
+			Schema: schema,
+			Queues: map[string]river.QueueConfig{
+				river.QueueDefault: {MaxWorkers: 10},
+				"payments":         {MaxWorkers: 10},
+				"reports":          {MaxWorkers: 1},
+			},
+			Workers:           workers,
+			RetryPolicy:       hourLater{},
+			JobTimeout:        -1,
+			FetchPollInterval: 100 * time.Millisecond,
+			FetchCooldown:     50 * time.Millisecond,
+			Logger:            slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+		})
+	}
+	// The reports queue is paused before its jobs arrive, so that they stay available /
+	// scheduled: a first client creates the queue and pauses it; the client that then
+	// runs the jobs starts with the pause already in place (a running producer would learn
+	// of a pause only at its next poll, and might take a report first).
+	setup, err := newClient()
+	if err != nil {
+		return err
+	}
+	if err := setup.Start(ctx); err != nil {
+		return err
+	}
+	if err := setup.QueuePause(ctx, "reports", nil); err != nil {
+		return fmt.Errorf("pause: %w", err)
+	}
+	if err := setup.Stop(ctx); err != nil {
+		return err
+	}
+	client, err := newClient()
 	if err != nil {
 		return err
 	}
@@ -171,12 +200,8 @@ func run(url, schema string) error {
 		ids[name] = r.Job.ID
 		return nil
 	}
-	// The reports queue is paused before its jobs arrive: they stay available / scheduled.
 	if err := client.Start(ctx); err != nil {
 		return err
-	}
-	if err := client.QueuePause(ctx, "reports", nil); err != nil {
-		return fmt.Errorf("pause: %w", err)
 	}
 	steps := []error{
 		insert("email1", EmailArgs{To: "a@example.com"}, nil),
