@@ -236,25 +236,22 @@ async function main() {
     console.log(`server-side commands per refresh from INFO commandstats: ${((calls(stats1) - calls(stats0) - 1) / refreshes).toFixed(0)} (includes anything else on this Redis)`);
 
     console.log(`\n== plugin memory over 1,000 refreshes`);
-    // The V8 heap right after a collection is what the plugin keeps; the lowest
-    // nodejs_heap_used_bytes of each 100 refreshes approximates it (RSS also counts freed
-    // memory the allocator has not returned yet). Growth shows as a rising floor.
-    const floors: number[] = [];
+    // What the plugin keeps is its heap right after a full collection (jobscope_heap_live_bytes);
+    // heapUsed and RSS in between also count garbage not collected yet. A leak shows as a
+    // live heap that keeps rising from one hundred refreshes to the next.
+    const live: number[] = [];
     const rss: string[] = [];
-    let heapFloor = Infinity;
     for (let i = 1; i <= 1000; i++) {
       await overview();
-      heapFloor = Math.min(heapFloor, metricValue(await grafana.collectMetrics(), 'nodejs_heap_used_bytes'));
       if (i % 100 === 0) {
-        floors.push(heapFloor / 2 ** 20);
-        heapFloor = Infinity;
+        live.push(metricValue(await grafana.collectMetrics(), 'jobscope_heap_live_bytes') / 2 ** 20);
       }
       if (i === 100 || i === 500 || i === 1000) rss.push(`${i}: ${rssMiB(plugin.child.pid!).toFixed(1)} MiB`);
     }
-    console.log(`heap floor per 100 refreshes (MiB): ${floors.map((f) => f.toFixed(1)).join(' ')}`);
-    const early = Math.max(...floors.slice(1, 3));
-    const late = Math.max(...floors.slice(-3));
-    console.log(`heap floor, refreshes 101-300 vs 701-1000: ${early.toFixed(1)} → ${late.toFixed(1)} MiB (${(late - early >= 0 ? '+' : '') + (late - early).toFixed(1)} MiB)`);
+    console.log(`live heap after the last full GC, every 100 refreshes (MiB): ${live.map((f) => f.toFixed(1)).join(' ')}`);
+    const early = Math.min(...live.slice(0, 3));
+    const late = Math.max(...live.slice(-3));
+    console.log(`live heap, lowest of refreshes 1-300 vs highest of 701-1000: ${early.toFixed(1)} → ${late.toFixed(1)} MiB (${(late - early >= 0 ? '+' : '') + (late - early).toFixed(1)} MiB)`);
     console.log(`RSS after ${rss.join(', ')}`);
   } finally {
     grafana.close();

@@ -1,3 +1,5 @@
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { MetricsRegistry, pluginMetrics, sampleProcess } from './registry';
 
 describe('metrics registry', () => {
@@ -18,5 +20,17 @@ describe('metrics registry', () => {
     const text = m.registry.render();
     expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d+$/m);
     expect(text).toMatch(/^process_start_time_seconds \d{10}$/m);
+  });
+
+  it('records the live heap after a full garbage collection', async () => {
+    const m = pluginMetrics();
+    expect(m.registry.render()).toMatch(/^jobscope_heap_live_bytes 0$/m);
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    gc(); // a full, mark-compact collection
+    await new Promise((r) => setTimeout(r, 50)); // observers are told asynchronously
+    const live = Number(/^jobscope_heap_live_bytes (\d+)$/m.exec(m.registry.render())?.[1]);
+    expect(live).toBeGreaterThan(1e6);
+    expect(live).toBeLessThanOrEqual(process.memoryUsage().heapTotal);
   });
 });

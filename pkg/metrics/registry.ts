@@ -3,6 +3,8 @@
  * (Grafana exposes them at /metrics/plugins/<id>). Tiny on purpose: counters, gauges
  * and a duration summary, keyed by a fixed set of labels.
  */
+import { constants, PerformanceObserver } from 'perf_hooks';
+
 type Labels = Record<string, string>;
 
 const labelText = (labels: Labels) => {
@@ -71,12 +73,25 @@ export function pluginMetrics(registry = new MetricsRegistry()) {
     instances: registry.gauge('jobscope_datasource_instances', 'Data source connections held.'),
     residentBytes: registry.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.'),
     heapBytes: registry.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.'),
+    liveHeapBytes: registry.gauge(
+      'jobscope_heap_live_bytes',
+      'V8 heap in use right after the last full garbage collection, in bytes: what the plugin keeps (0 before the first one).',
+    ),
     cpuSeconds: registry.gauge('process_cpu_seconds_total', 'User and system CPU time spent, in seconds.'),
     startTime: registry.gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch, in seconds.'),
     redisRoundTrips: registry.counter('jobscope_redis_round_trips_total', 'Round trips to Redis (a pipeline counts once).'),
     redisCommands: registry.counter('jobscope_redis_commands_total', 'Commands sent to Redis.'),
   };
   m.startTime.set({}, Math.round(Date.now() / 1000 - process.uptime()));
+  m.liveHeapBytes.set({}, 0);
+  // heapUsed between collections includes garbage not yet collected; right after a full
+  // (mark-compact) collection it is what is really retained, so growth there is a leak.
+  const gc = new PerformanceObserver((list) => {
+    if (list.getEntries().some((e) => ((e as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) {
+      m.liveHeapBytes.set({}, process.memoryUsage().heapUsed);
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
   return m;
 }
 
