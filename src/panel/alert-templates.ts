@@ -274,11 +274,30 @@ export function buildRules(target: RuleTarget): ProvisionedRule[] {
   return ALERT_TEMPLATES.map((t) => buildRule(t, target));
 }
 
-/** The values Grafana's alert rule form takes from `?defaults=` (RuleFormValues, Grafana 10.4 to 12). */
+/** The data source type of Jobscope queries (src/datasource/plugin.json). */
+export const DATASOURCE_TYPE = 'jobscope-queues-datasource';
+
+/**
+ * The values Grafana's alert rule form takes from `?defaults=` (a JSON RuleFormValues), checked
+ * against grafana/grafana, Grafana 10.4 to 12:
+ * - route `/alerting/new/:type?` (public/app/features/alerting/routes.tsx), `alerting` being
+ *   the Grafana-managed alert rule (translateRouteParamToRuleType in
+ *   public/app/features/alerting/unified/rule-editor/formDefaults.ts);
+ * - `defaults` read by useDefaultsFromQuery (…/unified/RuleEditor.tsx, later
+ *   …/unified/rule-editor/RuleEditor.tsx) and merged over the form's defaults by
+ *   formValuesFromQueryParams (…/unified/rule-editor/formDefaults.ts) with JSON.parse, no schema;
+ * - field names from RuleFormValues (…/unified/types/rule-form.ts): name, queries (AlertQuery:
+ *   refId, queryType, relativeTimeRange, datasourceUid, model), condition, noDataState,
+ *   execErrState, evaluateFor, annotations and labels as [{key, value}].
+ * `type` is left out: RuleFormType.grafana is 'grafana' in 10.4 and 'grafana-alerting' from 11,
+ * and 11+ let a `type` in the JSON override the route's, so the route alone says which form.
+ * Query models carry their `datasource` and thresholds the full classic condition shape, as the
+ * form itself writes them (navigateToAlertFormSchema in
+ * public/app/features/plugins/components/restrictedGrafanaApis/alerting/alertingSchemaApi.ts).
+ */
 export interface RuleFormValues {
   name: string;
-  type: 'grafana-alerting';
-  queries: Array<RuleQuery & { queryType: string; model: Record<string, unknown> }>;
+  queries: Array<Omit<RuleQuery, 'model'> & { queryType: string; model: Record<string, unknown> }>;
   condition: string;
   noDataState: ProvisionedRule['noDataState'];
   execErrState: ProvisionedRule['execErrState'];
@@ -287,18 +306,32 @@ export interface RuleFormValues {
   labels: Array<{ key: string; value: string }>;
 }
 
+function formModel(q: RuleQuery): Record<string, unknown> {
+  if (q.datasourceUid !== EXPRESSION_UID) {
+    return { ...q.model, datasource: { type: DATASOURCE_TYPE, uid: q.datasourceUid } };
+  }
+  const model = q.model as ExpressionModel;
+  return {
+    ...model,
+    datasource: { type: EXPRESSION_UID, uid: EXPRESSION_UID },
+    ...(model.conditions
+      ? {
+          conditions: model.conditions.map((c) => ({
+            type: 'query',
+            evaluator: c.evaluator,
+            operator: { type: 'and' },
+            query: { params: [model.refId] },
+            reducer: { params: [], type: 'last' },
+          })),
+        }
+      : {}),
+  };
+}
+
 export function ruleFormValues(rule: ProvisionedRule): RuleFormValues {
   return {
     name: rule.title,
-    type: 'grafana-alerting',
-    queries: rule.data.map((q) => ({
-      ...q,
-      queryType: '',
-      model:
-        q.datasourceUid === EXPRESSION_UID
-          ? { ...q.model, datasource: { type: EXPRESSION_UID, uid: EXPRESSION_UID } }
-          : { ...q.model },
-    })),
+    queries: rule.data.map((q) => ({ ...q, queryType: '', model: formModel(q) })),
     condition: rule.condition,
     noDataState: rule.noDataState,
     execErrState: rule.execErrState,

@@ -1,9 +1,13 @@
 /**
  * Reads `jobs` table frames (query type jobs: system, queue, id, name, state, attempts, …,
  * payload, payload_bytes, payload_truncated, trace_id) from the panel's data into rows, and
- * turns a row's trace id into a link through the trace_id field's data links.
+ * turns a row's trace id into links through the trace_id field's data links: the trace, and
+ * the logs of the trace when the backend adds a link titled "… logs" (see explore-links.ts for
+ * the logs link the panel builds itself from the data source settings).
  */
-import { locationUtil, type DataFrame, type DataLink, type Field } from '@grafana/data';
+import type { DataFrame, DataLink, Field } from '@grafana/data';
+
+import { exploreHref, rangeAround, type LinkModel } from './explore-links';
 
 export interface JobListRow {
   system: string;
@@ -18,13 +22,13 @@ export interface JobListRow {
   payloadTruncated: boolean;
   traceId?: string;
   trace?: TraceLinkModel;
+  /** Logs of the trace, when the frame's trace_id field links to them. */
+  logs?: TraceLinkModel;
+  /** The job's last known time (finished, else processed, else created), epoch ms. */
+  time?: number;
 }
 
-export interface TraceLinkModel {
-  href: string;
-  title: string;
-  target?: string;
-}
+export type TraceLinkModel = LinkModel;
 
 const field = (frame: DataFrame, name: string): Field | undefined => frame.fields.find((f) => f.name === name);
 
@@ -50,47 +54,46 @@ function interpolate<T>(value: T, raw: string): T {
   return value;
 }
 
-/** Explore on the link's tracing data source, querying the trace id (Grafana 10.4+ URL). */
-export function exploreUrl(link: DataLink, traceId: string): string {
+/** Explore on the link's data source, querying the trace id around the job's time. */
+export function exploreUrl(link: DataLink, traceId: string, timeMs?: number): string {
   const uid = link.internal!.datasourceUid;
   const query = interpolate(link.internal!.query ?? {}, traceId) as Record<string, unknown>;
-  const panes = {
-    trace: {
-      datasource: uid,
-      queries: [{ ...query, refId: 'A', datasource: { uid } }],
-      range: { from: 'now-1h', to: 'now' },
-    },
-  };
-  return locationUtil.assureBaseUrl(`/explore?schemaVersion=1&panes=${encodeURIComponent(JSON.stringify(panes))}`);
+  return exploreHref({ uid }, query, rangeAround(timeMs));
 }
 
+/** A link to logs (by its title: "Logs", "Open logs", "Loki logs" …) rather than to the trace. */
+export const isLogsLink = (title: string | undefined) => /\blogs?\b/i.test(title ?? '');
+
 /**
- * The link for row `i`: Grafana's own link supplier when the data went through field
- * overrides (field.getLinks), else built from the field's first data link.
+ * The trace (or, with `logs`, the logs) link for row `i`: Grafana's own link supplier when the
+ * data went through field overrides (field.getLinks), else built from the field's data links.
  */
-export function traceLink(traceField: Field, i: number, traceId: string): TraceLinkModel | undefined {
-  const supplied = traceField.getLinks?.({ valueRowIndex: i }).find((l) => l.href);
+export function traceLink(traceField: Field, i: number, traceId: string, timeMs?: number, logs = false): TraceLinkModel | undefined {
+  const fallbackTitle = logs ? 'Logs' : 'Open trace';
+  const supplied = traceField.getLinks?.({ valueRowIndex: i }).find((l) => l.href && isLogsLink(l.title) === logs);
   if (supplied) {
-    return { href: supplied.href, title: supplied.title || 'Open trace', target: supplied.target };
+    return { href: supplied.href, title: supplied.title || fallbackTitle, target: supplied.target };
   }
-  const link = traceField.config.links?.find((l) => l.internal?.datasourceUid || l.url);
+  const link = traceField.config.links?.find((l) => (l.internal?.datasourceUid || l.url) && isLogsLink(l.title) === logs);
   if (!link) {
     return undefined;
   }
   if (link.internal?.datasourceUid) {
-    return { href: exploreUrl(link, traceId), title: link.title || 'Open trace' };
+    return { href: exploreUrl(link, traceId, timeMs), title: link.title || fallbackTitle };
   }
-  return { href: link.url.replace(/\$\{__value\.(raw|text)\}/g, encodeURIComponent(traceId)), title: link.title || 'Open trace', target: '_blank' };
+  return { href: link.url.replace(/\$\{__value\.(raw|text)\}/g, encodeURIComponent(traceId)), title: link.title || fallbackTitle, target: '_blank' };
 }
 
 /** Every row of every jobs frame in the data. */
 export function jobRows(frames: DataFrame[]): JobListRow[] {
   const rows: JobListRow[] = [];
   for (const frame of frames.filter(isJobsFrame)) {
-    const get = (name: string, i: number) => field(frame, name)?.values[i];
+    const cols = new Map(frame.fields.map((f) => [f.name, f] as const));
+    const get = (name: string, i: number) => cols.get(name)?.values[i];
     const traceField = field(frame, 'trace_id');
     for (let i = 0; i < frame.length; i++) {
       const traceId = str(get('trace_id', i));
+      const time = num(get('finished', i)) ?? num(get('processed', i)) ?? num(get('created', i));
       rows.push({
         system: str(get('system', i)) ?? '',
         queue: str(get('queue', i)) ?? '',
@@ -103,7 +106,9 @@ export function jobRows(frames: DataFrame[]): JobListRow[] {
         payloadBytes: num(get('payload_bytes', i)),
         payloadTruncated: get('payload_truncated', i) === true,
         traceId,
-        trace: traceId && traceField ? traceLink(traceField, i, traceId) : undefined,
+        time,
+        trace: traceId && traceField ? traceLink(traceField, i, traceId, time) : undefined,
+        logs: traceId && traceField ? traceLink(traceField, i, traceId, time, true) : undefined,
       });
     }
   }

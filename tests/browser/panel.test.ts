@@ -4,7 +4,10 @@
  * packaged backend produced from real BullMQ queues in Redis:
  * - light and dark, at 300×200 and 1920×1080: no console errors, nothing outside the panel
  *   box, node labels inside their nodes, counts equal to the backend's values;
- * - clicking `failed` lists the failed job ids and a trace link into Explore.
+ * - clicking `failed` lists the failed job ids with links to the trace and to its logs in
+ *   Explore, and the list's close button and alert-templates bell do not overlap;
+ * - a list of 10,000 jobs renders only the rows in view, scrolls to its last job, keeps rows
+ *   from overlapping when one expands, and moves the focus to the last job with End.
  * Screenshots go to artifacts/screenshots/.
  */
 import * as bullmq from 'bullmq';
@@ -26,6 +29,8 @@ const ROOT = path.resolve(__dirname, '../..');
 const SHOTS = path.join(ROOT, 'artifacts/screenshots');
 const CHROMIUM = process.env.JOBSCOPE_CHROMIUM || '/usr/bin/chromium';
 const TRACING_UID = 'tempo-browser-test';
+const LOGS_UID = 'loki-browser-test';
+const MANY = 10_000;
 const TRACE_IDS = ['4bf92f3577b34da6a3ce929d0e0e4736', '0af7651916cd43dd8448eb211c80319c'];
 
 const SIZES: Array<[number, number]> = [
@@ -89,6 +94,30 @@ async function makeTracedFailures(prefix: string) {
   await waitUntil('2 failed payments', async () => (await payments.getJobCounts('failed')).failed === TRACE_IDS.length);
   await worker.close();
   return payments;
+}
+
+/**
+ * The backend's jobs frame grown to MANY failed jobs: its own rows repeated with new ids, every
+ * seventh with a long, multi-line error (rows of different heights).
+ */
+function manyJobs(frame: ReturnType<typeof frameJSON>) {
+  const n = frame.fields[0].values.length;
+  return {
+    ...frame,
+    fields: frame.fields.map((f) => ({
+      ...f,
+      values: Array.from({ length: MANY }, (_, i) => {
+        const v = f.values[i % n];
+        if (f.name === 'id') {
+          return `bulk-${i}`;
+        }
+        if (f.name === 'error' && i % 7 === 0) {
+          return `${String(v)}\n${Array.from({ length: 8 }, (_, k) => `    at frame${k} (worker.js:${i}:${k})`).join('\n')}`;
+        }
+        return v;
+      }),
+    })),
+  };
 }
 
 function serve(dir: string, iconsDir: string): Promise<http.Server> {
@@ -165,6 +194,7 @@ beforeAll(async () => {
       '<script src="/page.js"></script></body></html>',
   );
   fs.writeFileSync(path.join(dir, 'frames.json'), JSON.stringify([...overview, ...jobs].map(frameJSON)));
+  fs.writeFileSync(path.join(dir, 'frames-many.json'), JSON.stringify([...overview.map(frameJSON), manyJobs(frameJSON(jobs[0]))]));
   server = await serve(dir, path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons'));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -186,7 +216,7 @@ afterAll(async () => {
 });
 
 /** Opens the page at one theme and size; returns it with the errors it logs. */
-async function open(theme: string, width: number, height: number, queue = '') {
+async function open(theme: string, width: number, height: number, queue = '', frames = 'frames.json') {
   const page = await browser!.newPage();
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -194,7 +224,7 @@ async function open(theme: string, width: number, height: number, queue = '') {
   page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
   page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
   await page.setViewportSize({ width: width + 16, height: height + 16 });
-  await page.goto(`${origin}/?theme=${theme}&w=${width}&h=${height}&queue=${encodeURIComponent(queue)}`);
+  await page.goto(`${origin}/?theme=${theme}&w=${width}&h=${height}&queue=${encodeURIComponent(queue)}&frames=${frames}&ds=ds-${prefix}&logs=${LOGS_UID}`);
   await page.waitForSelector('[data-testid="jobscope-flow"]');
   await page.evaluate(() => document.fonts.ready);
   return { page, errors };
@@ -285,14 +315,104 @@ describe.each(THEMES)('flow panel, %s theme', (theme) => {
 
       const links = list.getByRole('link', { name: 'Open trace' });
       await expect(links.count()).resolves.toBe(TRACE_IDS.length);
+      const logs = list.getByRole('link', { name: /^Logs of trace/ });
+      await expect(logs.count()).resolves.toBe(TRACE_IDS.length);
       for (let i = 0; i < TRACE_IDS.length; i++) {
         const href = (await links.nth(i).getAttribute('href'))!;
         const panes = JSON.parse(new URL(href, origin).searchParams.get('panes')!);
-        expect(panes.trace.datasource).toBe(TRACING_UID);
-        expect(TRACE_IDS).toContain(panes.trace.queries[0].query);
+        expect(panes.trc.datasource).toBe(TRACING_UID);
+        expect(TRACE_IDS).toContain(panes.trc.queries[0].query);
+        await expect(links.nth(i).textContent()).resolves.toBe('Trace');
+        // the logs of the same trace, in the Loki data source the Jobscope settings name
+        const logPanes = JSON.parse(new URL((await logs.nth(i).getAttribute('href'))!, origin).searchParams.get('panes')!);
+        expect(logPanes.log.datasource).toBe(LOGS_UID);
+        expect(logPanes.log.queries[0].expr).toBe(`{service_name=~".+"} |= "${panes.trc.queries[0].query}"`);
       }
+      // the close button and the alert-templates bell share the header without overlapping
+      const close = (await list.getByRole('button', { name: 'Back to the flow' }).boundingBox())!;
+      const bell = (await list.getByRole('button', { name: /^Alert rule templates/ }).boundingBox())!;
+      const panel = (await page.getByTestId('panel-box').boundingBox())!;
+      const intersect = (a: typeof close, b: typeof close) =>
+        a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+      expect({ close, bell, intersect: intersect(close, bell) }).toMatchObject({ intersect: false });
+      for (const box of [close, bell]) {
+        expect(box.width).toBeGreaterThan(0);
+        expect(intersect(box, panel)).toBe(true);
+      }
+      await expect(page.getByRole('button', { name: /^Alert rule templates/ }).count()).resolves.toBe(1);
       expect(await overflow(page)).toEqual([]);
       await page.screenshot({ path: path.join(SHOTS, `flow-${theme}-${width}x${height}-failed.png`) });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe('a long job list', () => {
+  it.each(SIZES)('at %ix%i renders only the rows in view and scrolls through 10,000 jobs', async (width, height) => {
+    const { page, errors } = await open('dark', width, height, '', 'frames-many.json');
+    try {
+      await page.getByTestId('jobscope-flow-node-failed').click();
+      const list = page.getByTestId('jobscope-job-list');
+      await list.waitFor();
+      await expect(list.locator('header').textContent()).resolves.toContain(`Failed · ${MANY}`);
+      const rows = list.getByTestId('jobscope-job');
+      const inDom = await rows.count();
+      expect(inDom).toBeGreaterThan(0);
+      expect(inDom).toBeLessThan(60);
+      await expect(rows.first().getAttribute('aria-setsize')).resolves.toBe(String(MANY));
+
+      /** Rendered rows top to bottom: each starts where the previous ends (no overlap, no gap). */
+      const stacking = () =>
+        rows.evaluateAll((els) =>
+          els.slice(1).flatMap((el, i) => {
+            const prev = els[i].getBoundingClientRect();
+            const r = el.getBoundingClientRect();
+            return Math.abs(r.top - prev.bottom) > 1 ? [`${el.getAttribute('data-job-id')} at ${r.top}, previous ends at ${prev.bottom}`] : [];
+          })
+        );
+      expect(await stacking()).toEqual([]);
+
+      // expand a row with a long error: it grows and the rows after it move down
+      const long = list.locator('[data-job-id="bulk-0"]');
+      const before = (await long.boundingBox())!.height;
+      await long.getByRole('button', { name: 'Show all' }).click();
+      await expect(long.getByRole('button', { name: 'Show less' }).getAttribute('aria-expanded')).resolves.toBe('true');
+      await page.waitForFunction(() => true);
+      expect((await long.boundingBox())!.height).toBeGreaterThan(before + 50);
+      expect(await stacking()).toEqual([]);
+
+      // scroll half way, then to the end, as a user drags the scroll bar
+      const scroller = list.getByTestId('jobscope-job-scroller');
+      await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight / 2));
+      await list.locator(`[data-job-id="bulk-${MANY / 2}"]`).or(list.locator(`[data-job-id="bulk-${MANY / 2 + 1}"]`)).first().waitFor();
+      await expect(list.locator('[data-job-id="bulk-0"]').count()).resolves.toBe(0);
+      for (let i = 0; i < 5; i++) {
+        await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+        await page.waitForTimeout(50);
+      }
+      const last = list.locator(`[data-job-id="bulk-${MANY - 1}"]`);
+      await last.waitFor();
+      await expect(last.getAttribute('aria-posinset')).resolves.toBe(String(MANY));
+      expect(await rows.count()).toBeLessThan(60);
+      expect(await stacking()).toEqual([]);
+      // the last job is fully visible at the bottom of the scroller
+      const lastBox = (await last.boundingBox())!;
+      const scrollerBox = (await scroller.boundingBox())!;
+      expect(lastBox.y + lastBox.height).toBeLessThanOrEqual(scrollerBox.y + scrollerBox.height + 1);
+      await page.screenshot({ path: path.join(SHOTS, `flow-dark-${width}x${height}-10000-jobs-end.png`) });
+
+      // keyboard: Home focuses the first job, End the last, each rendered on the way
+      await last.focus();
+      await page.keyboard.press('Home');
+      await expect(page.evaluate(() => document.activeElement?.getAttribute('data-job-id'))).resolves.toBe('bulk-0');
+      await page.keyboard.press('ArrowDown');
+      await expect(page.evaluate(() => document.activeElement?.getAttribute('data-job-id'))).resolves.toBe('bulk-1');
+      await page.keyboard.press('End');
+      await expect(page.evaluate(() => document.activeElement?.getAttribute('data-job-id'))).resolves.toBe(`bulk-${MANY - 1}`);
+
+      expect(await overflow(page)).toEqual([]);
       expect(errors).toEqual([]);
     } finally {
       await page.close();

@@ -7,12 +7,19 @@ import type { JobscopeOptions, JobscopeSecureSettings } from '../types';
 import { ConfigEditor } from './ConfigEditor';
 
 // The real picker needs Grafana's data source service; a stand-in records what the editor passes.
-const pickerProps: { current?: DataSourcePickerProps } = {};
+// One stand-in per picker, told apart by inputId (jobscope-config-tracing, jobscope-config-logs).
+const pickers: Record<string, DataSourcePickerProps> = {};
+const pickerProps = {
+  get current(): DataSourcePickerProps | undefined {
+    return pickers['jobscope-config-tracing'];
+  },
+};
 jest.mock('@grafana/runtime', () => ({
   ...jest.requireActual('@grafana/runtime'),
   DataSourcePicker: (props: DataSourcePickerProps) => {
-    pickerProps.current = props;
-    return <div data-testid="tracing-picker">{String(props.current ?? '')}</div>;
+    pickers[props.inputId ?? ''] = props;
+    const testId = props.inputId === 'jobscope-config-logs' ? 'logs-picker' : 'tracing-picker';
+    return <div data-testid={testId}>{String(props.current ?? '')}</div>;
   },
 }));
 
@@ -60,7 +67,9 @@ const lastOptions = (spy: jest.Mock): Settings => spy.mock.calls[spy.mock.calls.
 
 describe('ConfigEditor', () => {
   beforeEach(() => {
-    pickerProps.current = undefined;
+    for (const id of Object.keys(pickers)) {
+      delete pickers[id];
+    }
   });
 
   it('shows a saved password only as "configured", never its value, and resets it', () => {
@@ -241,5 +250,27 @@ describe('ConfigEditor', () => {
 
     act(() => pickerProps.current!.onClear!());
     expect(lastOptions(onChange).jsonData.tracingDatasourceUid).toBeUndefined();
+  });
+
+  it('offers only Loki and Elasticsearch as the logs data source, and a Loki stream selector once one is set', () => {
+    const onChange = jest.fn();
+    render(<Harness initial={makeSettings()} onChange={onChange} />);
+    const logs = () => pickers['jobscope-config-logs'];
+    const ds = (type: string, uid = `${type}-uid`) => ({ type, uid }) as DataSourceInstanceSettings;
+    expect(['loki', 'elasticsearch'].map((t) => logs().filter!(ds(t)))).toEqual([true, true]);
+    expect(['tempo', 'prometheus', 'jobscope-queues-datasource'].map((t) => logs().filter!(ds(t)))).toEqual([false, false, false]);
+    expect(document.getElementById('jobscope-config-logs-selector')).toBeNull();
+
+    act(() => logs().onChange(ds('loki', 'loki-1')));
+    expect(lastOptions(onChange).jsonData.logsDatasourceUid).toBe('loki-1');
+    expect(screen.getByTestId('logs-picker')).toHaveTextContent('loki-1');
+    // the tracing setting is untouched
+    expect(lastOptions(onChange).jsonData.tracingDatasourceUid).toBeUndefined();
+
+    fireEvent.change(document.getElementById('jobscope-config-logs-selector')!, { target: { value: '{namespace="jobs"}' } });
+    expect(lastOptions(onChange).jsonData.logsLabelSelector).toBe('{namespace="jobs"}');
+
+    act(() => logs().onClear!());
+    expect(lastOptions(onChange).jsonData.logsDatasourceUid).toBeUndefined();
   });
 });

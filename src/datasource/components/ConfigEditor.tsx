@@ -16,6 +16,7 @@ import {
 
 import {
   KIND_OPTIONS,
+  LOGS_DATASOURCE_TYPES,
   TRACING_DATASOURCE_TYPES,
   type DatasourceKind,
   type JobscopeOptions,
@@ -52,6 +53,9 @@ const URL_PLACEHOLDERS: Record<DatasourceKind, string> = {
 export const isTracingDataSource = (ds: DataSourceInstanceSettings): boolean =>
   (TRACING_DATASOURCE_TYPES as readonly string[]).includes(ds.type);
 
+export const isLogsDataSource = (ds: DataSourceInstanceSettings): boolean =>
+  (LOGS_DATASOURCE_TYPES as readonly string[]).includes(ds.type);
+
 export function ConfigEditor(props: ConfigEditorProps) {
   const { onOptionsChange, options } = props;
   const { jsonData, secureJsonFields } = options;
@@ -87,6 +91,7 @@ export function ConfigEditor(props: ConfigEditorProps) {
         | 'schemas'
         | 'dlqTopics'
         | 'advisoryStream'
+        | 'logsLabelSelector'
     ) =>
     (event: ChangeEvent<HTMLInputElement>) =>
       updateJsonData(key, event.target.value);
@@ -475,7 +480,7 @@ export function ConfigEditor(props: ConfigEditorProps) {
       </InlineField>
 
       <Divider />
-      <Text element="h3">Tracing</Text>
+      <Text element="h3">Traces and logs</Text>
       <InlineField
         label="Tracing data source"
         labelWidth={LABEL_WIDTH}
@@ -491,6 +496,36 @@ export function ConfigEditor(props: ConfigEditorProps) {
           onClear={() => updateJsonData('tracingDatasourceUid', undefined)}
         />
       </InlineField>
+      <InlineField
+        label="Logs data source"
+        labelWidth={LABEL_WIDTH}
+        tooltip="Loki or Elasticsearch data source holding your workers' logs: a job with a trace id links to the log lines that contain it."
+      >
+        <DataSourcePicker
+          inputId="jobscope-config-logs"
+          width={INPUT_WIDTH}
+          current={jsonData.logsDatasourceUid ?? null}
+          filter={isLogsDataSource}
+          noDefault
+          onChange={(ds: DataSourceInstanceSettings) => updateJsonData('logsDatasourceUid', ds.uid)}
+          onClear={() => updateJsonData('logsDatasourceUid', undefined)}
+        />
+      </InlineField>
+      {jsonData.logsDatasourceUid && (
+        <InlineField
+          label="Loki stream selector"
+          labelWidth={LABEL_WIDTH}
+          tooltip='Loki only: the streams searched for the trace id, e.g. {namespace="jobs"}. The default matches every stream of Loki 3 (service_name is always set).'
+        >
+          <Input
+            id="jobscope-config-logs-selector"
+            width={INPUT_WIDTH}
+            value={jsonData.logsLabelSelector ?? ''}
+            placeholder='{service_name=~".+"}'
+            onChange={onTextChange('logsLabelSelector')}
+          />
+        </InlineField>
+      )}
     </Stack>
   );
 }

@@ -39,9 +39,9 @@ describe('AlertTemplatesMenu', () => {
     const href = link.getAttribute('href')!;
     expect(href).toMatch(/^\/alerting\/new\/alerting\?defaults=/);
     const values = JSON.parse(decodeURIComponent(href.split('defaults=')[1]));
+    // no `type`: the route (/alerting/new/alerting) picks the Grafana-managed rule form in 10.4–12
     expect(values).toEqual({
       name: 'Stalled jobs: emails',
-      type: 'grafana-alerting',
       condition: 'C',
       noDataState: 'OK',
       execErrState: 'Error',
@@ -52,7 +52,13 @@ describe('AlertTemplatesMenu', () => {
           queryType: '',
           datasourceUid: 'ds1',
           relativeTimeRange: { from: 600, to: 0 },
-          model: { refId: 'A', queryType: 'overview', metrics: ['stalled'], queues: ['emails'] },
+          model: {
+            refId: 'A',
+            queryType: 'overview',
+            metrics: ['stalled'],
+            queues: ['emails'],
+            datasource: { type: 'jobscope-queues-datasource', uid: 'ds1' },
+          },
         },
         {
           refId: 'B',
@@ -68,7 +74,16 @@ describe('AlertTemplatesMenu', () => {
             refId: 'C',
             type: 'threshold',
             expression: 'B',
-            conditions: [{ evaluator: { type: 'gt', params: [0] } }],
+            // the classic condition shape Grafana's form writes for a threshold
+            conditions: [
+              {
+                type: 'query',
+                evaluator: { type: 'gt', params: [0] },
+                operator: { type: 'and' },
+                query: { params: ['C'] },
+                reducer: { params: [], type: 'last' },
+              },
+            ],
             datasource: { type: '__expr__', uid: '__expr__' },
           },
         },
@@ -113,6 +128,14 @@ describe('AlertTemplatesMenu', () => {
     const doc = load(area.value) as { groups: Array<{ rules: unknown[] }> };
     expect(doc.groups[0].rules).toHaveLength(6);
     expect(area.value).not.toContain('queues:');
+  });
+
+  it('sits in a toolbar instead of the panel corner when inline', () => {
+    const { rerender } = render(<AlertTemplatesMenu datasourceUid="ds1" />);
+    const corner = screen.getByTestId('jobscope-alert-templates');
+    expect(getComputedStyle(corner).position).toBe('absolute');
+    rerender(<AlertTemplatesMenu datasourceUid="ds1" inline />);
+    expect(getComputedStyle(screen.getByTestId('jobscope-alert-templates')).position).not.toBe('absolute');
   });
 
   it('says so when the panel has no Jobscope data source', () => {

@@ -6,6 +6,7 @@ import { Button, Dropdown, IconButton, Menu, Modal, TextArea, useStyles2 } from 
 
 import {
   ALERT_TEMPLATES,
+  DATASOURCE_TYPE,
   DEFAULT_PARAMS,
   alertFormUrl,
   buildRule,
@@ -14,7 +15,7 @@ import {
   type ProvisionedRule,
 } from '../alert-templates';
 
-export const DATASOURCE_TYPE = 'jobscope-queues-datasource';
+export { DATASOURCE_TYPE };
 
 /**
  * The uid of the Jobscope data source behind the panel: the first Jobscope query of the panel's
@@ -59,10 +60,15 @@ export interface AlertTemplatesMenuProps {
   datasourceUid?: string;
   /** One queue (or glob); empty or absent means every queue. */
   queue?: string;
+  /**
+   * In a toolbar (the job list's header, beside its close button) rather than floating over
+   * the panel's top-right corner, where it would cover the header's own controls.
+   */
+  inline?: boolean;
 }
 
 /** A bell in the panel's corner listing the ready-made alert rules for the shown queue(s). */
-export function AlertTemplatesMenu({ datasourceUid, queue }: AlertTemplatesMenuProps) {
+export function AlertTemplatesMenu({ datasourceUid, queue, inline = false }: AlertTemplatesMenuProps) {
   const styles = useStyles2(getStyles);
   const [status, setStatus] = useState<string>('');
   const [manualCopy, setManualCopy] = useState<string | undefined>();
@@ -120,7 +126,7 @@ export function AlertTemplatesMenu({ datasourceUid, queue }: AlertTemplatesMenuP
   );
 
   return (
-    <div className={styles.corner}>
+    <div className={inline ? styles.inline : styles.corner} data-testid="jobscope-alert-templates">
       {status && (
         <span role="status" className={styles.status}>
           {status}
@@ -162,6 +168,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     alignItems: 'center',
     gap: theme.spacing(0.5),
   }),
+  inline: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(0.5), minWidth: 0 }),
   status: css({
     fontSize: theme.typography.bodySmall.fontSize,
     color: theme.colors.text.secondary,

@@ -256,11 +256,17 @@ describe('FlowPanel job list', () => {
     expect(items[0]).toHaveTextContent('1 attempt');
 
     const link = within(items[0]).getByRole('link', { name: /Open trace/ });
+    expect(link).toHaveTextContent('Trace');
     const href = link.getAttribute('href')!;
     expect(href.startsWith('/explore?schemaVersion=1&panes=')).toBe(true);
     const panes = JSON.parse(decodeURIComponent(href.split('panes=')[1]));
-    expect(panes.trace.datasource).toBe('tempo');
-    expect(panes.trace.queries[0]).toMatchObject({ refId: 'A', query: TRACE, queryType: 'traceql', datasource: { uid: 'tempo' } });
+    // pane ids are three characters of [a-z0-9] (Explore replaces any other)
+    expect(Object.keys(panes)).toEqual(['trc']);
+    expect(panes.trc.datasource).toBe('tempo');
+    expect(panes.trc.queries[0]).toMatchObject({ refId: 'A', query: TRACE, queryType: 'traceql', datasource: { uid: 'tempo' } });
+    expect(panes.trc.range).toEqual({ from: 'now-1h', to: 'now' });
+    // no logs data source: no logs link
+    expect(within(items[0]).queryByRole('link', { name: /Logs/ })).not.toBeInTheDocument();
     // no trace id: no link
     expect(within(items[1]).queryByRole('link')).not.toBeInTheDocument();
     // wide panel: diagram and list side by side
@@ -297,6 +303,18 @@ describe('FlowPanel job list', () => {
     expect(screen.queryByTestId('jobscope-flow')).not.toBeInTheDocument();
     fireEvent.click(screen.getByRole('button', { name: 'Back to the flow' }));
     expect(screen.getByTestId('jobscope-flow')).toBeInTheDocument();
+  });
+
+  it('puts the alert templates bell in the list header beside the close button', () => {
+    const request = { targets: [{ refId: 'A', datasource: { type: 'jobscope-queues-datasource', uid: 'jobscope-redis' } }] } as unknown as PanelProps<FlowOptions>['data']['request'];
+    renderPanel(series(), { queue: 'orders' }, { width: 300, height: 200 }, request);
+    // closed: one bell, floating in the panel corner
+    expect(screen.getAllByRole('button', { name: /^Alert rule templates/ })).toHaveLength(1);
+    fireEvent.click(node('failed'));
+    const header = screen.getByTestId('jobscope-job-list').querySelector('header')!;
+    const buttons = within(header).getAllByRole('button');
+    expect(buttons.map((b) => b.getAttribute('aria-label'))).toEqual([expect.stringMatching(/^Alert rule templates/), 'Back to the flow']);
+    expect(screen.getAllByRole('button', { name: /^Alert rule templates/ })).toHaveLength(1);
   });
 
   it('says how to get jobs when the panel has no jobs query', () => {

@@ -5,6 +5,7 @@ import { useStyles2 } from '@grafana/ui';
 
 import { flowCounts, flowSystems, queuesWithoutWorkers } from '../flow-counts';
 import { familyOf, flowGraph } from '../flow-model';
+import { logsTargetFor } from '../explore-links';
 import { isJobsFrame, jobRows, rowsForNode } from '../job-rows';
 import type { FlowOptions } from '../types';
 import { AlertTemplatesMenu, panelDatasourceUid } from './AlertTemplatesMenu';
@@ -29,10 +30,12 @@ export function FlowPanel({ data, options, fieldConfig, width, height, id, repla
   const rows = useMemo(() => jobRows(data.series), [data.series]);
   const hasJobsFrame = data.series.some(isJobsFrame);
   const datasourceUid = useMemo(() => panelDatasourceUid(data, replaceVariables), [data, replaceVariables]);
-  const alerts =
+  const logsTarget = useMemo(() => logsTargetFor(datasourceUid), [datasourceUid]);
+  const alertsMenu = (inline: boolean) =>
     options.showAlertTemplates === false ? null : (
-      <AlertTemplatesMenu datasourceUid={datasourceUid} queue={queue ? replaceVariables(queue) : undefined} />
+      <AlertTemplatesMenu datasourceUid={datasourceUid} queue={queue ? replaceVariables(queue) : undefined} inline={inline} />
     );
+  const alerts = alertsMenu(false);
 
   if (Object.keys(counts).length === 0) {
     return (
@@ -65,6 +68,7 @@ export function FlowPanel({ data, options, fieldConfig, width, height, id, repla
       )}
       {node && (
         <JobList
+          key={node.id}
           title={node.label}
           jobs={rowsForNode(rows, node.states, queue)}
           hasJobsFrame={hasJobsFrame}
@@ -73,9 +77,12 @@ export function FlowPanel({ data, options, fieldConfig, width, height, id, repla
           width={width - diagramWidth}
           height={height}
           onClose={() => setSelected(undefined)}
+          logsTarget={logsTarget}
+          actions={alertsMenu(true)}
         />
       )}
-      {alerts}
+      {/* With the job list open, the bell sits in the list's header beside its close button. */}
+      {!node && alerts}
     </div>
   );
 }

@@ -1,16 +1,53 @@
 import React from 'react';
-import { css } from '@emotion/css';
+import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { useStyles2 } from '@grafana/ui';
+import { Button, useStyles2 } from '@grafana/ui';
 
-import type { JobListRow } from '../job-rows';
-import { PayloadPreview } from './PayloadPreview';
+import type { JobListRow, TraceLinkModel } from '../job-rows';
+import { isLong, PayloadPreview } from './PayloadPreview';
+import type { VirtualRowProps } from './VirtualList';
 
-/** One job: id, name, attempts, error, payload preview and trace link. */
-export function JobListItem({ job, showQueue }: { job: JobListRow; showQueue: boolean }) {
-  const styles = useStyles2(getStyles);
+export interface JobListItemProps {
+  job: JobListRow;
+  showQueue: boolean;
+  /** Payload and error shown in full. */
+  expanded: boolean;
+  onToggle: () => void;
+  /** Logs of the job's trace (built from the data source settings) when the frame has none. */
+  logs?: TraceLinkModel;
+  row: VirtualRowProps;
+}
+
+/** A plain anchor: works inside and outside Grafana's router (Explore reloads fine). */
+function ExploreLink({ link, label, name, testId, className }: { link: TraceLinkModel; label: string; name: string; testId: string; className: string }) {
   return (
-    <li className={styles.item} data-testid="jobscope-job" data-job-id={job.id}>
+    <a
+      href={link.href}
+      target={link.target}
+      rel={link.target === '_blank' ? 'noopener noreferrer' : undefined}
+      className={className}
+      title={link.title}
+      aria-label={name}
+      data-testid={testId}
+    >
+      {label}
+    </a>
+  );
+}
+
+/** One job: id, name, attempts, error, payload preview and links to its trace and logs. */
+export function JobListItem({ job, showQueue, expanded, onToggle, logs, row }: JobListItemProps) {
+  const styles = useStyles2(getStyles);
+  const logsLink = job.logs ?? logs;
+  const canExpand = isLong(job.payload) || isLong(job.error);
+  const detailsId = `jobscope-job-${row['data-index']}-details`;
+  return (
+    <li
+      {...row}
+      className={styles.item}
+      data-testid="jobscope-job"
+      data-job-id={job.id}
+    >
       <div className={styles.head}>
         <span className={styles.id} title={job.id}>
           {job.id}
@@ -18,27 +55,44 @@ export function JobListItem({ job, showQueue }: { job: JobListRow; showQueue: bo
         {job.name && <span className={styles.name}>{job.name}</span>}
         {showQueue && <span className={styles.muted}>{job.queue}</span>}
         {job.attempts !== undefined && <span className={styles.muted}>{`${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`}</span>}
-        {job.trace && (
-          <span className={styles.trace} data-testid="jobscope-trace-link">
-            {/* A plain anchor: works inside and outside Grafana's router (Explore reloads fine). */}
-            <a
-              href={job.trace.href}
-              target={job.trace.target}
-              rel={job.trace.target === '_blank' ? 'noopener noreferrer' : undefined}
-              className={styles.link}
-              title={`${job.trace.title}: ${job.traceId}`}
-            >
-              {job.trace.title}
-            </a>
+        {job.traceId && (job.trace || logsLink) && (
+          <span className={styles.links}>
+            {job.trace && (
+              <ExploreLink
+                link={job.trace}
+                label="Trace"
+                name={`Trace ${job.traceId} (${job.trace.title})`}
+                testId="jobscope-trace-link"
+                className={styles.link}
+              />
+            )}
+            {logsLink && (
+              <ExploreLink
+                link={logsLink}
+                label="Logs"
+                name={`Logs of trace ${job.traceId}`}
+                testId="jobscope-logs-link"
+                className={styles.link}
+              />
+            )}
           </span>
         )}
       </div>
-      {job.error && (
-        <div className={styles.error} title={job.error}>
-          {job.error}
-        </div>
+      <div id={detailsId}>
+        {job.error && (
+          <div className={cx(styles.error, expanded ? styles.errorFull : styles.errorShort)} title={expanded ? undefined : job.error} data-testid="jobscope-error">
+            {job.error}
+          </div>
+        )}
+        {job.payload !== undefined && (
+          <PayloadPreview payload={job.payload} bytes={job.payloadBytes} truncated={job.payloadTruncated} open={expanded} />
+        )}
+      </div>
+      {canExpand && (
+        <Button size="sm" variant="secondary" fill="text" onClick={onToggle} aria-expanded={expanded} aria-controls={detailsId} className={styles.toggle}>
+          {expanded ? 'Show less' : 'Show all'}
+        </Button>
       )}
-      {job.payload !== undefined && <PayloadPreview payload={job.payload} bytes={job.payloadBytes} truncated={job.payloadTruncated} />}
     </li>
   );
 }
@@ -49,6 +103,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     padding: theme.spacing(0.75, 1),
     borderBottom: `1px solid ${theme.colors.border.weak}`,
     minWidth: 0,
+    '&:focus-visible': { outline: `2px solid ${theme.colors.primary.main}`, outlineOffset: -2 },
   }),
   head: css({ display: 'flex', flexWrap: 'wrap', alignItems: 'baseline', gap: theme.spacing(0, 1), minWidth: 0 }),
   id: css({
@@ -61,13 +116,10 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   name: css({ color: theme.colors.text.primary }),
   muted: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
-  trace: css({ marginLeft: 'auto', fontSize: theme.typography.bodySmall.fontSize }),
+  links: css({ marginLeft: 'auto', display: 'flex', gap: theme.spacing(1), fontSize: theme.typography.bodySmall.fontSize }),
   link: css({ color: theme.colors.text.link, '&:hover': { textDecoration: 'underline' } }),
-  error: css({
-    color: theme.colors.error.text,
-    fontSize: theme.typography.bodySmall.fontSize,
-    overflow: 'hidden',
-    textOverflow: 'ellipsis',
-    whiteSpace: 'nowrap',
-  }),
+  error: css({ color: theme.colors.error.text, fontSize: theme.typography.bodySmall.fontSize }),
+  errorShort: css({ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }),
+  errorFull: css({ whiteSpace: 'pre-wrap', wordBreak: 'break-word', maxHeight: 240, overflow: 'auto' }),
+  toggle: css({ marginTop: theme.spacing(0.25) }),
 });

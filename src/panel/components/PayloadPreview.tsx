@@ -1,7 +1,7 @@
-import React, { useState } from 'react';
+import React from 'react';
 import { css } from '@emotion/css';
 import { formattedValueToString, getValueFormat, type GrafanaTheme2 } from '@grafana/data';
-import { Button, useStyles2 } from '@grafana/ui';
+import { useStyles2 } from '@grafana/ui';
 
 export const PREVIEW_CHARS = 120;
 
@@ -11,29 +11,29 @@ export interface PayloadPreviewProps {
   bytes?: number;
   /** The data source cut the payload at its payload limit. */
   truncated: boolean;
+  /** Show all the data source sent (the row's "Show all" toggle), else one short line. */
+  open: boolean;
+  id?: string;
 }
 
 const formatBytes = (n: number) => formattedValueToString(getValueFormat('bytes')(n));
 
-/** A payload cut to one short line, with a toggle to read all the data source sent. */
-export function PayloadPreview({ payload, bytes, truncated }: PayloadPreviewProps) {
+/** Needs a "Show all": longer than the preview, or on several lines. */
+export const isLong = (text: string | undefined) => text !== undefined && (text.length > PREVIEW_CHARS || text.includes('\n'));
+
+/** A payload cut to one short line, or all of it when the row is expanded. */
+export function PayloadPreview({ payload, bytes, truncated, open, id }: PayloadPreviewProps) {
   const styles = useStyles2(getStyles);
-  const [open, setOpen] = useState(false);
   const long = payload.length > PREVIEW_CHARS;
   const shown = open || !long ? payload : `${payload.slice(0, PREVIEW_CHARS)}…`;
   return (
     <div className={styles.wrap}>
-      <pre className={open ? styles.full : styles.short} data-testid="jobscope-payload">
+      <pre id={id} className={open ? styles.full : styles.short} data-testid="jobscope-payload" tabIndex={open ? 0 : undefined}>
         {shown}
       </pre>
-      <div className={styles.meta}>
-        {long && (
-          <Button size="sm" variant="secondary" fill="text" onClick={() => setOpen(!open)} aria-expanded={open}>
-            {open ? 'Show less' : 'Show all'}
-          </Button>
-        )}
-        {truncated && <span>{`cut by the data source${bytes !== undefined ? ` (${formatBytes(bytes)} in total)` : ''}`}</span>}
-      </div>
+      {truncated && (
+        <div className={styles.meta}>{`cut by the data source${bytes !== undefined ? ` (${formatBytes(bytes)} in total)` : ''}`}</div>
+      )}
     </div>
   );
 }
@@ -53,12 +53,6 @@ const getStyles = (theme: GrafanaTheme2) => {
     wrap: css({ minWidth: 0 }),
     short: css({ ...pre, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }),
     full: css({ ...pre, whiteSpace: 'pre-wrap', wordBreak: 'break-all', maxHeight: 240, overflow: 'auto' }),
-    meta: css({
-      display: 'flex',
-      alignItems: 'center',
-      gap: theme.spacing(1),
-      color: theme.colors.text.secondary,
-      fontSize: theme.typography.bodySmall.fontSize,
-    }),
+    meta: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
   };
 };
