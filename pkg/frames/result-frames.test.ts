@@ -38,4 +38,25 @@ describe('resultFrames', () => {
     const only = resultFrames(ts, { refId: 'B', metrics: ['completed'] });
     expect(only.map((f) => [f.fields[1].name, f.fields[1].labels])).toEqual([['completed', { system: 'rq', queue: 'q' }]]);
   });
+
+  it('links trace ids to the tracing data source and to the log lines of the logs data source', () => {
+    const jobs: ReadResult = {
+      type: 'jobs',
+      rows: [{ system: 'bullmq', queue: 'q', id: '1', state: 'failed', traceId: '4bf92f3577b34da6a3ce929d0e0e4736' }],
+      notices: [],
+      executed: 'x',
+    };
+    const links = (options: object) =>
+      resultFrames(jobs, { refId: 'A', ...options })[0].fields.find((f) => f.name === 'trace_id')!.config?.links;
+    expect(links({})).toBeUndefined();
+    expect(links({ tracingDatasourceUid: 'tempo', logs: { uid: 'loki', type: 'loki', labelSelector: '{app="shop"}' } })).toEqual([
+      { title: 'Open trace', url: '', internal: { datasourceUid: 'tempo', query: { query: '${__value.raw}', queryType: 'traceql' } } },
+      { title: 'Open logs', url: '', internal: { datasourceUid: 'loki', query: { expr: '{app="shop"} |= "${__value.raw}"', queryType: 'range' } } },
+    ]);
+    expect(links({ logs: { uid: 'es', type: 'elasticsearch' } })).toEqual([
+      { title: 'Open logs', url: '', internal: { datasourceUid: 'es', query: { query: '"${__value.raw}"', metrics: [{ id: '1', type: 'logs' }] } } },
+    ]);
+    // Loki without a selector: one that matches every stream.
+    expect((links({ logs: { uid: 'loki', type: 'loki' } }) as any)[0].internal.query.expr).toBe('{service_name=~".+"} |= "${__value.raw}"');
+  });
 });

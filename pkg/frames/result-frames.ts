@@ -13,19 +13,33 @@ export interface FrameOptions {
   metrics?: string[];
   /** Tracing data source for trace-id links. */
   tracingDatasourceUid?: string;
+  /** Logs data source (uid, type, Loki stream selector) for trace-id → log lines links. */
+  logs?: { uid: string; type: string; labelSelector?: string };
   /** Grafana Live channel for panels that stream updates. */
   channel?: string;
 }
 
 const UNITS: Partial<Record<string, string>> = { oldest_wait_seconds: 's' };
 
-function traceLinks(uid: string | undefined): DataLink[] | undefined {
-  if (!uid) {
-    return undefined;
+/** Every Loki 3 stream has a service_name label, so this selector matches them all. */
+const DEFAULT_LOKI_SELECTOR = '{service_name=~".+"}';
+
+function traceLinks(options: FrameOptions): DataLink[] | undefined {
+  const links: DataLink[] = [];
+  // Internal links open Explore on the target data source. {query} is what Tempo, Jaeger
+  // and Zipkin all accept for a trace id; the logs queries are Grafana's own trace-to-logs
+  // ones (public/app/features/explore/TraceView/createSpanLink.tsx).
+  if (options.tracingDatasourceUid) {
+    links.push({ title: 'Open trace', url: '', internal: { datasourceUid: options.tracingDatasourceUid, query: { query: '${__value.raw}', queryType: 'traceql' } } });
   }
-  // An internal link opens the trace in Explore on the tracing data source; the query
-  // shape ({query}) is what Tempo, Jaeger and Zipkin all accept for a trace id.
-  return [{ title: 'Open trace', url: '', internal: { datasourceUid: uid, query: { query: '${__value.raw}', queryType: 'traceql' } } }];
+  const logs = options.logs;
+  if (logs?.type === 'loki') {
+    const expr = `${logs.labelSelector?.trim() || DEFAULT_LOKI_SELECTOR} |= "\${__value.raw}"`;
+    links.push({ title: 'Open logs', url: '', internal: { datasourceUid: logs.uid, query: { expr, queryType: 'range' } } });
+  } else if (logs?.type === 'elasticsearch') {
+    links.push({ title: 'Open logs', url: '', internal: { datasourceUid: logs.uid, query: { query: '"${__value.raw}"', metrics: [{ id: '1', type: 'logs' }] } } });
+  }
+  return links.length > 0 ? links : undefined;
 }
 
 /**
@@ -121,7 +135,7 @@ export function resultFrames(result: ReadResult, options: FrameOptions): Frame[]
         { name: 'payload_bytes', type: 'int64', values: r.map((x) => x.payload?.bytes ?? null), config: { unit: 'bytes' } },
         { name: 'payload_kind', type: 'string', values: r.map((x) => x.payload?.kind ?? null) },
         { name: 'payload_truncated', type: 'boolean', values: r.map((x) => x.payload?.truncated ?? null) },
-        { name: 'trace_id', type: 'string', values: r.map((x) => x.traceId ?? null), config: { links: traceLinks(options.tracingDatasourceUid) } },
+        { name: 'trace_id', type: 'string', values: r.map((x) => x.traceId ?? null), config: { links: traceLinks(options) } },
       ];
       return [table(refId, 'jobs', fields, meta)];
     }

@@ -33,6 +33,10 @@ async function framesFor(ds: Datasource, req: QueryDataRequest, dq: DataQuery, q
     refId: dq.refId,
     metrics: query.metrics,
     tracingDatasourceUid: config.json.tracingDatasourceUid,
+    logs:
+      config.json.logsDatasourceUid && config.json.logsDatasourceType
+        ? { uid: config.json.logsDatasourceUid, type: config.json.logsDatasourceType, labelSelector: config.json.logsLabelSelector }
+        : undefined,
     channel: live ? streamPathFor(config.uid, query) : undefined,
   });
 }

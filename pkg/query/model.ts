@@ -125,6 +125,12 @@ export interface JobscopeSettings {
   payloadLimitBytes?: number;
   /** Tracing data source uid used for trace links. */
   tracingDatasourceUid?: string;
+  /** Logs data source (Loki or Elasticsearch) whose lines a job's trace id links to. */
+  logsDatasourceUid?: string;
+  /** Its type (`loki` or `elasticsearch`): the link's query depends on it. */
+  logsDatasourceType?: string;
+  /** Loki stream selector the trace-id line filter runs on; default `{service_name=~".+"}`. */
+  logsLabelSelector?: string;
   /** How often live panels refresh, in ms (at least 500). */
   streamIntervalMs?: number;
 }

@@ -33,20 +33,8 @@ export type {
 /** A query as the Grafana SDK sees it: the shared model plus Grafana's common keys (hide, datasource…). */
 export type JobscopeQuery = SharedQuery & DataQuery;
 
-/**
- * Settings only the frontend reads: the logs data source a job's trace id links to (the flow
- * panel builds the Explore link from them). They belong in JobscopeSettings
- * (pkg/query/model.ts) once the backend adds the logs link to the trace_id field too.
- */
-export interface LogsLinkOptions {
-  /** Loki or Elasticsearch data source searched for a job's trace id. */
-  logsDatasourceUid?: string;
-  /** Loki stream selector the trace-id line filter runs on; default `{service_name=~".+"}`. */
-  logsLabelSelector?: string;
-}
-
 /** `jsonData` as the Grafana SDK sees it: the shared settings plus Grafana's common keys. */
-export type JobscopeOptions = JobscopeSettings & LogsLinkOptions & DataSourceJsonData;
+export type JobscopeOptions = JobscopeSettings & DataSourceJsonData;
 
 /** Data source types offered as the trace link target. */
 export const TRACING_DATASOURCE_TYPES = ['tempo', 'jaeger', 'zipkin'] as const;
@@ -56,7 +44,7 @@ export const LOGS_DATASOURCE_TYPES = ['loki', 'elasticsearch'] as const;
 const KIND_LABELS: Record<DatasourceKind, string> = {
   redis: 'Redis (BullMQ, Bull, Sidekiq, Celery, RQ)',
   rabbitmq: 'RabbitMQ',
-  postgres: 'PostgreSQL (pg-boss, graphile-worker)',
+  postgres: 'PostgreSQL (pg-boss, graphile-worker, River, Oban, Que, Solid Queue, GoodJob)',
   nats: 'NATS JetStream',
   kafka: 'Kafka (consumer-group lag)',
 };

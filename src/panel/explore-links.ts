@@ -11,8 +11,9 @@
  * (public/app/features/explore/TraceView/createSpanLink.tsx): Loki `{expr: '{<selector>} |= "<id>"'}`,
  * Elasticsearch `{query: '"<id>"', metrics: [{id: '1', type: 'logs'}]}`.
  */
-import { locationUtil, type DataSourceJsonData } from '@grafana/data';
+import { locationUtil } from '@grafana/data';
 import { getDataSourceSrv } from '@grafana/runtime';
+import type { JobscopeSettings } from '../../pkg/query/model';
 
 export interface ExploreRange {
   from: string;
@@ -34,10 +35,7 @@ export interface LogsTarget {
 }
 
 /** The settings the Jobscope data source keeps for logs links (jsonData). */
-export interface LogsLinkSettings extends DataSourceJsonData {
-  logsDatasourceUid?: string;
-  logsLabelSelector?: string;
-}
+export type LogsLinkSettings = Pick<JobscopeSettings, 'logsDatasourceUid' | 'logsLabelSelector'>;
 
 /**
  * Every Loki 3 stream has a service_name label (`unknown_service` when the sender set none),

@@ -216,7 +216,7 @@ describe('ConfigEditor', () => {
     fireEvent.keyDown(screen.getByLabelText('Kind'), { key: 'ArrowDown' });
     for (const label of [
       'RabbitMQ',
-      'PostgreSQL (pg-boss, graphile-worker)',
+      'PostgreSQL (pg-boss, graphile-worker, River, Oban, Que, Solid Queue, GoodJob)',
       'NATS JetStream',
       'Kafka (consumer-group lag)',
     ]) {
@@ -263,6 +263,7 @@ describe('ConfigEditor', () => {
 
     act(() => logs().onChange(ds('loki', 'loki-1')));
     expect(lastOptions(onChange).jsonData.logsDatasourceUid).toBe('loki-1');
+    expect(lastOptions(onChange).jsonData.logsDatasourceType).toBe('loki');
     expect(screen.getByTestId('logs-picker')).toHaveTextContent('loki-1');
     // the tracing setting is untouched
     expect(lastOptions(onChange).jsonData.tracingDatasourceUid).toBeUndefined();

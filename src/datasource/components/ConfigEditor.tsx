@@ -130,7 +130,7 @@ export function ConfigEditor(props: ConfigEditorProps) {
       <InlineField
         label="Kind"
         labelWidth={LABEL_WIDTH}
-        tooltip="The broker or job store this data source reads. Redis (BullMQ, Bull, Sidekiq, Celery, RQ), RabbitMQ and PostgreSQL (pg-boss, graphile-worker) are available now."
+        tooltip="The broker or job store this data source reads. Redis (BullMQ, Bull, Sidekiq, Celery, RQ), RabbitMQ, PostgreSQL (pg-boss, graphile-worker, River, Oban, Que, Solid Queue, GoodJob), NATS JetStream and Kafka."
       >
         <Select<DatasourceKind>
           inputId="jobscope-config-kind"
@@ -507,8 +507,12 @@ export function ConfigEditor(props: ConfigEditorProps) {
           current={jsonData.logsDatasourceUid ?? null}
           filter={isLogsDataSource}
           noDefault
-          onChange={(ds: DataSourceInstanceSettings) => updateJsonData('logsDatasourceUid', ds.uid)}
-          onClear={() => updateJsonData('logsDatasourceUid', undefined)}
+          onChange={(ds: DataSourceInstanceSettings) =>
+            onOptionsChange({ ...options, jsonData: { ...jsonData, logsDatasourceUid: ds.uid, logsDatasourceType: ds.type } })
+          }
+          onClear={() =>
+            onOptionsChange({ ...options, jsonData: { ...jsonData, logsDatasourceUid: undefined, logsDatasourceType: undefined } })
+          }
         />
       </InlineField>
       {jsonData.logsDatasourceUid && (
