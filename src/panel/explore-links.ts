@@ -11,7 +11,7 @@
  * (public/app/features/explore/TraceView/createSpanLink.tsx): Loki `{expr: '{<selector>} |= "<id>"'}`,
  * Elasticsearch `{query: '"<id>"', metrics: [{id: '1', type: 'logs'}]}`.
  */
-import { locationUtil } from '@grafana/data';
+import { locationUtil, type DataSourceJsonData } from '@grafana/data';
 import { getDataSourceSrv } from '@grafana/runtime';
 import type { JobscopeSettings } from '../../pkg/query/model';
 
@@ -35,7 +35,7 @@ export interface LogsTarget {
 }
 
 /** The settings the Jobscope data source keeps for logs links (jsonData). */
-export type LogsLinkSettings = Pick<JobscopeSettings, 'logsDatasourceUid' | 'logsLabelSelector'>;
+export type LogsLinkSettings = Pick<JobscopeSettings, 'logsDatasourceUid' | 'logsLabelSelector'> & DataSourceJsonData;
 
 /**
  * Every Loki 3 stream has a service_name label (`unknown_service` when the sender set none),
