@@ -240,15 +240,19 @@ async function main() {
     // heapUsed and RSS in between also count garbage not collected yet. A leak shows as a
     // live heap that keeps rising from one hundred refreshes to the next.
     const live: number[] = [];
+    const collections: number[] = [];
     const rss: string[] = [];
     for (let i = 1; i <= 1000; i++) {
       await overview();
       if (i % 100 === 0) {
-        live.push(metricValue(await grafana.collectMetrics(), 'jobscope_heap_live_bytes') / 2 ** 20);
+        const text = await grafana.collectMetrics();
+        live.push(metricValue(text, 'jobscope_heap_live_bytes') / 2 ** 20);
+        collections.push(metricValue(text, 'jobscope_full_gc_total'));
       }
       if (i === 100 || i === 500 || i === 1000) rss.push(`${i}: ${rssMiB(plugin.child.pid!).toFixed(1)} MiB`);
     }
     console.log(`live heap after the last full GC, every 100 refreshes (MiB): ${live.map((f) => f.toFixed(1)).join(' ')}`);
+    console.log(`full collections so far, every 100 refreshes:              ${collections.join(' ')}`);
     const early = Math.min(...live.slice(0, 3));
     const late = Math.max(...live.slice(-3));
     console.log(`live heap, lowest of refreshes 1-300 vs highest of 701-1000: ${early.toFixed(1)} → ${late.toFixed(1)} MiB (${(late - early >= 0 ? '+' : '') + (late - early).toFixed(1)} MiB)`);

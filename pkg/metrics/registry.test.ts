@@ -32,5 +32,6 @@ describe('metrics registry', () => {
     const live = Number(/^jobscope_heap_live_bytes (\d+)$/m.exec(m.registry.render())?.[1]);
     expect(live).toBeGreaterThan(1e6);
     expect(live).toBeLessThanOrEqual(process.memoryUsage().heapTotal);
+    expect(Number(/^jobscope_full_gc_total (\d+)$/m.exec(m.registry.render())?.[1])).toBeGreaterThanOrEqual(1);
   });
 });

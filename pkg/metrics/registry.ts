@@ -77,6 +77,7 @@ export function pluginMetrics(registry = new MetricsRegistry()) {
       'jobscope_heap_live_bytes',
       'V8 heap in use right after the last full garbage collection, in bytes: what the plugin keeps (0 before the first one).',
     ),
+    fullCollections: registry.counter('jobscope_full_gc_total', 'Full (mark-compact) garbage collections since start.'),
     cpuSeconds: registry.gauge('process_cpu_seconds_total', 'User and system CPU time spent, in seconds.'),
     startTime: registry.gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch, in seconds.'),
     redisRoundTrips: registry.counter('jobscope_redis_round_trips_total', 'Round trips to Redis (a pipeline counts once).'),
@@ -89,6 +90,7 @@ export function pluginMetrics(registry = new MetricsRegistry()) {
   const gc = new PerformanceObserver((list) => {
     if (list.getEntries().some((e) => ((e as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) {
       m.liveHeapBytes.set({}, process.memoryUsage().heapUsed);
+      m.fullCollections.add({}, 1);
     }
   });
   gc.observe({ entryTypes: ['gc'] });
