@@ -185,7 +185,7 @@ it('reads the ready jobs of a 100k-job queue through pg-boss\'s partial index (E
   }
   for (let i = 0; i < 5; i++) await boss.send('bulk', { ready: i });
   await db.admin.query('ANALYZE pgboss.job');
-  const adapter = new PgBossAdapter('pgboss');
+  const adapter = new PgBossAdapter('pgboss', 24);
   const now = Date.now();
   const plan = (await db.admin.query(`EXPLAIN (FORMAT JSON) ${adapter.overviewSql()}`, [['bulk'], new Date(now - 3600_000), new Date(now)])).rows[0]['QUERY PLAN'];
   const nodes: any[] = [];

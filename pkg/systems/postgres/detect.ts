@@ -1,8 +1,9 @@
 /**
  * Which job systems a database holds, from the catalog in ONE query (pg_class is readable
  * by every role, so detection needs no grant on the job tables themselves).
- *  - pg-boss 10+: a schema (default `pgboss`) with `version`, `queue` and a partitioned
- *    `job` table; pg-boss 9 (plain `job`, no `queue`) is recognised and reported unsupported.
+ *  - pg-boss 7.4 to 12.x: a schema (default `pgboss`) with `job` and `version`; the layout
+ *    follows the schema version pg-boss records there (one small SELECT per such schema,
+ *    pg-boss-layout.ts).
  *  - graphile-worker 0.16+: a schema (default `graphile_worker`) with `_private_jobs` and
  *    `_private_tasks`.
  *  - River (migration line main 004+): `river_job` and `river_queue`; Oban: `oban_jobs`
@@ -12,7 +13,7 @@
  */
 import type { Sql } from './connection';
 import type { PgJobSystem } from './job-system';
-import { PgBoss } from './pg-boss';
+import { detectPgBoss } from './pg-boss';
 import { GraphileWorker } from './graphile-worker';
 import { River } from './river';
 import { Oban } from './oban';
@@ -26,7 +27,8 @@ export const DETECTION_SQL = `
     (c.relrowsecurity AND NOT pg_has_role(c.relowner, 'USAGE')
       AND NOT (SELECT rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = current_user)
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid AND p.polcmd IN ('r', '*')
-        AND (p.polroles = '{0}' OR EXISTS (SELECT 1 FROM unnest(p.polroles) r WHERE pg_has_role(r, 'USAGE'))))) AS hidden
+        AND (p.polroles = '{0}' OR EXISTS (SELECT 1 FROM unnest(p.polroles) r WHERE pg_has_role(r, 'USAGE'))))) AS hidden,
+    has_table_privilege(c.oid, 'SELECT') AS readable
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relname IN ('job', 'queue', 'archive', 'version', '_private_jobs', '_private_tasks',
       'river_job', 'river_queue', 'oban_jobs', 'oban_peers', 'que_jobs', 'que_lockers',
@@ -43,7 +45,7 @@ export interface Detection {
 }
 
 export async function detectSystems(sql: Sql, schemas: string[] | undefined): Promise<Detection> {
-  const rows = await sql<{ schema: string; name: string; kind: string; hidden: boolean }>(DETECTION_SQL, [schemas ?? null]);
+  const rows = await sql<{ schema: string; name: string; kind: string; hidden: boolean; readable: boolean }>(DETECTION_SQL, [schemas ?? null]);
   const bySchema = new Map<string, Map<string, string>>();
   const hidden = new Set(rows.filter((r) => r.hidden).map((r) => `${r.schema}.${r.name}`));
   for (const r of rows) {
@@ -55,10 +57,11 @@ export async function detectSystems(sql: Sql, schemas: string[] | undefined): Pr
   const notices: string[] = [];
   for (const [schema, tables] of bySchema) {
     if (tables.has('job') && tables.has('version')) {
-      if (tables.has('queue') && tables.get('job') === 'p') {
-        systems.push(new PgBoss(schema));
+      const pgBoss = await detectPgBoss(sql, schema, rows.some((r) => r.schema === schema && r.name === 'version' && r.readable));
+      if (typeof pgBoss === 'string') {
+        notices.push(pgBoss);
       } else {
-        notices.push(`pg-boss before version 10 found in schema "${schema}": this layout is not read yet (upgrade to pg-boss 10, or ask for v9 support)`);
+        systems.push(pgBoss);
       }
     }
     if (tables.has('_private_jobs') && tables.has('_private_tasks')) {

@@ -1,25 +1,31 @@
 /**
- * pg-boss 10 (schema version 21+; `queue` table, `job` partitioned by queue name, one
- * partition per queue, `archive` for finished jobs past their retention). Layout from
- * pg-boss src/plans.js (createTableJob, createIndexJobFetch, failJobs, archive).
+ * pg-boss, every layout from pg-boss 7.4/8/9 (schema 20) to 12.38 (schema 46): the layout
+ * facts and their sources are in pg-boss-layout.ts. Each statement is written once against
+ * `j`, the job table seen through the layout's column map (a sub-select PostgreSQL pulls up,
+ * so predicates still reach the partitions and partial indexes), and `a`, the archive where
+ * the layout has one (v9, v10).
  *
- * States (enum job_state, ordered): created < retry < active < completed < cancelled < failed.
- * - wait: created/retry with start_after <= now(); delayed: start_after > now();
- *   pg-boss's getQueueSize(name) = wait + delayed (`state < 'active'`).
- * - retries: state `retry` (failed, will run again); failed = dead: state `failed`
- *   (pg-boss only sets it once retry_count reaches retry_limit).
- * - stalled: active past started_on + expire_in (pg-boss's own failJobsByTimeout rule).
- * Cost: the ready part reads each queue partition's partial index `<partition>_i5`
- * (name, start_after) WHERE state < 'active'; the rest reads active and finished rows of the
- * queried partitions only (runtime partition pruning), never the archive; `completed` and
- * `failed_in_range` are bounded by the query's time range.
+ * States (enum job_state, ordered): created < retry < active < completed < (v9: expired <)
+ * cancelled < failed.
+ * - wait: created/retry, not blocked (12.x flows), start_after <= now(); delayed: the other
+ *   created/retry jobs. wait + delayed = pg-boss's getQueueSize (v9, v10: `state < 'active'`)
+ *   = queuedCount of getQueueStats (11, 12; 12 splits it into ready, deferred, blocked).
+ * - retries: state `retry`; failed = dead: state `failed` (v9 also `expired`), set once
+ *   retry_count reaches retry_limit.
+ * - stalled: active past its expiry (v9/v10 started_on + expire_in, 11+ expire_seconds) or,
+ *   12.x with heartbeats, past heartbeat_on + heartbeat_seconds: the rules of pg-boss's own
+ *   expire / failJobsByTimeout / failJobsByHeartbeat.
+ * Cost: the ready part reads pg-boss's partial fetch index (v9 job_fetch, v10 <partition>_i5,
+ * 11 job_i5, 12 job_i14); active and failed jobs, and jobs finished inside the time range, are
+ * read from the queried queues only (v10+: their partitions; 12: job_i14 and job_i16
+ * (name, completed_on)); the archive only by its archived-on index, for failures/throughput.
  */
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../rows';
 import type { Series } from '../../frames/dataplane';
 import { groupFailures } from '../failure-reasons';
 import { traceIdFromTraceparent } from '../payload';
 import { buckets } from '../buckets';
-import { ident } from './connection';
+import { ident, type Sql } from './connection';
 import {
   bucketSeries,
   containsPattern,
@@ -32,74 +38,116 @@ import {
   type PgJobSystem,
   type PgReadContext,
 } from './job-system';
+import { pgBossLayout, type PgBossLayout } from './pg-boss-layout';
+
+/** Queued states; an IN list (not `< 'active'`) so 12.x's job_i14 predicate is implied too. */
+const QUEUED = `state IN ('created', 'retry')`;
 
 export class PgBoss implements PgJobSystem {
   readonly id = 'pg-boss' as const;
   readonly describe: string;
+  readonly layout: PgBossLayout;
   private readonly s: string;
+  /** The job table under the names the statements use. */
+  private readonly j: string;
+  /** The archive (finished jobs moved out of `job`), where the layout has one. */
+  private readonly a?: string;
 
-  constructor(readonly schema: string) {
+  /** `schemaVersion`: the value of pg-boss's own `<schema>.version` table. */
+  constructor(
+    readonly schema: string,
+    schemaVersion: number,
+  ) {
+    const layout = pgBossLayout(schemaVersion);
+    if (!layout) {
+      throw new Error(`pg-boss schema version ${schemaVersion} is older than pg-boss 7.4 (schema 20)`);
+    }
+    this.layout = layout;
     this.s = ident(schema);
     this.describe = `pg-boss in schema "${schema}"`;
+    this.j = `(SELECT ${layout.columns} FROM ${this.s}.job) j`;
+    if (layout.archivedOn) {
+      this.a = `(SELECT ${layout.columns}, ${layout.archivedOn} AS archived_on FROM ${this.s}.archive) a`;
+    }
   }
 
-  /** Queues from pg-boss's own `queue` table, without its internal `__pgboss__*` queues. */
+  /**
+   * Queues: pg-boss's `queue` table (v10+), or in v9, which has none, the distinct job names
+   * by a loose scan of its `job_name (name text_pattern_ops)` index (one index probe per
+   * queue, bounded). Internal `__pgboss__*` and v9 `__state__*` completion queues are left out.
+   */
+  queuesSql(): string {
+    const internal = `name NOT LIKE '\\_\\_pgboss\\_\\_%' AND name NOT LIKE '\\_\\_state\\_\\_%'`;
+    if (this.layout.queueTable) {
+      return `SELECT name FROM ${this.s}.queue WHERE ${internal} ORDER BY name LIMIT 10000`;
+    }
+    return `
+      WITH RECURSIVE q(name, n) AS (
+        (SELECT name, 1 FROM ${this.s}.job ORDER BY name USING ~<~ LIMIT 1)
+        UNION ALL
+        SELECT (SELECT name FROM ${this.s}.job WHERE name ~>~ q.name ORDER BY name USING ~<~ LIMIT 1), q.n + 1
+        FROM q WHERE q.name IS NOT NULL AND q.n < 20000
+      )
+      SELECT name FROM q WHERE name IS NOT NULL AND ${internal} ORDER BY name LIMIT 10000`;
+  }
+
   async queues(ctx: PgReadContext): Promise<string[]> {
-    const rows = await ctx.sql<{ name: string }>(
-      `SELECT name FROM ${this.s}.queue WHERE name NOT LIKE '\\_\\_pgboss\\_\\_%' ORDER BY name LIMIT 10000`,
-    );
+    const rows = await ctx.sql<{ name: string }>(this.queuesSql());
     return rows.map((r) => r.name);
   }
 
   overviewSql(): string {
+    const failed = `state IN (${this.layout.failedStates})`;
     return `
       WITH ready AS (
         SELECT name,
-          count(*) FILTER (WHERE start_after <= now()) AS wait,
-          count(*) FILTER (WHERE start_after > now()) AS delayed,
+          count(*) FILTER (WHERE NOT blocked AND start_after <= now()) AS wait,
+          count(*) FILTER (WHERE blocked OR start_after > now()) AS delayed,
           count(*) FILTER (WHERE state = 'retry') AS retries,
-          extract(epoch FROM now() - min(start_after) FILTER (WHERE start_after <= now())) AS oldest
-        FROM ${this.s}.job
-        WHERE name = ANY($1::text[]) AND state < 'active'
+          extract(epoch FROM now() - min(start_after) FILTER (WHERE NOT blocked AND start_after <= now())) AS oldest
+        FROM ${this.j}
+        WHERE name = ANY($1::text[]) AND ${QUEUED}
         GROUP BY name
-      ), later AS (
+      ), running AS (
         SELECT name,
           count(*) FILTER (WHERE state = 'active') AS active,
-          count(*) FILTER (WHERE state = 'active' AND started_on + expire_in < now()) AS stalled,
-          count(*) FILTER (WHERE state = 'completed' AND completed_on >= $2 AND completed_on < $3) AS completed,
-          count(*) FILTER (WHERE state = 'failed') AS failed,
-          count(*) FILTER (WHERE state = 'failed' AND completed_on >= $2 AND completed_on < $3) AS failed_in_range
-        FROM ${this.s}.job
-        WHERE name = ANY($1::text[]) AND state >= 'active'
+          count(*) FILTER (WHERE state = 'active' AND stalled_after < now()) AS stalled,
+          count(*) FILTER (WHERE ${failed}) AS failed
+        FROM ${this.j}
+        WHERE name = ANY($1::text[]) AND state IN ('active', ${this.layout.failedStates})
+        GROUP BY name
+      ), finished AS (
+        SELECT name,
+          count(*) FILTER (WHERE state = 'completed') AS completed,
+          count(*) FILTER (WHERE ${failed}) AS failed_in_range
+        FROM ${this.j}
+        WHERE name = ANY($1::text[]) AND completed_on >= $2 AND completed_on < $3
         GROUP BY name
       )
-      SELECT q.name, r.wait, r.delayed, r.retries, r.oldest, l.active, l.stalled, l.completed, l.failed, l.failed_in_range
-      FROM unnest($1::text[]) AS q(name) LEFT JOIN ready r USING (name) LEFT JOIN later l USING (name)`;
+      SELECT q.name, r.wait, r.delayed, r.retries, r.oldest, w.active, w.stalled, f.completed, w.failed, f.failed_in_range
+      FROM unnest($1::text[]) AS q(name) LEFT JOIN ready r USING (name) LEFT JOIN running w USING (name) LEFT JOIN finished f USING (name)`;
   }
 
   async overview(ctx: PgReadContext, queues: string[]): Promise<QueueStats[]> {
     const rows = await ctx.sql(this.overviewSql(), [queues, new Date(ctx.from), new Date(ctx.to)]);
-    ctx.notice(
-      'info',
-      `${this.describe}: completed counts jobs completed inside the time range that pg-boss has not archived yet (archive is not read); failed counts failed jobs not archived yet; no worker registry (workers not recorded)`,
-    );
+    const gone = this.a ? 'pg-boss has not archived yet (archive is not read)' : 'pg-boss has not deleted yet (after the queue\'s deleteAfterSeconds)';
+    ctx.notice('info', `${this.describe}: completed counts jobs completed inside the time range that ${gone}; failed counts failed jobs still in the job table`);
     return rows.map(statsFromRow);
   }
 
+  /** Live rows and, where there is one, the archive (read by its archived-on index: a job is
+   *  archived after it completed), finished inside the range. */
+  private finishedIn(columns: string, where: string): string {
+    const live = `SELECT ${columns} FROM ${this.j} WHERE name = ANY($1::text[]) AND ${where}`;
+    return this.a ? `${live} UNION ALL SELECT ${columns} FROM ${this.a} WHERE archived_on >= $2 AND name = ANY($1::text[]) AND ${where}` : live;
+  }
+
   async failures(ctx: PgReadContext, queues: string[]): Promise<FailureGroup[]> {
-    // Finished failures in range, from the live table and the archive (its index on
-    // archived_on bounds the read: a job is archived after it completed).
     const rows = await ctx.sql(
       `SELECT name, id::text AS id, completed_on,
               left(coalesce(output->>'message', output#>>'{value,message}', output::text), 2000) AS message,
               left(output->>'name', 200) AS error_class
-       FROM (
-         SELECT name, id, completed_on, output FROM ${this.s}.job
-         WHERE name = ANY($1::text[]) AND state = 'failed' AND completed_on >= $2 AND completed_on < $3
-         UNION ALL
-         SELECT name, id, completed_on, output FROM ${this.s}.archive
-         WHERE archived_on >= $2 AND name = ANY($1::text[]) AND state = 'failed' AND completed_on >= $2 AND completed_on < $3
-       ) f
+       FROM (${this.finishedIn('name, id, completed_on, output', `state IN (${this.layout.failedStates}) AND completed_on >= $2 AND completed_on < $3`)}) f
        ORDER BY completed_on DESC
        LIMIT ${MAX_FAILURE_SAMPLES}`,
       [queues, new Date(ctx.from), new Date(ctx.to)],
@@ -113,37 +161,39 @@ export class PgBoss implements PgJobSystem {
     );
   }
 
-  private static readonly STATE_FILTER: Record<PgJobsOptions['state'], { where: string; order: string }> = {
-    failed: { where: `state = 'failed'`, order: 'completed_on DESC NULLS LAST' },
-    dead: { where: `state = 'failed'`, order: 'completed_on DESC NULLS LAST' },
-    retry: { where: `state = 'retry'`, order: 'created_on DESC' },
-    delayed: { where: `state < 'active' AND start_after > now()`, order: 'start_after ASC' },
-    waiting: { where: `state < 'active' AND start_after <= now()`, order: 'created_on DESC' },
-    active: { where: `state = 'active'`, order: 'started_on DESC' },
-    stalled: { where: `state = 'active' AND started_on + expire_in < now()`, order: 'started_on ASC' },
-    completed: { where: `state = 'completed'`, order: 'completed_on DESC NULLS LAST' },
-  };
+  private stateFilter(state: PgJobsOptions['state']): { where: string; order: string } {
+    const failed = { where: `state IN (${this.layout.failedStates})`, order: 'completed_on DESC NULLS LAST' };
+    return {
+      failed,
+      dead: failed,
+      retry: { where: `state = 'retry'`, order: 'created_on DESC' },
+      delayed: { where: `${QUEUED} AND (blocked OR start_after > now())`, order: 'start_after ASC' },
+      waiting: { where: `${QUEUED} AND NOT blocked AND start_after <= now()`, order: 'created_on DESC' },
+      active: { where: `state = 'active'`, order: 'started_on DESC' },
+      stalled: { where: `state = 'active' AND stalled_after < now()`, order: 'started_on ASC' },
+      completed: { where: `state = 'completed'`, order: 'completed_on DESC NULLS LAST' },
+    }[state];
+  }
 
-  async jobs(ctx: PgReadContext, queues: string[], options: PgJobsOptions): Promise<JobRow[]> {
-    const f = PgBoss.STATE_FILTER[options.state];
-    const params: unknown[] = [queues, ctx.limit, ctx.payloadLimit + 1];
-    let search = '';
-    if (options.search) {
-      params.push(containsPattern(options.search));
-      search = `AND (id::text ILIKE $4 OR name ILIKE $4 OR output::text ILIKE $4)`;
-    }
-    const rows = await ctx.sql(
-      `SELECT id::text AS id, name, state::text AS state, retry_count, created_on, started_on, completed_on,
+  jobsSql(state: PgJobsOptions['state'], search: boolean): string {
+    const f = this.stateFilter(state);
+    return `SELECT id::text AS id, name, state::text AS state, retry_count, created_on, started_on, completed_on,
               left(coalesce(output->>'message', output#>>'{value,message}'), 2000) AS message,
               left(output->>'stack', 8000) AS stack,
               octet_length(data::text) AS bytes, left(data::text, $3) AS preview,
               left(data->>'traceparent', 64) AS traceparent
-       FROM ${this.s}.job
-       WHERE name = ANY($1::text[]) AND ${f.where} ${search}
+       FROM ${this.j}
+       WHERE name = ANY($1::text[]) AND ${f.where} ${search ? `AND (id::text ILIKE $4 OR name ILIKE $4 OR output::text ILIKE $4)` : ''}
        ORDER BY ${f.order}
-       LIMIT $2`,
-      params,
-    );
+       LIMIT $2`;
+  }
+
+  async jobs(ctx: PgReadContext, queues: string[], options: PgJobsOptions): Promise<JobRow[]> {
+    const params: unknown[] = [queues, ctx.limit, ctx.payloadLimit + 1];
+    if (options.search) {
+      params.push(containsPattern(options.search));
+    }
+    const rows = await ctx.sql(this.jobsSql(options.state, !!options.search), params);
     return rows.map((r) => ({
       queue: r.name,
       id: r.id,
@@ -162,24 +212,76 @@ export class PgBoss implements PgJobSystem {
 
   async throughput(ctx: PgReadContext, queues: string[]): Promise<Series[]> {
     const plan = buckets(ctx.from, ctx.to, ctx.intervalMs);
+    const failed = this.layout.failedStates;
     const rows = await ctx.sql(
-      `SELECT name AS queue, state::text AS kind,
-              floor((extract(epoch FROM completed_on) * 1000 - $2) / $3)::int AS b, count(*) AS n
-       FROM (
-         SELECT name, state, completed_on FROM ${this.s}.job
-         WHERE name = ANY($1::text[]) AND state IN ('completed', 'failed') AND completed_on >= $4 AND completed_on < $5
-         UNION ALL
-         SELECT name, state, completed_on FROM ${this.s}.archive
-         WHERE archived_on >= $4 AND name = ANY($1::text[]) AND state IN ('completed', 'failed') AND completed_on >= $4 AND completed_on < $5
-       ) t
+      `SELECT name AS queue, CASE WHEN state = 'completed' THEN 'completed' ELSE 'failed' END AS kind,
+              floor((extract(epoch FROM completed_on) * 1000 - $4) / $5)::int AS b, count(*) AS n
+       FROM (${this.finishedIn('name, state, completed_on', `state IN ('completed', ${failed}) AND completed_on >= $2 AND completed_on < $3`)}) t
        GROUP BY 1, 2, 3`,
-      [queues, plan.start, plan.step, new Date(ctx.from), new Date(ctx.to)],
+      [queues, new Date(ctx.from), new Date(ctx.to), plan.start, plan.step],
     );
     return bucketSeries(this.id, queues, ['completed', 'failed'], rows, plan);
   }
 
-  async workers(ctx: PgReadContext): Promise<WorkerRow[]> {
-    ctx.notice('info', `${this.describe}: pg-boss keeps no worker registry in the database`);
-    return [];
+  /**
+   * pg-boss 12.36+ (schema 44) registers every running PgBoss in `instance`, with one
+   * `workers` entry per work() call; alive is pg-boss's own rule (getInstances: not stopped
+   * and a heartbeat within three heartbeat intervals). Older layouts keep no registry.
+   */
+  workersSql(): string {
+    return `
+      SELECT coalesce(i.name, i.host || ':' || i.pid) AS name, i.host, i.pid, i.started_on, i.heartbeat_on,
+        i.stopped_on IS NULL AND i.heartbeat_on >= now() - i.heartbeat_seconds * 3 * interval '1 second' AS alive,
+        w.queues, w.busy, w.concurrency
+      FROM ${this.s}.instance i
+      CROSS JOIN LATERAL (
+        SELECT array_agg(DISTINCT e->>'queue' ORDER BY e->>'queue') AS queues,
+          sum((e->>'active')::int) AS busy, sum((e->>'localConcurrency')::int) AS concurrency
+        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(i.workers) = 'array' THEN i.workers ELSE '[]'::jsonb END) e
+      ) w
+      WHERE w.queues && $1::text[]
+      ORDER BY alive DESC, i.heartbeat_on DESC
+      LIMIT $2`;
   }
+
+  async workers(ctx: PgReadContext, queues: string[]): Promise<WorkerRow[]> {
+    if (!this.layout.instances) {
+      ctx.notice('info', `${this.describe}: pg-boss before 12.36 keeps no worker registry in the database`);
+      return [];
+    }
+    const rows = await ctx.sql(this.workersSql(), [queues, ctx.limit]);
+    return rows.map((r) => ({
+      name: r.name,
+      host: r.host ?? undefined,
+      pid: r.pid ?? undefined,
+      queues: r.queues ?? [],
+      busy: num(r.busy),
+      concurrency: num(r.concurrency),
+      lastHeartbeat: ms(r.heartbeat_on),
+      alive: !!r.alive,
+      startedAt: ms(r.started_on),
+    }));
+  }
+}
+
+/**
+ * The pg-boss of a schema that holds `job` and `version`, from the version pg-boss recorded
+ * (one tiny SELECT per such schema, written so that an unrelated `version` table without that
+ * column yields null instead of an error), or the notice that explains why it is not read.
+ */
+export async function detectPgBoss(sql: Sql, schema: string, readable: boolean): Promise<PgBoss | string> {
+  if (!readable) {
+    return `pg-boss tables found in schema "${schema}" but this user may not read ${schema}.version: GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO <user>`;
+  }
+  const [row] = await sql<{ v: number | null }>(
+    `SELECT max(CASE WHEN to_jsonb(v)->>'version' ~ '^[0-9]{1,6}$' THEN (to_jsonb(v)->>'version')::int END) AS v FROM ${ident(schema)}.version v`,
+  );
+  const version = row?.v ?? null;
+  if (version === null) {
+    return `schema "${schema}" has job and version tables but no pg-boss schema version: not read`;
+  }
+  if (!pgBossLayout(version)) {
+    return `pg-boss schema version ${version} (before pg-boss 7.4) found in schema "${schema}": this layout is not read (upgrade pg-boss)`;
+  }
+  return new PgBoss(schema, version);
 }
