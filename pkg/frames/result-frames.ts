@@ -153,6 +153,10 @@ export function resultFrames(result: ReadResult, options: FrameOptions): Frame[]
         { name: 'started', type: 'time', values: r.map((x) => x.startedAt ?? null) },
         { name: 'alive', type: 'boolean', values: r.map((x) => x.alive) },
       ];
+      for (const name of [...new Set(r.flatMap((x) => Object.keys(x.columns ?? {})))]) {
+        const values = r.map((x) => x.columns?.[name] ?? null);
+        fields.push({ name, type: values.some((v) => typeof v === 'string') ? 'string' : 'number', values });
+      }
       return [table(refId, 'workers', fields, meta)];
     }
   }

@@ -58,6 +58,8 @@ export interface WorkerRow {
   lastHeartbeat?: number;
   alive: boolean;
   startedAt?: number;
+  /** Kind-specific columns appended after the standard ones (e.g. Kafka: lag per partition and its status). */
+  columns?: Record<string, string | number | null>;
 }
 
 /** The `search` of a jobs query: case-insensitive text in the job's id, name or error. */

@@ -9,6 +9,7 @@ import {
   SampleWindow,
   totalLag,
 } from '../../pkg/systems/kafka/lag';
+import { readRecordSet } from '../../pkg/systems/kafka/record-batch';
 
 const samples = (pairs: Array<[committed: number, lag: number]>): LagSample[] =>
   pairs.map(([committed, lag], i) => ({ at: i * 10_000, committed, lag }));
@@ -116,4 +117,73 @@ it('recognises dead-letter topics by name or setting', () => {
   expect(
     ['orders.DLT', 'orders-dlq', 'orders-DLQ', 'orders', 'graveyard'].map((t) => isDeadLetterTopic(t, ['graveyard']))
   ).toEqual([true, true, true, false, true]);
+});
+
+/** A record batch as the broker stores it (magic 2), records given already encoded. */
+function batch(
+  baseOffset: number,
+  attributes: number,
+  baseTs: number,
+  maxTs: number,
+  count: number,
+  records: Buffer
+): Buffer {
+  const body = Buffer.alloc(49 + records.length);
+  let o = 0;
+  o = body.writeInt32BE(0, o); // partitionLeaderEpoch
+  o = body.writeInt8(2, o); // magic
+  o = body.writeInt32BE(0, o); // crc (not checked)
+  o = body.writeInt16BE(attributes, o);
+  o = body.writeInt32BE(count - 1, o); // lastOffsetDelta
+  o = body.writeBigInt64BE(BigInt(baseTs), o);
+  o = body.writeBigInt64BE(BigInt(maxTs), o);
+  o = body.writeBigInt64BE(-1n, o);
+  o = body.writeInt16BE(-1, o);
+  o = body.writeInt32BE(-1, o);
+  o = body.writeInt32BE(count, o);
+  records.copy(body, o);
+  const head = Buffer.alloc(12);
+  head.writeBigInt64BE(BigInt(baseOffset), 0);
+  head.writeInt32BE(body.length, 8);
+  return Buffer.concat([head, body]);
+}
+const zz = (n: number) => {
+  let v = n >= 0 ? n * 2 : -n * 2 - 1;
+  const out: number[] = [];
+  do {
+    out.push((v % 128) | (v >= 128 ? 0x80 : 0));
+    v = Math.floor(v / 128);
+  } while (v > 0);
+  return Buffer.from(out);
+};
+const record = (tsDelta: number, offsetDelta: number, value: Buffer) => {
+  const inner = Buffer.concat([Buffer.from([0]), zz(tsDelta), zz(offsetDelta), zz(-1), zz(value.length), value, zz(0)]);
+  return Buffer.concat([zz(inner.length), inner]);
+};
+
+it('decodes record batches: deltas, a record cut by the byte bound (size kept), codecs it cannot read', () => {
+  const recs = Buffer.concat([
+    record(0, 0, Buffer.from('a')),
+    record(-5000, 1, Buffer.from('b')),
+    record(7000, 2, Buffer.alloc(300, 'z')),
+  ]);
+  const whole = batch(40, 0, 1_000_000, 1_007_000, 3, recs);
+  const read = readRecordSet(whole, 1 << 20);
+  expect(read.records.map((r) => [r.offset, r.timestamp, r.value!.toString().slice(0, 3), r.cut])).toEqual([
+    [40, 1_000_000, 'a', false],
+    [41, 995_000, 'b', false],
+    [42, 1_007_000, 'zzz', false],
+  ]);
+  // Cut inside the third record's value: offset, timestamp and true value size survive.
+  const cut = readRecordSet(whole.subarray(0, whole.length - 200), 1 << 20);
+  expect(cut.records.map((r) => [r.offset, r.cut, r.valueSize, r.value!.length])).toEqual([
+    [40, false, 1, 1],
+    [41, false, 1, 1],
+    [42, true, 300, 300 + 1 - 200], // the value, then a 1-byte header count, 200 bytes cut
+  ]);
+  // Snappy (codec 2): not decoded, the batch's timestamps and offsets still known.
+  const snappy = readRecordSet(batch(7, 2, 123, 456, 3, Buffer.from([0, 0, 0, 3, 1, 2, 3])), 1 << 20);
+  expect(snappy.records).toEqual([]);
+  expect(snappy.batches[0]).toMatchObject({ baseOffset: 7, lastOffset: 9, baseTimestamp: 123, codec: 'snappy' });
+  expect(snappy.batches[0].undecoded).toMatch(/no snappy codec/);
 });

@@ -1,13 +1,22 @@
 /**
- * The `kafka` data source kind: consumer-group lag read with the admin API only (no
- * consumer joins any group, nothing is committed). A "queue" is `<group>/<topic>`; dead-letter
- * topics (`<topic>.DLT`, `<topic>-dlq`, jsonData.dlqTopics) are also listed by topic name.
+ * The `kafka` data source kind: consumer-group lag read with the admin API, and records read
+ * with plain Fetch requests (fetch.ts) — no consumer joins any group, nothing is committed.
+ * A "queue" is `<group>/<topic>`; dead-letter topics (`<topic>.DLT`, `<topic>-dlq`,
+ * jsonData.dlqTopics) are also listed by topic name.
  *
  * Cost of one refresh (kafkajs admin, one connection per broker kept open):
  *   Metadata (listTopics) · ListGroups (one per broker) · DescribeGroups (one per coordinator)
  *   · OffsetFetch per group (kafkajs asks one group per request; at most MAX_GROUPS, 8 at a
  *   time, and only groups a query's patterns can match) · ListOffsets ×2 per topic read
  *   (latest and earliest; at most MAX_TOPICS).
+ * Overview and workers add the time lag: one Fetch per partition leader (Metadata for the
+ *   topics first), every lagging partition in it at its committed offset with
+ *   TIME_LAG_PARTITION_BYTES each; a second or third Fetch only when several groups of one
+ *   topic sit at different offsets (a request names a partition once); at most
+ *   MAX_TIME_LAG_PARTITIONS partitions.
+ * Jobs and failures on dead-letter topics: one Fetch per leader from high watermark − N, up to
+ *   DLT_ROUNDS rounds for partitions that did not reach their end (DLT_PARTITION_BYTES per
+ *   partition, DLT_FETCH_BYTES per response).
  */
 import { Admin, AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import type { DatasourceConfig } from '../../instances/settings';
@@ -17,7 +26,12 @@ import { globToRegExp, queueFilter } from '../../query/parse';
 import type { Notice } from '../../frames/frame';
 import { badRequest, notFound } from '../../errors/errors';
 import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
-import type { QueueStats, WorkerRow } from '../rows';
+import { JobRow, matchesSearch, QueueStats, WorkerRow } from '../rows';
+import { DEFAULT_PAYLOAD_LIMIT } from '../payload';
+import { FailureSample, groupFailures } from '../failure-reasons';
+import { RecordFetcher, READ_COMMITTED, READ_UNCOMMITTED } from './fetch';
+import { deadLetterRow } from './dead-letters';
+import type { PartitionData } from './record-batch';
 import { kafkaSettings, KafkaSettings } from './settings';
 import { isGone, kafkaError } from './errors';
 import {
@@ -25,10 +39,10 @@ import {
   evaluateLag,
   isDeadLetterTopic,
   LagStatus,
+  partitionLag,
   PartitionOffsets,
   retained,
   SampleWindow,
-  totalLag,
 } from './lag';
 import { addNotice, emptyResult } from '../results';
 
@@ -37,6 +51,63 @@ const MAX_GROUPS = 200;
 const MAX_TOPICS = 500;
 const CONCURRENCY = 8;
 const DEFAULT_LIMIT = 100;
+/** Time lag: partitions read at most per refresh, bytes per partition, per response. */
+const MAX_TIME_LAG_PARTITIONS = 1000;
+const TIME_LAG_PARTITION_BYTES = 64 * 1024;
+const TIME_LAG_FETCH_BYTES = 4 * 1024 * 1024;
+const TIME_LAG_ROUNDS = 3;
+/** Dead-letter browsing: bytes per partition and per response, rounds, topics per query. */
+const DLT_PARTITION_BYTES = 1024 * 1024;
+const DLT_FETCH_BYTES = 8 * 1024 * 1024;
+const DLT_ROUNDS = 3;
+const MAX_DLT_TOPICS = 20;
+const MAX_DLT_LIMIT = 1000;
+/** Failures: newest dead letters per partition grouped. */
+const FAILURE_SAMPLES = 200;
+/** A compressed batch may inflate to this much before it counts as undecoded. */
+const MAX_DECOMPRESSED = 16 * 1024 * 1024;
+
+/** One partition of a `<group>/<topic>` queue. */
+interface PartitionLag {
+  queue: string;
+  group: string;
+  topic: string;
+  partition: number;
+  low: number;
+  high: number;
+  /** -1: nothing committed. */
+  committed: number;
+  lag: number;
+  /** Seconds since the next record to consume was written; undefined: not read. */
+  timeLag?: number;
+  /** The member the partition is assigned to: `clientId@host`. */
+  member?: string;
+}
+
+/** The per-partition table of the workers query, columns in this order. */
+export interface PartitionColumns {
+  group: string;
+  topic: string;
+  partition: number;
+  committed: number | null;
+  high_watermark: number;
+  lag: number;
+  time_lag_seconds: number | null;
+  member: string | null;
+  status: LagStatus;
+}
+
+interface QueueLag {
+  label: string;
+  group: GroupInfo;
+  topic: string;
+  parts: PartitionLag[];
+  lag: number;
+  members?: number;
+  status: LagStatus;
+  /** Max time lag over the partitions read; undefined when none with lag was read. */
+  oldestWait?: number;
+}
 
 interface GroupInfo {
   groupId: string;
@@ -47,7 +118,8 @@ interface GroupInfo {
    * ConsumerGroupDescribe; their lag is still exact, their members unknown.
    */
   membersKnown: boolean;
-  members: Array<{ memberId: string; clientId: string; clientHost: string; topics: Map<string, number> }>;
+  /** topics: topic → partitions assigned. */
+  members: Array<{ memberId: string; clientId: string; clientHost: string; topics: Map<string, number[]> }>;
   /** topic → partition → committed offset (-1: none). */
   committed: Map<string, Map<number, number>>;
 }
@@ -91,13 +163,16 @@ async function mapLimit<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): 
   return out;
 }
 
-function assignedTopics(buf: Buffer | undefined): Map<string, number> {
-  const topics = new Map<string, number>();
+function assignedTopics(buf: Buffer | undefined): Map<string, number[]> {
+  const topics = new Map<string, number[]>();
   if (!buf || buf.length === 0) return topics;
   try {
     const decoded = AssignerProtocol.MemberAssignment.decode(buf);
     for (const [topic, parts] of Object.entries(decoded?.assignment ?? {})) {
-      topics.set(topic, (parts as number[]).length);
+      topics.set(
+        topic,
+        [...(parts as number[])].sort((a, b) => a - b)
+      );
     }
   } catch {
     // Not the standard consumer protocol (e.g. Connect): no assignment to show.
@@ -110,14 +185,24 @@ export class KafkaSource implements QueueSource {
   private readonly kafka: Kafka;
   private admin?: Promise<Admin>;
   private readonly samples = new SampleWindow();
+  private readonly fetcher: RecordFetcher;
+  private readonly payloadLimit: number;
 
   constructor(config: DatasourceConfig, _log: Logger) {
     this.s = kafkaSettings(config);
     this.kafka = new Kafka({ ...this.s.client, logLevel: logLevel.NOTHING });
+    this.fetcher = new RecordFetcher(this.kafka);
+    const limit = Number((config.json as any).payloadLimitBytes);
+    this.payloadLimit = limit > 0 ? limit : DEFAULT_PAYLOAD_LIMIT;
   }
 
-  /** Runs fn with a connected admin client; a failed call drops the connection so the next one retries. */
-  private async call<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+  /**
+   * Runs fn with a connected admin client; a failed call drops the connection so the next one
+   * retries. A topic gone meanwhile is retried once at once with a fresh client: kafkajs'
+   * admin keeps every topic it has read in its metadata requests, so after one is deleted
+   * each refresh of that client fails with UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  private async call<T>(fn: (admin: Admin) => Promise<T>, retried = false): Promise<T> {
     if (!this.admin) {
       const admin = this.kafka.admin({ retry: this.s.client.retry });
       this.admin = admin.connect().then(() => admin);
@@ -126,12 +211,14 @@ export class KafkaSource implements QueueSource {
     try {
       return await fn(await pending);
     } catch (err) {
-      const e = kafkaError(err, this.s.brokers, this.s.username);
       if (this.admin === pending) {
         this.admin = undefined;
         pending.then((a) => a.disconnect()).catch(() => undefined);
       }
-      throw e;
+      if (!retried && isGone(err)) {
+        return this.call(fn, true);
+      }
+      throw kafkaError(err, this.s.brokers, this.s.username);
     }
   }
 
@@ -290,53 +377,394 @@ export class KafkaSource implements QueueSource {
     switch (type) {
       case 'overview':
         return this.overview(query, window, notice, notices);
-      case 'workers': {
-        const snap = await this.snapshot(query.queues, notice);
-        const selected = this.select(snap, query, notice);
-        const labels = new Set(selected.map((q) => q.label));
-        const rows: Array<WorkerRow & { system: string }> = [];
-        for (const g of snap.groups) {
-          for (const m of g.members) {
-            const queues = [...m.topics.keys()].map((t) => `${g.groupId}/${t}`).filter((l) => labels.has(l));
-            if (queues.length > 0 || (!query.queues?.length && m.topics.size === 0)) {
-              rows.push({
-                system: SYSTEM,
-                name: `${g.groupId}: ${m.memberId}`,
-                host: m.clientHost,
-                queues,
-                busy: [...m.topics.values()].reduce((a, b) => a + b, 0),
-                alive: true,
-              });
-            }
-          }
-        }
-        notice({
-          severity: 'info',
-          text: 'Kafka workers are consumer-group members: busy = partitions assigned; members without an assignment (rebalancing) show no queues',
-        });
-        return {
-          type: 'workers',
-          rows: rows.slice(0, query.limit ?? DEFAULT_LIMIT),
-          notices,
-          executed: `ListGroups, DescribeGroups (${snap.groups.length} groups)`,
-        };
-      }
+      case 'workers':
+        return this.partitions(query, window, notice, notices);
       case 'timeseries':
         notice({
           severity: 'info',
-          text: "Kafka keeps no completed/failed history: graph the overview's wait (lag) over time instead",
+          text: "Kafka keeps no completed/failed history: graph the overview's wait (lag) and oldest_wait_seconds (time lag) over time instead",
         });
         return emptyResult(type, notices);
       case 'jobs':
       case 'failures':
-        notice({
-          severity: 'info',
-          text: 'browsing Kafka messages (dead-letter topics) is not available: kafkajs can only read messages through a consumer group, which writes to the cluster; the overview counts dead-letter messages (dead)',
-        });
-        return emptyResult(type, notices);
+        return this.deadLetters(type, query, notice, notices);
       default:
         throw badRequest(`query type "${query.queryType}" is answered by listQueues()`);
     }
+  }
+
+  /**
+   * Lag per partition and per queue for the selected `<group>/<topic>` queues: offsets from
+   * the admin API, time lag from one record per lagging partition, Burrow status from the
+   * samples kept across refreshes.
+   */
+  private async lagView(query: JobscopeQuery, window: QueryWindow, notice: (n: Notice) => void) {
+    const snap = await this.snapshot(query.queues, notice);
+    const selected = this.select(snap, query, notice);
+    const needed = selected.flatMap((q) => [q.topic, ...deadLetterTopicsOf(q.topic, snap.topics)]);
+    const marks = await this.watermarks(needed, notice);
+    const queues: QueueLag[] = [];
+    for (const q of selected) {
+      const group = q.group;
+      const parts = marks.get(q.topic);
+      if (!group || !parts) continue;
+      const committed = group.committed.get(q.topic) ?? new Map<number, number>();
+      const owner = new Map<number, string>();
+      for (const m of group.members) {
+        for (const p of m.topics.get(q.topic) ?? []) owner.set(p, `${m.clientId}@${m.clientHost}`);
+      }
+      const rows: PartitionLag[] = [...parts]
+        .sort((a, b) => a.partition - b.partition)
+        .map((p) => {
+          const offsets: PartitionOffsets = { ...p, committed: committed.get(p.partition) ?? -1 };
+          return {
+            queue: q.label,
+            group: group.groupId,
+            topic: q.topic,
+            partition: p.partition,
+            low: p.low,
+            high: p.high,
+            committed: offsets.committed,
+            lag: partitionLag(offsets),
+            member: owner.get(p.partition),
+          };
+        });
+      const lag = rows.reduce((s, r) => s + r.lag, 0);
+      const members = group.membersKnown
+        ? group.members.filter((m) => m.topics.has(q.topic) || m.topics.size === 0).length
+        : undefined;
+      if (members === undefined) {
+        notice({
+          severity: 'info',
+          text: `${group.groupId} uses the new consumer group protocol (KIP-848), whose members kafkajs cannot describe: workers left out, and a group with lag and unchanged offsets counts as STALL`,
+        });
+      }
+      const history = this.samples.add(q.label, {
+        at: window.now,
+        committed: rows.reduce((s, p) => s + Math.max(0, p.committed), 0),
+        lag,
+      });
+      queues.push({
+        label: q.label,
+        group,
+        topic: q.topic,
+        parts: rows,
+        lag,
+        members,
+        status: evaluateLag(history, members),
+      });
+    }
+    await this.timeLags(
+      queues.flatMap((q) => q.parts),
+      window.now,
+      notice
+    );
+    for (const q of queues) {
+      const read = q.parts.filter((p) => p.timeLag !== undefined);
+      if (q.lag === 0) q.oldestWait = 0;
+      else if (read.some((p) => p.lag > 0)) q.oldestWait = Math.max(...read.map((p) => p.timeLag!));
+    }
+    return { snap, selected, marks, queues };
+  }
+
+  /**
+   * Time lag per partition: now − timestamp of the record at the committed offset (the next
+   * one the group would consume; the log start when nothing is committed). 0 without lag.
+   * The record's own timestamp when its batch decodes (uncompressed or gzip); otherwise the
+   * batch's base timestamp, the oldest in the batch (so the time lag is never understated).
+   */
+  private async timeLags(parts: PartitionLag[], now: number, notice: (n: Notice) => void): Promise<void> {
+    let lagging: PartitionLag[] = [];
+    for (const p of parts) {
+      if (p.lag === 0) p.timeLag = 0;
+      else lagging.push(p);
+    }
+    if (lagging.length > MAX_TIME_LAG_PARTITIONS) {
+      notice({
+        severity: 'warning',
+        text: `time lag read for ${MAX_TIME_LAG_PARTITIONS} of ${lagging.length} lagging partitions (oldest_wait_seconds covers only those): narrow the queues`,
+      });
+      lagging = lagging.slice(0, MAX_TIME_LAG_PARTITIONS);
+    }
+    const from = (p: PartitionLag) => (p.committed < 0 ? p.low : Math.max(p.committed, p.low));
+    // A request names a partition once: groups of one topic at different offsets take rounds.
+    const rounds: PartitionLag[][][] = [];
+    const byPartition = new Map<string, Map<number, PartitionLag[]>>();
+    for (const p of lagging) {
+      const key = `${p.topic}\u0000${p.partition}`;
+      const offsets = byPartition.get(key) ?? new Map<number, PartitionLag[]>();
+      offsets.set(from(p), [...(offsets.get(from(p)) ?? []), p]);
+      byPartition.set(key, offsets);
+    }
+    let skipped = 0;
+    for (const offsets of byPartition.values()) {
+      [...offsets.values()].forEach((same, i) => {
+        if (i >= TIME_LAG_ROUNDS) {
+          skipped += same.length;
+          return;
+        }
+        (rounds[i] ??= []).push(same);
+      });
+    }
+    if (skipped > 0) {
+      notice({
+        severity: 'info',
+        text: `time lag not read for ${skipped} partition(s): more than ${TIME_LAG_ROUNDS} groups of one topic at different offsets`,
+      });
+    }
+    const unread: string[] = [];
+    const unreadable = new Set<string>();
+    let estimated = 0;
+    for (const round of rounds) {
+      let answers: PartitionData[];
+      try {
+        answers = await this.fetcher.fetch(
+          round.map((same) => ({
+            topic: same[0].topic,
+            partition: same[0].partition,
+            offset: from(same[0]),
+            maxBytes: TIME_LAG_PARTITION_BYTES,
+          })),
+          {
+            isolationLevel: READ_UNCOMMITTED,
+            maxBytes: TIME_LAG_FETCH_BYTES,
+            maxDecompressed: MAX_DECOMPRESSED,
+            requestTimeout: this.s.client.requestTimeout ?? 10_000,
+          }
+        );
+      } catch (err) {
+        // The lag in offsets stands; only the time lag is missing.
+        notice({
+          severity: 'warning',
+          text: `time lag not read (oldest_wait_seconds left out): ${kafkaError(err, this.s.brokers, this.s.username).message}`,
+        });
+        return;
+      }
+      const byKey = new Map(answers.map((a) => [`${a.topic}\u0000${a.partition}`, a]));
+      for (const same of round) {
+        const p0 = same[0];
+        const offset = from(p0);
+        const a = byKey.get(`${p0.topic}\u0000${p0.partition}`);
+        let ts: number | undefined;
+        if (a && a.errorCode === 0) {
+          const rec = a.records.find((r) => r.offset >= offset);
+          const batch = a.batches.find((b) => b.lastOffset >= offset && !b.control);
+          if (rec && (!batch || rec.offset <= batch.lastOffset || batch.undecoded === undefined)) {
+            ts = rec.timestamp;
+          } else if (batch && batch.baseTimestamp >= 0) {
+            ts = batch.baseTimestamp;
+            estimated++;
+          }
+        } else if (a) {
+          unreadable.add(
+            `${p0.topic}[${p0.partition}]: error ${a.errorCode}${a.errorCode === 29 ? ' (TOPIC_AUTHORIZATION_FAILED: the user needs Read on the topic)' : ''}`
+          );
+        }
+        if (ts === undefined || ts < 0) {
+          if (a?.errorCode === 0) unread.push(`${p0.topic}[${p0.partition}]@${offset}`);
+          continue;
+        }
+        for (const p of same) p.timeLag = Math.max(0, (now - ts) / 1000);
+      }
+    }
+    if (unread.length > 0) {
+      notice({
+        severity: 'info',
+        text: `time lag not read for ${unread.length} partition(s) (${unread.slice(0, 5).join(', ')}${unread.length > 5 ? ', …' : ''}): the record batch at the committed offset is larger than ${TIME_LAG_PARTITION_BYTES / 1024} KiB or holds no message`,
+      });
+    }
+    if (unreadable.size > 0) {
+      notice({ severity: 'warning', text: `time lag not read: ${[...unreadable].slice(0, 5).join('; ')}` });
+    }
+    if (estimated > 0) {
+      notice({
+        severity: 'info',
+        text: `time lag of ${estimated} partition(s) from the batch's oldest timestamp: the batch is compressed with a codec the plugin cannot read (Snappy, LZ4, ZSTD), so the time lag may be overstated by the producer's linger time`,
+      });
+    }
+  }
+
+  /** The workers query: one row per group/topic/partition with offsets, lag, time lag, owner and status. */
+  private async partitions(
+    query: JobscopeQuery,
+    window: QueryWindow,
+    notice: (n: Notice) => void,
+    notices: Notice[]
+  ): Promise<ReadResult> {
+    const { snap, queues } = await this.lagView(query, window, notice);
+    const rows: Array<WorkerRow & { system: string; columns: PartitionColumns }> = [];
+    for (const q of queues) {
+      for (const p of q.parts) {
+        rows.push({
+          system: SYSTEM,
+          name: `${q.label} [${p.partition}]`,
+          host: p.member,
+          queues: [q.label],
+          alive: p.member !== undefined,
+          columns: {
+            group: p.group,
+            topic: p.topic,
+            partition: p.partition,
+            committed: p.committed < 0 ? null : p.committed,
+            high_watermark: p.high,
+            lag: p.lag,
+            time_lag_seconds: p.timeLag ?? null,
+            member: p.member ?? null,
+            status: q.status,
+          },
+        });
+      }
+    }
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    if (rows.length > limit) {
+      notice({
+        severity: 'info',
+        text: `${rows.length} partitions: the first ${limit} are shown (raise the limit or narrow the queues)`,
+      });
+    }
+    notice({
+      severity: 'info',
+      text: 'Kafka workers: one row per consumer group, topic and partition — host = the member it is assigned to (client id@host; none: unassigned), alive = assigned; columns: committed, high_watermark, lag, time_lag_seconds, member, status (Burrow: OK, WARN, STALL, STOP)',
+    });
+    return {
+      type: 'workers',
+      rows: rows.slice(0, limit),
+      notices,
+      executed: `ListGroups, DescribeGroups, OffsetFetch ×${snap.groups.length}, ListOffsets, Fetch (time lag): ${rows.length} partition(s)`,
+    };
+  }
+
+  /**
+   * Jobs and failures: the newest dead letters. A dead-letter topic is read directly; a
+   * `<group>/<topic>` queue reads its topic's dead-letter topics. Newest first: each
+   * partition from its high watermark − N, merged by timestamp.
+   */
+  private async deadLetters(
+    type: 'jobs' | 'failures',
+    query: JobscopeQuery,
+    notice: (n: Notice) => void,
+    notices: Notice[]
+  ): Promise<ReadResult> {
+    if (type === 'jobs' && query.state && query.state !== 'dead' && query.state !== 'failed') {
+      notice({
+        severity: 'info',
+        text: `Kafka lists dead-letter messages only (state dead or failed); "${query.state}" messages are offsets in a log, see the overview and workers queries`,
+      });
+      return emptyResult(type, notices);
+    }
+    const snap = await this.snapshot(query.queues, notice);
+    const selected = this.select(snap, query, notice);
+    let topics = [
+      ...new Set(selected.flatMap((q) => (q.group ? deadLetterTopicsOf(q.topic, snap.topics) : [q.topic]))),
+    ].sort();
+    if (topics.length > MAX_DLT_TOPICS) {
+      notice({
+        severity: 'warning',
+        text: `${topics.length} dead-letter topics: the first ${MAX_DLT_TOPICS} were read; narrow the queues`,
+      });
+      topics = topics.slice(0, MAX_DLT_TOPICS);
+    }
+    if (topics.length === 0) {
+      notice({
+        severity: 'info',
+        text: 'no dead-letter topic (<topic>.DLT, <topic>-dlq or the data source’s dead-letter topics) among the queues',
+      });
+      return emptyResult(type, notices);
+    }
+    const marks = await this.watermarks(topics, notice);
+    const limit = Math.min(query.limit ?? DEFAULT_LIMIT, MAX_DLT_LIMIT);
+    const perPartition = type === 'jobs' ? limit : Math.max(limit, FAILURE_SAMPLES);
+    // Partition cursors: next offset to read, end (high watermark).
+    const cursors = [...marks].flatMap(([topic, parts]) =>
+      parts
+        .filter((p) => p.high > p.low)
+        .map((p) => ({
+          topic,
+          partition: p.partition,
+          next: Math.max(p.low, p.high - perPartition),
+          end: p.high,
+          stuck: 0,
+        }))
+    );
+    const rows: JobRow[] = [];
+    const samples: FailureSample[] = [];
+    const problems: string[] = [];
+    let fetches = 0;
+    for (let round = 0; round < DLT_ROUNDS; round++) {
+      // Partitions that made no progress go first: the broker returns a batch larger than the
+      // bound only for the first partition of a request (KIP-74), so that one gets through.
+      const open = cursors.filter((c) => c.next < c.end).sort((a, b) => b.stuck - a.stuck);
+      if (open.length === 0) break;
+      let answers: PartitionData[];
+      try {
+        answers = await this.fetcher.fetch(
+          open.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.next, maxBytes: DLT_PARTITION_BYTES })),
+          {
+            isolationLevel: READ_COMMITTED,
+            maxBytes: DLT_FETCH_BYTES,
+            maxDecompressed: MAX_DECOMPRESSED,
+            requestTimeout: this.s.client.requestTimeout ?? 10_000,
+          }
+        );
+      } catch (err) {
+        throw kafkaError(err, this.s.brokers, this.s.username);
+      }
+      fetches++;
+      const byKey = new Map(answers.map((a) => [`${a.topic}\u0000${a.partition}`, a]));
+      for (const c of open) {
+        const a = byKey.get(`${c.topic}\u0000${c.partition}`);
+        if (!a || a.errorCode !== 0) {
+          problems.push(
+            `${c.topic}[${c.partition}]: ${a?.errorCode === 29 ? 'TOPIC_AUTHORIZATION_FAILED (the user needs Read on the topic)' : `error ${a?.errorCode ?? 'no answer'}`}`
+          );
+          c.end = c.next;
+          continue;
+        }
+        const before = c.next;
+        for (const rec of a.records) {
+          if (rec.offset < c.next || rec.offset >= c.end) continue;
+          const dl = deadLetterRow(c.topic, c.partition, rec, this.payloadLimit);
+          rows.push(dl.row);
+          samples.push(dl.sample);
+          c.next = rec.offset + 1;
+        }
+        for (const b of a.batches) {
+          if (b.undecoded && b.lastOffset >= c.next) {
+            problems.push(
+              `${c.topic}[${c.partition}] offsets ${Math.max(b.baseOffset, c.next)}–${b.lastOffset}: ${b.undecoded}`
+            );
+            c.next = b.lastOffset + 1;
+          } else if (b.control && b.lastOffset >= c.next) {
+            c.next = b.lastOffset + 1;
+          }
+        }
+        if (c.next === before) c.stuck++;
+        if (c.next === before && a.bytes === 0 && a.highWatermark <= c.next) c.end = c.next;
+      }
+    }
+    const unread = cursors.filter((c) => c.next < c.end);
+    if (unread.length > 0) {
+      problems.push(
+        `${unread.reduce((s, c) => s + c.end - c.next, 0)} newer message(s) not read after ${DLT_ROUNDS} reads (${unread
+          .slice(0, 3)
+          .map((c) => `${c.topic}[${c.partition}] from ${c.next}`)
+          .join(', ')}): messages larger than ${DLT_PARTITION_BYTES / 1024 / 1024} MiB`
+      );
+    }
+    if (problems.length > 0) {
+      notice({
+        severity: 'warning',
+        text: `dead letters partly read: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}`,
+      });
+    }
+    const executed = `ListOffsets, Fetch ×${fetches} round(s) on ${topics.length} dead-letter topic(s)`;
+    if (type === 'failures') {
+      return { type, groups: groupFailures(samples, limit).map((g) => ({ system: SYSTEM, ...g })), notices, executed };
+    }
+    const found = rows
+      .filter((r) => matchesSearch(r, query.search))
+      .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0) || (a.id < b.id ? 1 : -1));
+    return { type, rows: found.slice(0, limit).map((r) => ({ system: SYSTEM, ...r })), notices, executed };
   }
 
   private async overview(
@@ -345,44 +773,26 @@ export class KafkaSource implements QueueSource {
     notice: (n: Notice) => void,
     notices: Notice[]
   ): Promise<ReadResult> {
-    const snap = await this.snapshot(query.queues, notice);
-    const selected = this.select(snap, query, notice);
-    const needed = selected.flatMap((q) => [q.topic, ...deadLetterTopicsOf(q.topic, snap.topics)]);
-    const marks = await this.watermarks(needed, notice);
+    const { snap, selected, marks, queues } = await this.lagView(query, window, notice);
+    const lagOf = new Map(queues.map((q) => [q.label, q]));
     const stats: Array<QueueStats & { system: string }> = [];
     const unhealthy: string[] = [];
     for (const q of selected) {
       const parts = marks.get(q.topic);
       if (!parts) continue;
       const values: QueueStats['values'] = {};
-      if (q.group) {
-        const committed = q.group.committed.get(q.topic) ?? new Map<number, number>();
-        const offsets: PartitionOffsets[] = parts.map((p) => ({ ...p, committed: committed.get(p.partition) ?? -1 }));
-        const lag = totalLag(offsets);
-        const members = q.group.membersKnown
-          ? q.group.members.filter((m) => m.topics.has(q.topic) || m.topics.size === 0).length
-          : undefined;
-        if (members === undefined) {
-          notice({
-            severity: 'info',
-            text: `${q.group.groupId} uses the new consumer group protocol (KIP-848), whose members kafkajs cannot describe: workers left out, and a group with lag and unchanged offsets counts as STALL`,
-          });
-        }
-        const history = this.samples.add(q.label, {
-          at: window.now,
-          committed: offsets.reduce((s, p) => s + Math.max(0, p.committed), 0),
-          lag,
-        });
-        const status: LagStatus = evaluateLag(history, members);
-        values.wait = lag;
-        if (members !== undefined) values.workers = members;
-        values.stalled = status === 'STALL' || status === 'STOP' ? 1 : 0;
-        if (status !== 'OK') unhealthy.push(`${q.label}: ${status}`);
+      const ql = lagOf.get(q.label);
+      if (q.group && ql) {
+        values.wait = ql.lag;
+        if (ql.oldestWait !== undefined) values.oldest_wait_seconds = ql.oldestWait;
+        if (ql.members !== undefined) values.workers = ql.members;
+        values.stalled = ql.status === 'STALL' || ql.status === 'STOP' ? 1 : 0;
+        if (ql.status !== 'OK') unhealthy.push(`${q.label}: ${ql.status}`);
         const dlts = deadLetterTopicsOf(q.topic, snap.topics).filter((t) => marks.has(t));
         if (dlts.length > 0) {
           values.dead = dlts.reduce((s, t) => s + retained(marks.get(t)!), 0);
         }
-      } else {
+      } else if (!q.group) {
         values.dead = retained(parts);
       }
       stats.push({ system: SYSTEM, queue: q.label, values });
@@ -395,19 +805,19 @@ export class KafkaSource implements QueueSource {
     }
     notice({
       severity: 'info',
-      text: 'Kafka: wait = consumer lag (high watermark − committed offset, from the log start when nothing is committed), workers = group members, stalled = 1 when the lag trend is STALL or STOP, dead = messages retained in dead-letter topics. oldest_wait_seconds is not computed: reading a message timestamp needs a consumer group (a write)',
+      text: 'Kafka: wait = consumer lag (high watermark − committed offset, from the log start when nothing is committed), oldest_wait_seconds = time lag (age of the next message the group would consume, the oldest over partitions; read with a plain Fetch, no group joined), workers = group members, stalled = 1 when the lag trend is STALL or STOP (the workers query shows the status per partition), dead = messages retained in dead-letter topics',
     });
     return {
       type: 'overview',
       stats,
       notices,
-      executed: `ListGroups, DescribeGroups, OffsetFetch ×${snap.groups.length}, ListOffsets for ${marks.size} topic(s): ${stats.length} queue(s)`,
+      executed: `ListGroups, DescribeGroups, OffsetFetch ×${snap.groups.length}, ListOffsets for ${marks.size} topic(s), Fetch (time lag): ${stats.length} queue(s)`,
     };
   }
 
   async close(): Promise<void> {
     const admin = this.admin;
     this.admin = undefined;
-    await admin?.then((a) => a.disconnect()).catch(() => undefined);
+    await Promise.all([admin?.then((a) => a.disconnect()).catch(() => undefined), this.fetcher.close()]);
   }
 }

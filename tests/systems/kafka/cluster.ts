@@ -43,8 +43,10 @@ export const kafka = () =>
 
 export interface KafkaState {
   suffix: string;
-  /** 3 partitions × 10 messages. */
+  /** 3 partitions × 10 messages; message i on partition i % 3 at offset ⌊i / 3⌋. */
   topic: string;
+  /** The create timestamp each message was produced with (ms): i × 10 s after an hour ago. */
+  producedAt(partition: number, offset: number): number;
   /** `<topic>.DLT` with 4 messages. */
   dlt: string;
   /** A dead-letter topic only known through jsonData.dlqTopics: 2 messages. */
@@ -81,7 +83,10 @@ async function consume(k: Kafka, groupId: string, topic: string, count: number, 
  * retries only LEADER_NOT_AVAILABLE, but a broker that has just started (as in CI) may
  * answer UNKNOWN_TOPIC_OR_PARTITION for a moment after the topic was created.
  */
-async function createTopicsWithLeaders(admin: Admin, topics: Array<{ topic: string; numPartitions: number }>) {
+export async function createTopicsWithLeaders(
+  admin: Admin,
+  topics: Array<{ topic: string; numPartitions: number; configEntries?: Array<{ name: string; value: string }> }>
+) {
   await admin.createTopics({ waitForLeaders: false, topics });
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -96,7 +101,8 @@ async function createTopicsWithLeaders(admin: Admin, topics: Array<{ topic: stri
       const type = (e as { type?: string }).type;
       if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw e;
     }
-    if (Date.now() > deadline) throw new Error(`topics ${topics.map((t) => t.topic).join(', ')} have no leaders after 30 s`);
+    if (Date.now() > deadline)
+      throw new Error(`topics ${topics.map((t) => t.topic).join(', ')} have no leaders after 30 s`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -114,14 +120,20 @@ export async function makeKafkaState(name: string): Promise<KafkaState> {
     { topic: dlt, numPartitions: 1 },
     { topic: graveyard, numPartitions: 1 },
   ]);
-  const producer = k.producer();
+  // Idempotent: a send retried while other tests' topics churn must not write twice.
+  const producer = k.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
+  // Explicit create timestamps (kafkajs sends them; the topic keeps CreateTime), one batch
+  // per partition: the time lag must come from the record inside the batch, not its start.
+  const base = Date.now() - 3600_000;
+  const producedAt = (partition: number, offset: number) => base + (offset * 3 + partition) * 10_000;
   await producer.send({
     topic,
     messages: Array.from({ length: 30 }, (_, i) => ({
       partition: i % 3,
       key: `k${i}`,
       value: JSON.stringify({ n: i }),
+      timestamp: String(producedAt(i % 3, Math.floor(i / 3))),
     })),
   });
   await producer.send({
@@ -150,6 +162,7 @@ export async function makeKafkaState(name: string): Promise<KafkaState> {
   return {
     suffix,
     topic,
+    producedAt,
     dlt,
     graveyard,
     stopped,
