@@ -17,6 +17,12 @@ export interface PassiveCount {
 export function describeAmqpError(err: Error & { code?: string | number }, url: string): Error {
   const where = safeUrl(url, 'the AMQP URL');
   const m = err.message ?? String(err);
+  const queue = /access to queue '([^']*)'/.exec(m);
+  if (queue) {
+    return brokerFailed(
+      `RabbitMQ at ${where} does not let this user read queue "${queue[1]}" (ACCESS_REFUSED): grant it read permission on the vhost`
+    );
+  }
   if (/ACCESS_REFUSED|403|PLAIN login refused|authentication/i.test(m)) {
     return brokerFailed(
       `RabbitMQ at ${where} refused the credentials (ACCESS_REFUSED): check the username and password`

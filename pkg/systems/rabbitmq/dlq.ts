@@ -3,7 +3,8 @@
  * POST /api/queues/<vhost>/<queue>/get with ackmode ack_requeue_true. That is a basic.get
  * followed by a requeue: the messages stay, but they are marked redelivered, may move
  * within the queue, and on quorum queues count as a delivery attempt (delivery-limit).
- * Hence off unless the data source sets allowPeek. Streams do not support basic.get.
+ * Hence off unless the data source sets allowPeek. Streams do not support basic.get: they
+ * are read by an AMQP consumer instead (stream.ts), which has no side effect.
  */
 import type { JobRow } from '../rows';
 import { describePayload, traceIdFromTraceparent, tryJSON } from '../payload';
@@ -36,16 +37,69 @@ export interface XDeath {
 }
 
 export const PEEK_DISABLED_NOTICE =
-  'Message browsing is off for this data source: RabbitMQ can only show queued messages by taking them (basic.get) and requeueing them, ' +
-  'which marks them redelivered, can reorder them and counts toward a quorum queue\'s delivery-limit. Enable "allow peek" (jsonData.allowPeek) to browse dead-letter queues.';
+  'Message browsing is off for this data source: RabbitMQ can only show messages of classic and quorum queues by taking them (basic.get) and requeueing them, ' +
+  "which marks them redelivered, can reorder them and, on quorum queues, raises each message's x-delivery-count and counts toward the delivery-limit " +
+  '(past it the broker drops or dead-letters the message). Enable "allow peek" (jsonData.allowPeek) to browse them. ' +
+  'Stream queues are read without side effects and need no allow peek.';
+
+/** What a peek did on a quorum queue; `limit` is the queue's delivery-limit if it has one. */
+export function quorumPeekNotice(label: string, limit: number | undefined, counts: number[]): string {
+  const highest = counts.length ? Math.max(...counts) + 1 : 1;
+  const base =
+    `${label} is a quorum queue: this peek counted as one delivery of each message read ` +
+    `(x-delivery-count is now up to ${highest})`;
+  if (limit === undefined) {
+    return `${base}; it has no delivery-limit, so nothing is dropped`;
+  }
+  const left = limit - highest;
+  return left > 0
+    ? `${base}; its delivery-limit is ${limit}: ${left} more peek(s) and the most-read message is dropped or dead-lettered`
+    : `${base}; its delivery-limit is ${limit}: the next peek drops or dead-letters the most-read message(s)`;
+}
+
+/**
+ * A quorum queue's delivery-limit: the x-delivery-limit argument or the delivery-limit
+ * policy key; with both, RabbitMQ applies the lower.
+ */
+export function deliveryLimit(
+  args: Record<string, unknown> | undefined,
+  policy: Record<string, unknown> | [] | undefined
+): { limit: number; via: 'arguments' | 'policy' } | undefined {
+  const a = typeof args?.['x-delivery-limit'] === 'number' ? (args['x-delivery-limit'] as number) : undefined;
+  const p0 = Array.isArray(policy) ? undefined : policy?.['delivery-limit'];
+  const p = typeof p0 === 'number' ? p0 : undefined;
+  if (a === undefined && p === undefined) {
+    return undefined;
+  }
+  if (p === undefined || (a !== undefined && a <= p)) {
+    return { limit: a!, via: 'arguments' };
+  }
+  return { limit: p, via: 'policy' };
+}
 
 export function peekRequest(limit: number, payloadLimit: number) {
   return { count: limit, ackmode: 'ack_requeue_true', encoding: 'auto', truncate: payloadLimit };
 }
 
+/**
+ * The x-death history, most recent first. Without it (RabbitMQ 3.10 drops the x-death array
+ * from messages stored in a stream), the x-first-death-* headers still name the first death.
+ */
 function xDeaths(headers: Record<string, unknown>): XDeath[] {
   const v = headers['x-death'];
-  return Array.isArray(v) ? (v as XDeath[]) : [];
+  if (Array.isArray(v)) {
+    return v as XDeath[];
+  }
+  const reason = headers['x-first-death-reason'];
+  const queue = headers['x-first-death-queue'];
+  return typeof reason === 'string' || typeof queue === 'string'
+    ? [
+        {
+          reason: typeof reason === 'string' ? reason : undefined,
+          queue: typeof queue === 'string' ? queue : undefined,
+        },
+      ]
+    : [];
 }
 
 const num = (v: unknown) =>
@@ -58,7 +112,8 @@ export function messageRow(
   queue: string,
   state: string,
   index: number,
-  payloadLimit: number
+  payloadLimit: number,
+  fallbackId = `#${index + 1}`
 ): JobRow {
   const props = m.properties ?? {};
   const headers = props.headers ?? {};
@@ -80,7 +135,7 @@ export function messageRow(
     headers.traceparent ?? tryJSON(typeof headers.traceparent === 'string' ? headers.traceparent : undefined);
   return {
     queue,
-    id: str(headers.id) ?? str(props.message_id) ?? str(props.correlation_id) ?? `#${index + 1}`,
+    id: str(headers.id) ?? str(props.message_id) ?? str(props.correlation_id) ?? fallbackId,
     name: str(headers.task) ?? str(props.type) ?? str(m.routing_key),
     state,
     attempts: celeryRetries !== undefined ? celeryRetries + 1 : deathCount || undefined,
@@ -103,4 +158,3 @@ export function failureSample(m: PeekedMessage, row: JobRow): FailureSample {
     ? { queue: row.queue, jobId: row.id, errorClass: death, message: exceptionMessage, at: row.finishedAt }
     : { queue: row.queue, jobId: row.id, message: death, at: row.finishedAt };
 }
-

@@ -9,6 +9,7 @@
  */
 import type { QueueStats } from '../rows';
 import type { QueueInfo } from './topology';
+import { deliveryLimit } from './dlq';
 
 /** Columns the overview, topology and rates need: keeps the listing small. */
 export const QUEUE_COLUMNS = [
@@ -61,3 +62,32 @@ export function queueValues(q: QueueInfo, opts: OverviewOptions): QueueStats['va
 
 /** True when the broker has not collected this queue's statistics yet (just declared). */
 export const statsMissing = (q: QueueInfo) => typeof q.messages_ready !== 'number';
+
+/**
+ * One line on the queue types that change what the numbers mean: quorum queues with their
+ * delivery-limit (messages redelivered more often are dropped or dead-lettered), streams
+ * (messages stay after consumption: "wait" is the retained log, not a backlog).
+ */
+export function queueKinds(queues: Array<QueueInfo & { label: string }>, max = 20): string | undefined {
+  const quorum = queues.filter((q) => q.type === 'quorum');
+  const streams = queues.filter((q) => q.type === 'stream');
+  const parts: string[] = [];
+  const list = (xs: string[]) =>
+    xs.length > max ? `${xs.slice(0, max).join(', ')} and ${xs.length - max} more` : xs.join(', ');
+  if (quorum.length) {
+    parts.push(
+      `quorum queues: ${list(
+        quorum.map((q) => {
+          const dl = deliveryLimit(q.arguments, q.effective_policy_definition);
+          return dl ? `${q.label} (delivery-limit ${dl.limit}, from ${dl.via})` : `${q.label} (no delivery-limit)`;
+        })
+      )}`
+    );
+  }
+  if (streams.length) {
+    parts.push(
+      `streams (messages stay after consumption; wait = messages retained): ${list(streams.map((q) => q.label))}`
+    );
+  }
+  return parts.length ? parts.join('; ') : undefined;
+}

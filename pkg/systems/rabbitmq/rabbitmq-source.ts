@@ -20,10 +20,19 @@ import { groupFailures, FailureSample } from '../failure-reasons';
 import { rabbitSettings, RabbitSettings } from './settings';
 import { ManagementApi, pagedList, vhostPath } from './management';
 import { BindingInfo, deadLetterSetting, deadLetterTopology, ExchangeInfo, QueueInfo, Topology } from './topology';
-import { QUEUE_COLUMNS, queueValues, statsMissing } from './overview';
+import { QUEUE_COLUMNS, queueKinds, queueValues, statsMissing } from './overview';
 import { queueSeries, rateParams } from './throughput';
 import { consumerWorkers, ConnectionInfo, ConsumerInfo } from './workers';
-import { failureSample, messageRow, PEEK_DISABLED_NOTICE, PeekedMessage, peekRequest } from './dlq';
+import {
+  deliveryLimit,
+  failureSample,
+  messageRow,
+  PEEK_DISABLED_NOTICE,
+  PeekedMessage,
+  peekRequest,
+  quorumPeekNotice,
+} from './dlq';
+import { amqpUrlFor, readStreams, StreamTarget } from './stream';
 import { matchesSearch } from '../rows';
 import { passiveCounts } from './amqp';
 import { addNotice, emptyResult } from '../results';
@@ -219,6 +228,10 @@ export class RabbitSource implements QueueSource {
           }
           stats.push({ system: SYSTEM, queue: q.label, values });
         }
+        const kinds = queueKinds(selected.map((q) => ({ ...q.info, label: q.label })));
+        if (kinds) {
+          notice({ severity: 'info', text: kinds });
+        }
         notice({
           severity: 'info',
           text: 'RabbitMQ keeps no completed/failed counts: wait = ready, active = unacknowledged, workers = consumers, dead = messages in dead-letter target queues',
@@ -281,7 +294,7 @@ export class RabbitSource implements QueueSource {
             type: 'jobs',
             rows: rows.map((r) => ({ ...r, system: SYSTEM })),
             notices,
-            executed: `peek (ack_requeue_true) of ${new Set(peeked.map((p) => p.row.queue)).size} queue(s); ${state} messages`,
+            executed: `peek (ack_requeue_true; streams: AMQP consume from an offset) of ${new Set(peeked.map((p) => p.row.queue)).size} queue(s); ${state} messages`,
           };
         }
         const samples: FailureSample[] = peeked.map((p) => failureSample(p.message, p.row));
@@ -289,7 +302,7 @@ export class RabbitSource implements QueueSource {
           type: 'failures',
           groups: groupFailures(samples, limit).map((g) => ({ ...g, system: SYSTEM })),
           notices,
-          executed: `peek (ack_requeue_true) of dead-letter queues: ${samples.length} message(s) grouped`,
+          executed: `peek (ack_requeue_true; streams: AMQP consume from an offset) of dead-letter queues: ${samples.length} message(s) grouped`,
         };
       }
       default:
@@ -336,10 +349,6 @@ export class RabbitSource implements QueueSource {
       });
       return [];
     }
-    if (!this.s.allowPeek) {
-      notice({ severity: 'warning', text: PEEK_DISABLED_NOTICE });
-      return [];
-    }
     const all = await this.listQueueInfo(QUEUE_COLUMNS, {}, notice);
     let selected = this.select(all, query, notice);
     if (state !== 'waiting') {
@@ -353,21 +362,63 @@ export class RabbitSource implements QueueSource {
         });
       }
     }
+    // Streams are read by a consumer (no side effect, no allowPeek); other queues by a peek.
+    const streams = selected.filter((q) => q.info.type === 'stream');
+    let peekable = selected.filter((q) => q.info.type !== 'stream');
+    if (!this.s.allowPeek && peekable.some((q) => (q.info.messages ?? 0) > 0)) {
+      notice({ severity: 'warning', text: PEEK_DISABLED_NOTICE });
+      peekable = [];
+    } else if (!this.s.allowPeek) {
+      peekable = [];
+    }
     const out: Array<{ row: JobRow; message: PeekedMessage }> = [];
-    for (const q of selected) {
-      if (out.length >= limit) {
-        notice({
-          severity: 'info',
-          text: `stopped after ${limit} messages (the query's limit); later queues were not read`,
-        });
-        break;
+    const stopped = () =>
+      notice({
+        severity: 'info',
+        text: `stopped after ${limit} messages (the query's limit); later queues were not read`,
+      });
+    const withMessages = streams.filter((q) => (q.info.messages ?? 0) > 0);
+    if (withMessages.length > 0) {
+      // Each stream gets what is left of the limit, in listing order.
+      const budget: StreamTarget[] = [];
+      let left = limit;
+      for (const q of withMessages) {
+        if (left <= 0) {
+          stopped();
+          break;
+        }
+        const n = Math.min(left, q.info.messages!);
+        budget.push({ vhost: q.info.vhost, name: q.info.name, messages: q.info.messages!, limit: n });
+        left -= n;
       }
-      if (q.info.type === 'stream') {
-        notice({
-          severity: 'info',
-          text: `${q.label} is a stream: browsing streams is not supported (basic.get does not apply to streams)`,
-        });
-        continue;
+      const read = await readStreams(this.s, budget);
+      for (const q of withMessages) {
+        (read.get(q.info.name) ?? []).forEach((m, i) =>
+          out.push({
+            row: messageRow(
+              m,
+              q.label,
+              state,
+              i,
+              this.s.payloadLimit,
+              m.offset !== undefined ? `offset ${m.offset}` : undefined
+            ),
+            message: m,
+          })
+        );
+      }
+      const derived = !this.s.amqpUrl
+        ? ` on ${amqpUrlFor(this.s, withMessages[0].info.vhost).url.replace(/\/[^/]*$/, '')} (the management host; set the AMQP URL if AMQP listens elsewhere)`
+        : '';
+      notice({
+        severity: 'info',
+        text: `stream queue(s) ${withMessages.map((q) => q.label).join(', ')}: the newest messages were read by an AMQP stream consumer${derived}; streams keep their messages, so reading changes nothing (needs read permission only, not allow peek)`,
+      });
+    }
+    for (const q of peekable) {
+      if (out.length >= limit) {
+        stopped();
+        break;
       }
       if (!q.info.messages) {
         continue;
@@ -377,11 +428,16 @@ export class RabbitSource implements QueueSource {
         this.api!.post<PeekedMessage[]>(path, peekRequest(limit - out.length, this.s.payloadLimit))
       );
       messages.forEach((m, i) => out.push({ row: messageRow(m, q.label, state, i, this.s.payloadLimit), message: m }));
+      if (q.info.type === 'quorum' && messages.length > 0) {
+        const counts = messages.map((m) => Number(m.properties?.headers?.['x-delivery-count'] ?? 0));
+        const dl = deliveryLimit(q.info.arguments, q.info.effective_policy_definition);
+        notice({ severity: 'warning', text: quorumPeekNotice(q.label, dl?.limit, counts) });
+      }
     }
-    if (out.length > 0) {
+    if (out.length > 0 && peekable.length > 0) {
       notice({
         severity: 'info',
-        text: 'messages were peeked and requeued (marked redelivered; on quorum queues this counts toward delivery-limit)',
+        text: 'messages were peeked and requeued (marked redelivered; on quorum queues each peek raises x-delivery-count and counts toward the delivery-limit)',
       });
     }
     return out;

@@ -1,7 +1,9 @@
 /** Pure parts of the rabbitmq kind: topic routing, dead-letter resolution, rate parameters. */
 import { deadLetterTopology, topicMatches, QueueInfo, BindingInfo } from './topology';
 import { rateParams, queueSeries } from './throughput';
-import { queueValues } from './overview';
+import { queueKinds, queueValues } from './overview';
+import { deliveryLimit, messageRow, quorumPeekNotice } from './dlq';
+import { amqpUrlFor } from './stream';
 
 describe('topicMatches', () => {
   it.each([
@@ -142,5 +144,61 @@ describe('queueValues', () => {
         { nowMs: 160_000, isDeadLetterTarget: true }
       )
     ).toEqual({ wait: 3, active: 0, dead: 3, oldest_wait_seconds: 60 });
+  });
+});
+
+describe('quorum and stream helpers', () => {
+  it('takes the lower delivery-limit of argument and policy', () => {
+    expect(deliveryLimit({ 'x-delivery-limit': 3 }, { 'delivery-limit': 5 })).toEqual({ limit: 3, via: 'arguments' });
+    expect(deliveryLimit({ 'x-delivery-limit': 9 }, { 'delivery-limit': 5 })).toEqual({ limit: 5, via: 'policy' });
+    expect(deliveryLimit({}, [])).toBeUndefined();
+  });
+
+  it('says what a quorum peek cost and when the next one drops messages', () => {
+    expect(quorumPeekNotice('q', 2, [0, 1])).toMatch(
+      /x-delivery-count is now up to 2\); its delivery-limit is 2: the next peek drops/
+    );
+    expect(quorumPeekNotice('q', 5, [0])).toMatch(/4 more peek\(s\)/);
+    expect(quorumPeekNotice('q', undefined, [0])).toMatch(/no delivery-limit/);
+  });
+
+  it('names quorum queues and streams in one line', () => {
+    expect(
+      queueKinds([
+        { vhost: 'v', name: 'a', label: 'a', type: 'quorum', arguments: { 'x-delivery-limit': 2 } },
+        { vhost: 'v', name: 's', label: 's', type: 'stream' },
+        { vhost: 'v', name: 'c', label: 'c', type: 'classic' },
+      ])
+    ).toBe(
+      'quorum queues: a (delivery-limit 2, from arguments); streams (messages stay after consumption; wait = messages retained): s'
+    );
+    expect(queueKinds([{ vhost: 'v', name: 'c', label: 'c', type: 'classic' }])).toBeUndefined();
+  });
+
+  it('falls back to x-first-death-* when a stream dropped the x-death array', () => {
+    const row = messageRow(
+      {
+        payload_bytes: 2,
+        redelivered: false,
+        exchange: '',
+        routing_key: 'x',
+        payload: Buffer.from('{}').toString('base64'),
+        payload_encoding: 'base64',
+        properties: { headers: { 'x-first-death-reason': 'expired', 'x-first-death-queue': 'ttl' } },
+      },
+      'dlq',
+      'dead',
+      0,
+      100,
+      'offset 7'
+    );
+    expect(row).toMatchObject({ id: 'offset 7', error: 'expired from ttl', payload: { kind: 'json', bytes: 2 } });
+  });
+
+  it('derives the AMQP URL of a vhost from the management URL when none is set', () => {
+    const s = { username: 'u', password: 'p', tlsSkipVerify: false, allowPeek: false, payloadLimit: 10 };
+    expect(amqpUrlFor({ ...s, managementUrl: 'http://rabbit:15672' }, '/').url).toBe('amqp://rabbit:5672/%2F');
+    expect(amqpUrlFor({ ...s, managementUrl: 'https://rabbit:443' }, 'a b').url).toBe('amqps://rabbit:5671/a%20b');
+    expect(amqpUrlFor({ ...s, amqpUrl: 'amqp://h:1/old' }, 'new')).toEqual({ url: 'amqp://h:1/new', derived: false });
   });
 });

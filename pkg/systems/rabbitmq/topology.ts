@@ -6,6 +6,7 @@
  * exchanges are not evaluated and count as "may route") say which queues receive them.
  * Pure: it works on what the management API listed (queues, bindings, exchanges).
  */
+import { deliveryLimit } from './dlq';
 
 export interface QueueInfo {
   vhost: string;
@@ -55,6 +56,8 @@ export interface TopologyNode {
   name: string;
   type?: string;
   messages?: number;
+  /** Quorum queues: the delivery-limit in force (argument or policy, the lower of both). */
+  deliveryLimit?: number;
   /** Some queue dead-letters into this one. */
   deadLetterTarget: boolean;
 }
@@ -205,6 +208,9 @@ export function deadLetterTopology(
     name: q.name,
     type: q.type,
     messages: q.messages,
+    ...(q.type === 'quorum' && deliveryLimit(q.arguments, q.effective_policy_definition)
+      ? { deliveryLimit: deliveryLimit(q.arguments, q.effective_policy_definition)!.limit }
+      : {}),
     deadLetterTarget: targetIds.has(label(q.vhost, q.name)),
   }));
   return { nodes, edges };

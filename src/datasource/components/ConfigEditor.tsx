@@ -275,7 +275,7 @@ export function ConfigEditor(props: ConfigEditorProps) {
           <InlineField
             label="Allow peeking"
             labelWidth={LABEL_WIDTH}
-            tooltip="Let job lists read message payloads. A peek takes messages and requeues them: they come back marked redelivered, and on quorum queues it counts toward the delivery limit."
+            tooltip="Let job lists read the messages of classic and quorum queues. A peek takes messages and requeues them: they come back marked redelivered, and on a quorum queue each peek raises x-delivery-count, so past the delivery limit the broker drops or dead-letters them. Stream queues are always read without it (reading a stream changes nothing)."
           >
             <InlineSwitch
               id="jobscope-config-allow-peek"

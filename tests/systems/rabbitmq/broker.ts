@@ -175,3 +175,150 @@ export async function makeRabbitState(tag: string): Promise<RabbitState> {
     },
   };
 }
+
+/**
+ * Streams and quorum queues, in a vhost of their own:
+ *   events (classic) --x-dead-letter-exchange "dlx.s" (fanout)-->  events.dlq (stream)
+ *                                                               and events.parked (classic)
+ *           5 published with message ids ev-0..ev-4, all nack(requeue=false) by a consumer.
+ *           RabbitMQ 3.10.8 drops what dead-lettering routes into a stream (seen here with
+ *           classic nacks, quorum nacks and TTL expiry alike: the stream stays empty, nothing
+ *           is logged), so the dead letters parked in events.parked, x-death headers and
+ *           all, are then moved into the stream by a consumer that republishes them (what a
+ *           shovel would do); `streamAfterNacks` records what the stream held before.
+ *           Its count is known once the stats settle, hence a function.
+ *   work (quorum; policy: delivery-limit 4, dead-letter-exchange "" / key "work.dlq")
+ *           -->  work.dlq (quorum, x-delivery-limit 2)
+ *           3 published: 2 reject(requeue=false), 1 ready
+ */
+export interface KindsState {
+  vhost: string;
+  /** Messages in events.dlq right after the nacks, before the move (0 on RabbitMQ 3.10.8). */
+  streamAfterNacks: number;
+  release(): Promise<void>;
+}
+
+export async function waitForQueues(
+  vhost: string,
+  expect: Record<string, [number, number, number]>,
+  timeoutMs = 40_000
+): Promise<void> {
+  const v = encodeURIComponent(vhost);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await api<any[]>(
+      'GET',
+      `queues/${v}?columns=name,messages_ready,messages_unacknowledged,consumers`
+    );
+    const ok = Object.entries(expect).every(([name, [r, u, c]]) => {
+      const q = body.find((x) => x.name === name);
+      return q && q.messages_ready === r && q.messages_unacknowledged === u && q.consumers === c;
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`RabbitMQ state did not settle: ${JSON.stringify(body)}`);
+    await sleep(500);
+  }
+}
+
+export async function makeKindsState(tag: string): Promise<KindsState> {
+  const vhost = await makeVhost(tag);
+  try {
+    return await fillKindsState(vhost);
+  } catch (err) {
+    await deleteVhost(vhost);
+    throw err;
+  }
+}
+
+async function fillKindsState(vhost: string): Promise<KindsState> {
+  const v = encodeURIComponent(vhost);
+  await api('PUT', `policies/${v}/work-limits`, {
+    pattern: '^work$',
+    'apply-to': 'queues',
+    definition: { 'delivery-limit': 4, 'dead-letter-exchange': '', 'dead-letter-routing-key': 'work.dlq' },
+  });
+  const conn = await amqp.connect(amqpUrl(vhost));
+  const ch = await conn.createConfirmChannel();
+  await ch.assertExchange('dlx.s', 'fanout', { durable: true });
+  await ch.assertQueue('events.dlq', { durable: true, arguments: { 'x-queue-type': 'stream' } });
+  await ch.bindQueue('events.dlq', 'dlx.s', '');
+  await ch.assertQueue('events.parked', { durable: true });
+  await ch.bindQueue('events.parked', 'dlx.s', '');
+  await ch.assertQueue('events', { durable: true, arguments: { 'x-dead-letter-exchange': 'dlx.s' } });
+  await ch.assertQueue('work.dlq', { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 2 } });
+  await ch.assertQueue('work', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  const now = Math.floor(Date.now() / 1000);
+  for (let i = 0; i < 5; i++) {
+    ch.sendToQueue('events', Buffer.from(JSON.stringify({ event: i })), {
+      messageId: `ev-${i}`,
+      timestamp: now - 60 + i,
+      contentType: 'application/json',
+      headers: { i, traceparent: `00-${TRACE_ID}-00f067aa0ba902b${i}-01` },
+    });
+  }
+  for (let i = 0; i < 3; i++) {
+    ch.sendToQueue('work', Buffer.from(`job ${i}`), { messageId: `work-${i}`, timestamp: now - 30 });
+  }
+  await ch.waitForConfirms();
+  await ch.close();
+  const worker = await conn.createChannel();
+  for (let i = 0; i < 5; i++) {
+    const m = await worker.get('events', { noAck: false });
+    if (!m) throw new Error('events message missing');
+    worker.nack(m, false, false);
+  }
+  for (let i = 0; i < 2; i++) {
+    const m = await worker.get('work', { noAck: false });
+    if (!m) throw new Error('work message missing');
+    worker.reject(m, false);
+  }
+  // What reached the stream by dead-lettering alone (read from its start, as a consumer would).
+  const streamAfterNacks = await countStream(conn, 'events.dlq');
+  // Move the parked dead letters, headers and properties untouched, into the stream.
+  const mover = await conn.createConfirmChannel();
+  for (;;) {
+    const m = await mover.get('events.parked', { noAck: false });
+    if (!m) break;
+    mover.sendToQueue('events.dlq', m.content, m.properties as amqp.Options.Publish);
+    await mover.waitForConfirms();
+    mover.ack(m);
+  }
+  await worker.close();
+  await mover.close();
+  // quorum queue statistics appear in the management API some seconds after declaration
+  await waitForQueues(vhost, {
+    events: [0, 0, 0],
+    'events.parked': [0, 0, 0],
+    'events.dlq': [streamAfterNacks + 5, 0, 0],
+    work: [1, 0, 0],
+    'work.dlq': [2, 0, 0],
+  });
+  return { vhost, streamAfterNacks, release: () => conn.close().catch(() => undefined) };
+}
+
+async function countStream(conn: amqp.ChannelModel, name: string): Promise<number> {
+  await sleep(1000); // dead-lettering is asynchronous
+  const ch = await conn.createChannel();
+  await ch.prefetch(100);
+  let n = 0;
+  let tag = '';
+  await new Promise<void>((resolve) => {
+    let t = setTimeout(resolve, 1000);
+    void ch
+      .consume(
+        name,
+        (m) => {
+          if (!m) return;
+          n++;
+          ch.ack(m);
+          clearTimeout(t);
+          t = setTimeout(resolve, 300);
+        },
+        { noAck: false, arguments: { 'x-stream-offset': 'first' } }
+      )
+      .then((ok) => (tag = ok.consumerTag));
+  });
+  await ch.cancel(tag);
+  await ch.close();
+  return n;
+}
