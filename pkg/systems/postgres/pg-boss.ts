@@ -96,19 +96,17 @@ export class PgBoss implements PgJobSystem {
     return rows.map((r) => r.name);
   }
 
-  overviewSql(): string {
+  /**
+   * `settled`: active and failed counts, completed and failed inside the time range. pg-boss
+   * 12 indexes these rows (job_i14 on live states, job_i16 on completed_on): two index-aligned
+   * parts. Before 12 no index covers them: one pass over the rows pg-boss keeps in `job`
+   * (it archives or deletes the older ones), instead of one pass per part.
+   */
+  private settledSql(): string {
     const failed = `state IN (${this.layout.failedStates})`;
-    return `
-      WITH ready AS (
-        SELECT name,
-          count(*) FILTER (WHERE NOT blocked AND start_after <= now()) AS wait,
-          count(*) FILTER (WHERE blocked OR start_after > now()) AS delayed,
-          count(*) FILTER (WHERE state = 'retry') AS retries,
-          extract(epoch FROM now() - min(start_after) FILTER (WHERE NOT blocked AND start_after <= now())) AS oldest
-        FROM ${this.j}
-        WHERE name = ANY($1::text[]) AND ${QUEUED}
-        GROUP BY name
-      ), running AS (
+    const inRange = 'completed_on >= $2 AND completed_on < $3';
+    if (this.layout.major === 12) {
+      return `running AS (
         SELECT name,
           count(*) FILTER (WHERE state = 'active') AS active,
           count(*) FILTER (WHERE state = 'active' AND stalled_after < now()) AS stalled,
@@ -121,11 +119,40 @@ export class PgBoss implements PgJobSystem {
           count(*) FILTER (WHERE state = 'completed') AS completed,
           count(*) FILTER (WHERE ${failed}) AS failed_in_range
         FROM ${this.j}
-        WHERE name = ANY($1::text[]) AND completed_on >= $2 AND completed_on < $3
+        WHERE name = ANY($1::text[]) AND ${inRange}
         GROUP BY name
-      )
-      SELECT q.name, r.wait, r.delayed, r.retries, r.oldest, w.active, w.stalled, f.completed, w.failed, f.failed_in_range
-      FROM unnest($1::text[]) AS q(name) LEFT JOIN ready r USING (name) LEFT JOIN running w USING (name) LEFT JOIN finished f USING (name)`;
+      ), settled AS (
+        SELECT name, r.active, r.stalled, r.failed, f.completed, f.failed_in_range
+        FROM running r FULL JOIN finished f USING (name)
+      )`;
+    }
+    return `settled AS (
+        SELECT name,
+          count(*) FILTER (WHERE state = 'active') AS active,
+          count(*) FILTER (WHERE state = 'active' AND stalled_after < now()) AS stalled,
+          count(*) FILTER (WHERE ${failed}) AS failed,
+          count(*) FILTER (WHERE state = 'completed' AND ${inRange}) AS completed,
+          count(*) FILTER (WHERE ${failed} AND ${inRange}) AS failed_in_range
+        FROM ${this.j}
+        WHERE name = ANY($1::text[]) AND NOT ${QUEUED}
+        GROUP BY name
+      )`;
+  }
+
+  overviewSql(): string {
+    return `
+      WITH ready AS (
+        SELECT name,
+          count(*) FILTER (WHERE NOT blocked AND start_after <= now()) AS wait,
+          count(*) FILTER (WHERE blocked OR start_after > now()) AS delayed,
+          count(*) FILTER (WHERE state = 'retry') AS retries,
+          extract(epoch FROM now() - min(start_after) FILTER (WHERE NOT blocked AND start_after <= now())) AS oldest
+        FROM ${this.j}
+        WHERE name = ANY($1::text[]) AND ${QUEUED}
+        GROUP BY name
+      ), ${this.settledSql()}
+      SELECT q.name, r.wait, r.delayed, r.retries, r.oldest, w.active, w.stalled, w.completed, w.failed, w.failed_in_range
+      FROM unnest($1::text[]) AS q(name) LEFT JOIN ready r USING (name) LEFT JOIN settled w USING (name)`;
   }
 
   async overview(ctx: PgReadContext, queues: string[]): Promise<QueueStats[]> {
