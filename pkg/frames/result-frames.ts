@@ -19,7 +19,7 @@ export interface FrameOptions {
   channel?: string;
 }
 
-const UNITS: Partial<Record<string, string>> = { oldest_wait_seconds: 's' };
+const UNITS: Partial<Record<string, string>> = { oldest_wait_seconds: 's', consumer_utilisation: 'percentunit' };
 
 /** Every Loki 3 stream has a service_name label, so this selector matches them all. */
 const DEFAULT_LOKI_SELECTOR = '{service_name=~".+"}';

@@ -28,7 +28,9 @@ export type JobSystemId = (typeof SYSTEMS)[number];
  * - failed_in_range: failures finished inside the query's time range;
  * - retries: failed jobs scheduled to run again; dead: jobs given up on (DLQ);
  * - queue_paused: 1 while the queue is paused; oldest_wait_seconds: age of the oldest
- *   waiting job; workers: live workers serving the queue.
+ *   waiting job; workers: live workers serving the queue;
+ * - consumer_utilisation: the fraction of time (0–1) the queue's consumers could take new
+ *   messages (RabbitMQ's own measure; below 1 means consumers or their prefetch are the limit).
  */
 export const OVERVIEW_METRICS = [
   'wait',
@@ -46,6 +48,7 @@ export const OVERVIEW_METRICS = [
   'queue_paused',
   'oldest_wait_seconds',
   'workers',
+  'consumer_utilisation',
 ] as const;
 export type OverviewMetric = (typeof OVERVIEW_METRICS)[number];
 

@@ -53,13 +53,17 @@ it('answers an overview whose values match /api/queues/<vhost>/<queue>, unique p
   for (const name of ['orders', 'orders.dlq', 'emails.dlq', 'ttl.expired']) {
     const own = (await api('GET', `queues/${encodeURIComponent(state.vhost)}/${encodeURIComponent(name)}`)).body;
     const get = (metric: string) => values.find((v) => v.labels.queue === name && v.metric === metric)?.value;
-    expect([name, get('wait'), get('active'), get('workers')]).toEqual([
+    expect([name, get('wait'), get('active'), get('workers'), get('consumer_utilisation')]).toEqual([
       name,
       own.messages_ready,
       own.messages_unacknowledged,
       own.consumers,
+      // RabbitMQ's own figure where it has one (a queue with consumers), absent otherwise.
+      own.consumer_utilisation ?? undefined,
     ]);
   }
+  // `orders` has a consumer (holding one message unacked): RabbitMQ measures its utilisation.
+  expect(values.find((v) => v.labels.queue === 'orders' && v.metric === 'consumer_utilisation')?.value).toBeGreaterThanOrEqual(0);
   expect(values.find((v) => v.labels.queue === 'orders.dlq' && v.metric === 'dead')).toMatchObject({
     labels: { system: 'rabbitmq', queue: 'orders.dlq', metric: 'dead' },
     value: 3,

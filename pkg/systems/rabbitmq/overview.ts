@@ -1,6 +1,7 @@
 /**
  * Per-queue instant values from one /api/queues listing:
  *   wait = messages_ready, active = messages_unacknowledged, workers = consumers,
+ *   consumer_utilisation (RabbitMQ leaves it out while a queue has no consumers),
  *   dead = every message (ready + unacked) of a queue another queue dead-letters into,
  *   oldest_wait_seconds = now − head_message_timestamp while messages are ready (only when
  *   the head message carries a timestamp property: set by the publisher or the
@@ -22,6 +23,7 @@ export const QUEUE_COLUMNS = [
   'messages_ready',
   'messages_unacknowledged',
   'consumers',
+  'consumer_utilisation',
   'head_message_timestamp',
 ].join(',');
 
@@ -43,6 +45,10 @@ export function queueValues(q: QueueInfo, opts: OverviewOptions): QueueStats['va
   }
   if (num(q.consumers) !== undefined) {
     values.workers = q.consumers;
+  }
+  const utilisation = num(q.consumer_utilisation);
+  if (utilisation !== undefined) {
+    values.consumer_utilisation = utilisation;
   }
   if (opts.isDeadLetterTarget) {
     const total = num(q.messages) ?? (ready !== undefined && unacked !== undefined ? ready + unacked : undefined);

@@ -18,6 +18,8 @@ export interface QueueInfo {
   messages_ready?: number;
   messages_unacknowledged?: number;
   consumers?: number;
+  /** 0–1, absent or null while the queue has no consumers. */
+  consumer_utilisation?: number | null;
   head_message_timestamp?: number | null;
   message_stats?: Record<string, any>;
 }
