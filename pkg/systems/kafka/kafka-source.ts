@@ -10,10 +10,7 @@
  *   time, and only groups a query's patterns can match) · ListOffsets ×2 per topic read
  *   (latest and earliest; at most MAX_TOPICS).
  * Overview and workers add the time lag: one Fetch per partition leader (Metadata for the
- *   topics first), every lagging partition in it at its committed offset with
- *   TIME_LAG_PARTITION_BYTES each; a second or third Fetch only when several groups of one
- *   topic sit at different offsets (a request names a partition once); at most
- *   MAX_TIME_LAG_PARTITIONS partitions.
+ *   topics first), every lagging partition in it at its committed offset (time-lag.ts).
  * Jobs and failures on dead-letter topics: one Fetch per leader from high watermark − N, up to
  *   DLT_ROUNDS rounds for partitions that did not reach their end (DLT_PARTITION_BYTES per
  *   partition, DLT_FETCH_BYTES per response).
@@ -32,6 +29,7 @@ import { FailureSample, groupFailures } from '../failure-reasons';
 import { RecordFetcher, READ_COMMITTED, READ_UNCOMMITTED } from './fetch';
 import { deadLetterRow } from './dead-letters';
 import type { PartitionData } from './record-batch';
+import { MAX_DECOMPRESSED, PartitionLag, readTimeLags } from './time-lag';
 import { kafkaSettings, KafkaSettings } from './settings';
 import { isGone, kafkaError } from './errors';
 import {
@@ -51,11 +49,6 @@ const MAX_GROUPS = 200;
 const MAX_TOPICS = 500;
 const CONCURRENCY = 8;
 const DEFAULT_LIMIT = 100;
-/** Time lag: partitions read at most per refresh, bytes per partition, per response. */
-const MAX_TIME_LAG_PARTITIONS = 1000;
-const TIME_LAG_PARTITION_BYTES = 64 * 1024;
-const TIME_LAG_FETCH_BYTES = 4 * 1024 * 1024;
-const TIME_LAG_ROUNDS = 3;
 /** Dead-letter browsing: bytes per partition and per response, rounds, topics per query. */
 const DLT_PARTITION_BYTES = 1024 * 1024;
 const DLT_FETCH_BYTES = 8 * 1024 * 1024;
@@ -64,25 +57,6 @@ const MAX_DLT_TOPICS = 20;
 const MAX_DLT_LIMIT = 1000;
 /** Failures: newest dead letters per partition grouped. */
 const FAILURE_SAMPLES = 200;
-/** A compressed batch may inflate to this much before it counts as undecoded. */
-const MAX_DECOMPRESSED = 16 * 1024 * 1024;
-
-/** One partition of a `<group>/<topic>` queue. */
-interface PartitionLag {
-  queue: string;
-  group: string;
-  topic: string;
-  partition: number;
-  low: number;
-  high: number;
-  /** -1: nothing committed. */
-  committed: number;
-  lag: number;
-  /** Seconds since the next record to consume was written; undefined: not read. */
-  timeLag?: number;
-  /** The member the partition is assigned to: `clientId@host`. */
-  member?: string;
-}
 
 /** The per-partition table of the workers query, columns in this order. */
 export interface PartitionColumns {
@@ -454,10 +428,15 @@ export class KafkaSource implements QueueSource {
         status: evaluateLag(history, members),
       });
     }
-    await this.timeLags(
+    await readTimeLags(
+      this.fetcher,
       queues.flatMap((q) => q.parts),
       window.now,
-      notice
+      notice,
+      {
+        requestTimeout: this.s.client.requestTimeout ?? 10_000,
+        describeError: (err) => kafkaError(err, this.s.brokers, this.s.username).message,
+      }
     );
     for (const q of queues) {
       const read = q.parts.filter((p) => p.timeLag !== undefined);
@@ -465,123 +444,6 @@ export class KafkaSource implements QueueSource {
       else if (read.some((p) => p.lag > 0)) q.oldestWait = Math.max(...read.map((p) => p.timeLag!));
     }
     return { snap, selected, marks, queues };
-  }
-
-  /**
-   * Time lag per partition: now − timestamp of the record at the committed offset (the next
-   * one the group would consume; the log start when nothing is committed). 0 without lag.
-   * The record's own timestamp when its batch decodes (uncompressed or gzip); otherwise the
-   * batch's base timestamp, the oldest in the batch (so the time lag is never understated).
-   */
-  private async timeLags(parts: PartitionLag[], now: number, notice: (n: Notice) => void): Promise<void> {
-    let lagging: PartitionLag[] = [];
-    for (const p of parts) {
-      if (p.lag === 0) p.timeLag = 0;
-      else lagging.push(p);
-    }
-    if (lagging.length > MAX_TIME_LAG_PARTITIONS) {
-      notice({
-        severity: 'warning',
-        text: `time lag read for ${MAX_TIME_LAG_PARTITIONS} of ${lagging.length} lagging partitions (oldest_wait_seconds covers only those): narrow the queues`,
-      });
-      lagging = lagging.slice(0, MAX_TIME_LAG_PARTITIONS);
-    }
-    const from = (p: PartitionLag) => (p.committed < 0 ? p.low : Math.max(p.committed, p.low));
-    // A request names a partition once: groups of one topic at different offsets take rounds.
-    const rounds: PartitionLag[][][] = [];
-    const byPartition = new Map<string, Map<number, PartitionLag[]>>();
-    for (const p of lagging) {
-      const key = `${p.topic}\u0000${p.partition}`;
-      const offsets = byPartition.get(key) ?? new Map<number, PartitionLag[]>();
-      offsets.set(from(p), [...(offsets.get(from(p)) ?? []), p]);
-      byPartition.set(key, offsets);
-    }
-    let skipped = 0;
-    for (const offsets of byPartition.values()) {
-      [...offsets.values()].forEach((same, i) => {
-        if (i >= TIME_LAG_ROUNDS) {
-          skipped += same.length;
-          return;
-        }
-        (rounds[i] ??= []).push(same);
-      });
-    }
-    if (skipped > 0) {
-      notice({
-        severity: 'info',
-        text: `time lag not read for ${skipped} partition(s): more than ${TIME_LAG_ROUNDS} groups of one topic at different offsets`,
-      });
-    }
-    const unread: string[] = [];
-    const unreadable = new Set<string>();
-    let estimated = 0;
-    for (const round of rounds) {
-      let answers: PartitionData[];
-      try {
-        answers = await this.fetcher.fetch(
-          round.map((same) => ({
-            topic: same[0].topic,
-            partition: same[0].partition,
-            offset: from(same[0]),
-            maxBytes: TIME_LAG_PARTITION_BYTES,
-          })),
-          {
-            isolationLevel: READ_UNCOMMITTED,
-            maxBytes: TIME_LAG_FETCH_BYTES,
-            maxDecompressed: MAX_DECOMPRESSED,
-            requestTimeout: this.s.client.requestTimeout ?? 10_000,
-          }
-        );
-      } catch (err) {
-        // The lag in offsets stands; only the time lag is missing.
-        notice({
-          severity: 'warning',
-          text: `time lag not read (oldest_wait_seconds left out): ${kafkaError(err, this.s.brokers, this.s.username).message}`,
-        });
-        return;
-      }
-      const byKey = new Map(answers.map((a) => [`${a.topic}\u0000${a.partition}`, a]));
-      for (const same of round) {
-        const p0 = same[0];
-        const offset = from(p0);
-        const a = byKey.get(`${p0.topic}\u0000${p0.partition}`);
-        let ts: number | undefined;
-        if (a && a.errorCode === 0) {
-          const rec = a.records.find((r) => r.offset >= offset);
-          const batch = a.batches.find((b) => b.lastOffset >= offset && !b.control);
-          if (rec && (!batch || rec.offset <= batch.lastOffset || batch.undecoded === undefined)) {
-            ts = rec.timestamp;
-          } else if (batch && batch.baseTimestamp >= 0) {
-            ts = batch.baseTimestamp;
-            estimated++;
-          }
-        } else if (a) {
-          unreadable.add(
-            `${p0.topic}[${p0.partition}]: error ${a.errorCode}${a.errorCode === 29 ? ' (TOPIC_AUTHORIZATION_FAILED: the user needs Read on the topic)' : ''}`
-          );
-        }
-        if (ts === undefined || ts < 0) {
-          if (a?.errorCode === 0) unread.push(`${p0.topic}[${p0.partition}]@${offset}`);
-          continue;
-        }
-        for (const p of same) p.timeLag = Math.max(0, (now - ts) / 1000);
-      }
-    }
-    if (unread.length > 0) {
-      notice({
-        severity: 'info',
-        text: `time lag not read for ${unread.length} partition(s) (${unread.slice(0, 5).join(', ')}${unread.length > 5 ? ', …' : ''}): the record batch at the committed offset is larger than ${TIME_LAG_PARTITION_BYTES / 1024} KiB or holds no message`,
-      });
-    }
-    if (unreadable.size > 0) {
-      notice({ severity: 'warning', text: `time lag not read: ${[...unreadable].slice(0, 5).join('; ')}` });
-    }
-    if (estimated > 0) {
-      notice({
-        severity: 'info',
-        text: `time lag of ${estimated} partition(s) from the batch's oldest timestamp: the batch is compressed with a codec the plugin cannot read (Snappy, LZ4, ZSTD), so the time lag may be overstated by the producer's linger time`,
-      });
-    }
   }
 
   /** The workers query: one row per group/topic/partition with offsets, lag, time lag, owner and status. */
