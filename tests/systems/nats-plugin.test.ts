@@ -77,6 +77,32 @@ it('lists dead messages as a table with payload and trace id, and serves the que
   expect(names.filter((n) => n.startsWith(`${state.stream}/`))).toEqual(['idle', 'poller', 'worker'].map((c) => `${state.stream}/${c}`));
 });
 
+it('lists the waiting messages of a consumer as a table, read by sequence without consuming', async () => {
+  const before = await state.jsm.consumers.info(state.stream, 'worker');
+  const responses = await grafana.queryData(ds, [
+    { refId: 'waiting', json: { queryType: 'jobs', state: 'waiting', queues: [`${state.stream}/worker`] } },
+    { refId: 'active', json: { queryType: 'jobs', state: 'active', queues: [`${state.stream}/worker`] } },
+  ]);
+  expect(responses.waiting.status).toBe(200);
+  const frame = decodeFrame(responses.waiting.frames[0]);
+  const col = (name: string) => frame.fields.find((f) => f.name === name)?.values;
+  // delivered.stream_seq is 7: the .email messages published after it, seq 8–10.
+  expect(col('id')).toEqual(['email-8 (seq 8)', 'email-9 (seq 9)', 'email-10 (seq 10)']);
+  expect(col('state')).toEqual(['waiting', 'waiting', 'waiting']);
+  expect(JSON.stringify(frame.fields.map((f) => f.values))).toContain('user9@example.com');
+  const active = decodeFrame(responses.active.frames[0]);
+  // Between the ack floor (2) and the last delivered (7); the frame's notice says some may be done.
+  expect(active.fields.find((f) => f.name === 'id')?.values).toEqual([3, 4, 5, 6, 7].map((n) => `email-${n} (seq ${n})`));
+  const after = await state.jsm.consumers.info(state.stream, 'worker');
+  expect([after.delivered, after.ack_floor, after.num_pending, after.num_ack_pending, after.num_redelivered]).toEqual([
+    before.delivered,
+    before.ack_floor,
+    before.num_pending,
+    before.num_ack_pending,
+    before.num_redelivered,
+  ]);
+});
+
 it('reports a down server and unknown stream or consumer in Grafana terms', async () => {
   const down = await grafana.checkHealth({ uid: 'nats-down', jsonData: { kind: 'nats', url: 'nats://127.0.0.1:1' } });
   expect([down.status, down.message]).toEqual([2, 'NATS server at 127.0.0.1:1 is unreachable (connection refused)']);

@@ -7,22 +7,25 @@
  *   $JS.API.CONSUMER.LIST.<stream>       paged, one call per selected stream (not per consumer)
  *   $JS.API.STREAM.MSG.GET.<stream>      one per consumer with a backlog (oldest_wait_seconds)
  *   $JS.API.STREAM.INFO.<advisoryStream> with subjects_filter: dead counts, one call
+ *   jobs waiting/active: STREAM.MSG.GET by sequence from the consumer's delivered / ack floor
+ *   position (consumer-jobs.ts), at most limit + GET_SLACK gets a query
  * A refresh of N consumers in S streams costs 1 + S list calls plus at most one message
  * get per consumer with a backlog (capped at MAX_AGE_LOOKUPS).
  */
+import { AckPolicy } from 'nats';
 import type { ConsumerInfo, StreamInfo } from 'nats';
 import type { DatasourceConfig } from '../../instances/settings';
 import type { Logger } from '../../protocol/logger';
 import type { JobscopeQuery } from '../../query/model';
 import { queueFilter } from '../../query/parse';
 import type { Notice } from '../../frames/frame';
-import { badRequest, notFound } from '../../errors/errors';
+import { badRequest, brokerFailed, notFound } from '../../errors/errors';
 import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
 import type { JobRow, QueueStats, WorkerRow } from '../rows';
 import { groupFailures } from '../failure-reasons';
 import { natsSettings, NatsSettings } from './settings';
 import { NatsConnector, natsError } from './connection';
-import { consumerValues, lastActive, oldestUnackedTime } from './overview';
+import { consumerValues, lastActive, oldestUndeliveredTime } from './overview';
 import {
   advisoryRow,
   advisorySample,
@@ -32,6 +35,8 @@ import {
   recentAdvisories,
 } from './advisories';
 import { addNotice, emptyResult } from '../results';
+import { getStoredMessage } from './stored-messages';
+import { consumerJobs, ConsumerJobs, MessageGetter } from './consumer-jobs';
 
 const SYSTEM = 'jetstream';
 const DEFAULT_LIMIT = 100;
@@ -224,7 +229,7 @@ export class NatsSource implements QueueSource {
           severity: 'info',
           text:
             'JetStream does not know its workers: one row per consumer; busy = messages awaiting ack, alive = a push subscriber is bound, a pull request is waiting or messages are being processed' +
-            (rows.some((r) => r.lastHeartbeat === undefined) ? '; last activity needs NATS 2.10+' : ''),
+            (rows.some((r) => r.lastHeartbeat === undefined) ? '; consumers without a delivery or an ack yet have no last activity' : ''),
         });
         return {
           type: 'workers',
@@ -242,10 +247,15 @@ export class NatsSource implements QueueSource {
       case 'jobs':
       case 'failures': {
         const state = query.state ?? 'dead';
+        if (type === 'jobs' && (state === 'waiting' || state === 'active')) {
+          return this.consumerMessages(query, state, limit, notice, notices);
+        }
         if (state !== 'dead' && state !== 'failed') {
           notice({
             severity: 'info',
-            text: `JetStream has no "${state}" list that can be read without consuming: only dead messages (from the advisory stream) can be listed`,
+            text:
+              `JetStream keeps no "${state}" ${type === 'jobs' ? 'list' : 'failures'}: ` +
+              'jobs can list waiting (not delivered yet), active (delivered, awaiting ack) and dead (advisory stream) messages; failures come from the dead ones',
           });
           notice({ severity: 'info', text: 'nothing listed' });
           return emptyResult(type, notices);
@@ -300,7 +310,7 @@ export class NatsSource implements QueueSource {
         const q = bySel.get(s.queue)!;
         gets++;
         try {
-          const t = await oldestUnackedTime(jsm, q.stream, q.consumer);
+          const t = await oldestUndeliveredTime(jsm, q.stream, q.consumer);
           if (t !== undefined) {
             s.values.oldest_wait_seconds = Math.max(0, (window.now - t) / 1000);
           }
@@ -336,7 +346,7 @@ export class NatsSource implements QueueSource {
       severity: 'info',
       text:
         'JetStream queue = <stream>/<consumer>: wait = pending (not delivered yet), active = awaiting ack, retries = redelivered and unacknowledged, ' +
-        'workers = pull requests waiting for messages (idle pull workers; 0 for push consumers), oldest_wait_seconds = age of the oldest unacknowledged message' +
+        'workers = pull requests waiting for messages (idle pull workers; 0 for push consumers), oldest_wait_seconds = age of the oldest message not delivered yet' +
         deadNote +
         '; JetStream keeps no completed/failed counts',
     });
@@ -346,6 +356,56 @@ export class NatsSource implements QueueSource {
       stats,
       notices,
       executed: `$JS.API.STREAM.LIST, $JS.API.CONSUMER.LIST × ${streams} stream(s), ${gets} STREAM.MSG.GET: ${stats.length} consumer(s)`,
+    };
+  }
+
+  /** Waiting or active messages of the selected consumers, read by sequence (consumer-jobs.ts). */
+  private async consumerMessages(
+    query: JobscopeQuery,
+    state: 'waiting' | 'active',
+    limit: number,
+    notice: (n: Notice) => void,
+    notices: Notice[]
+  ): Promise<ReadResult> {
+    const selected = await this.select(query, notice);
+    const nc = (await this.conn.get()).nc;
+    const getter = (stream: string): MessageGetter => (req) =>
+      getStoredMessage(nc, stream, req, this.s.payloadLimit).catch((err) => {
+        if ((err as { code?: unknown })?.code === 'PERMISSIONS_VIOLATION') {
+          throw brokerFailed(
+            `NATS user${this.s.username ? ` "${this.s.username}"` : ''} may not read stored messages: allow publishing to $JS.API.STREAM.MSG.GET.> (read-only, no consumer involved) to list ${state} jobs`
+          );
+        }
+        throw natsError(err, this.s, `stream "${stream}" seq ${req.seq}`);
+      });
+    const noAck = selected.filter((q) => state === 'active' && q.consumer.config.ack_policy === AckPolicy.None);
+    if (noAck.length > 0) {
+      notice({
+        severity: 'info',
+        text: `${noAck.map((q) => q.label).join(', ')}: ack policy none, a delivered message counts as acknowledged (nothing is active)`,
+      });
+    }
+    let read: ConsumerJobs;
+    try {
+      read = await consumerJobs(
+        getter,
+        selected.filter((q) => !noAck.includes(q)),
+        state,
+        limit,
+        this.s.payloadLimit,
+        query.search,
+        notice
+      );
+    } catch (err) {
+      throw natsError(err, this.s);
+    }
+    return {
+      type: 'jobs',
+      rows: read.rows.map((r) => ({ ...r, system: SYSTEM })),
+      notices,
+      executed:
+        `$JS.API.CONSUMER.LIST × ${new Set(selected.map((q) => q.stream.config.name)).size} stream(s), ` +
+        `${read.gets} STREAM.MSG.GET (no delivery, no ack): ${read.rows.length} ${state} message(s) of ${read.consumersRead} consumer(s)`,
     };
   }
 

@@ -6,9 +6,10 @@
  *   retries = num_redelivered  delivered more than once and still unacknowledged
  *   workers = num_waiting      pull requests waiting for messages (idle pull workers);
  *                              push consumers have none (0)
- *   oldest_wait_seconds        age of the first message above the ack floor (the oldest
- *                              not yet acknowledged), read with one $JS.API.STREAM.MSG.GET
- *                              (no delivery, no ack) per consumer that has a backlog
+ *   oldest_wait_seconds        age of the oldest message not delivered yet (the first one
+ *                              after delivered.stream_seq that matches the consumer), read
+ *                              with one $JS.API.STREAM.MSG.GET (no delivery, no ack) per
+ *                              consumer that has messages pending
  *   dead                       max-deliveries + terminated advisories captured for the
  *                              consumer in the advisory stream (see advisories.ts)
  */
@@ -28,7 +29,7 @@ export function consumerValues(ci: ConsumerInfo): QueueStats['values'] {
   set('active', ci.num_ack_pending);
   set('retries', ci.num_redelivered);
   set('workers', ci.num_waiting);
-  if ((ci.num_pending ?? 0) + (ci.num_ack_pending ?? 0) === 0) {
+  if ((ci.num_pending ?? 0) === 0) {
     values.oldest_wait_seconds = 0;
   }
   return values;
@@ -47,17 +48,18 @@ export function consumerFilters(ci: ConsumerInfo): string[] {
 const MAX_FILTER_LOOKUPS = 4;
 
 /**
- * Time (epoch ms) of the oldest message the consumer has not had acknowledged: the first
- * stored message at or above ack_floor.stream_seq + 1 that matches its filter. Read-only
- * message gets ($JS.API.STREAM.MSG.GET with seq / next_by_subj). Undefined when there is
- * none any more (deleted, or the consumer's filters are too many to look up).
+ * Time (epoch ms) of the oldest message waiting for the consumer: the first stored message
+ * after delivered.stream_seq that matches its filter (what it would deliver next; the wait
+ * latency, as for the other systems, leaves out messages already in a worker's hands).
+ * Read-only message gets ($JS.API.STREAM.MSG.GET with seq / next_by_subj). Undefined when
+ * there is none any more (deleted, or the consumer's filters are too many to look up).
  */
-export async function oldestUnackedTime(
+export async function oldestUndeliveredTime(
   jsm: JetStreamManager,
   stream: StreamInfo,
   ci: ConsumerInfo
 ): Promise<number | undefined> {
-  const seq = Math.max((ci.ack_floor?.stream_seq ?? 0) + 1, stream.state.first_seq ?? 1);
+  const seq = Math.max((ci.delivered?.stream_seq ?? 0) + 1, stream.state.first_seq ?? 1);
   const filters = consumerFilters(ci);
   if (filters.length > MAX_FILTER_LOOKUPS) {
     return undefined;
@@ -80,7 +82,7 @@ export async function oldestUnackedTime(
   return found.length ? Math.min(...found) : undefined;
 }
 
-/** Last delivery/ack time reported by the server (NATS 2.10+ adds last_active). */
+/** Last delivery/ack time reported by the server (delivered/ack_floor.last_active; present on 2.9.10). */
 export function lastActive(ci: ConsumerInfo): number | undefined {
   const times = [
     (ci.delivered as unknown as { last_active?: unknown })?.last_active,

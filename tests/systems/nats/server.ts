@@ -1,8 +1,8 @@
 /**
- * A throw-away nats-server with JetStream and two users in one account: `admin` (all) and
+ * A throw-away nats-server with JetStream and three users in one account: `admin` (all),
  * `monitor`, who may publish only to the read-only JetStream API subjects Jobscope uses
  * (INFO, STREAM.LIST/NAMES/INFO, CONSUMER.LIST/NAMES/INFO, STREAM.MSG.GET) and subscribe
- * only to its reply inbox. The loopback server on 4222 is open, so credentials are tested here.
+ * only to its reply inbox, and `lister`, the same without STREAM.MSG.GET. The loopback server on 4222 is open, so credentials are tested here.
  */
 import { execFileSync, spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -12,6 +12,8 @@ import * as path from 'path';
 
 export const ADMIN = { user: 'admin', pass: 'admin-secret-pw' };
 export const MONITOR = { user: 'monitor', pass: 'monitor-secret-pw' };
+/** Like monitor, without $JS.API.STREAM.MSG.GET: sees consumer infos, no stored message. */
+export const LISTER = { user: 'lister', pass: 'lister-secret-pw' };
 export const READ_ONLY_API = [
   '$JS.API.INFO',
   '$JS.API.STREAM.LIST',
@@ -40,7 +42,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startNatsServer(opts: { tls?: boolean } = {}): Promise<NatsServer> {
+/** tls: a self-signed certificate; maxPayload: the server's max_payload in bytes (default 1 MB). */
+export async function startNatsServer(opts: { tls?: boolean; maxPayload?: number } = {}): Promise<NatsServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobscope-nats-'));
   const port = await freePort();
   let tlsBlock = '';
@@ -53,6 +56,7 @@ export async function startNatsServer(opts: { tls?: boolean } = {}): Promise<Nat
   }
   const conf = `
 listen: "127.0.0.1:${port}"
+${opts.maxPayload ? `max_payload: ${opts.maxPayload}\nmax_pending: ${opts.maxPayload * 8}` : ''}
 jetstream { store_dir: "${dir}/js" }
 ${tlsBlock}
 accounts {
@@ -62,6 +66,8 @@ accounts {
       { user: "${ADMIN.user}", password: "${ADMIN.pass}" }
       { user: "${MONITOR.user}", password: "${MONITOR.pass}",
         permissions: { publish: { allow: ${JSON.stringify(READ_ONLY_API)} }, subscribe: { allow: ["_INBOX.>"] } } }
+      { user: "${LISTER.user}", password: "${LISTER.pass}",
+        permissions: { publish: { allow: ${JSON.stringify(READ_ONLY_API.filter((s) => !s.includes('MSG.GET')))} }, subscribe: { allow: ["_INBOX.>"] } } }
     ]
   }
 }
