@@ -81,7 +81,11 @@ export async function startPlugin(
     stderr.push(...lines.filter(Boolean));
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
+    child.on('exit', (code, signal) => {
+      // The working directory Grafana would have given it: gone with the process.
+      fs.rmSync(cwd, { recursive: true, force: true });
+      resolve({ code, signal });
+    }),
   );
   const firstLine = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -42,7 +42,8 @@ export function postgresOptions(config: DatasourceConfig): PostgresOptions {
   const user = decodeURIComponent(url.username || json.username || '') || undefined;
   const password = config.secure.password || decodeURIComponent(url.password || '') || undefined;
   const sslmode = url.searchParams.get('sslmode');
-  const wantsTls = json.tls === true || (sslmode !== null && sslmode !== 'disable') || !!config.secure.tlsCACert;
+  // An explicit ?sslmode=disable wins over the TLS switch and a saved CA certificate.
+  const wantsTls = sslmode !== 'disable' && (json.tls === true || sslmode !== null || !!config.secure.tlsCACert);
   const ssl = wantsTls
     ? {
         rejectUnauthorized: !json.tlsSkipVerify && sslmode !== 'require' && sslmode !== 'prefer',
@@ -127,7 +128,10 @@ export function describePostgresError(err: unknown, options: PostgresOptions): J
       return brokerFailed(`cannot reach PostgreSQL at ${where} (${e.code}): check the host and port, and that the server is running`);
     case '28P01':
     case '28000':
-      return brokerFailed(`PostgreSQL at ${where} refused user "${user}" (${e.code}): check the user name, the password and pg_hba.conf`);
+      // The server's reason says which pg_hba.conf rule failed, e.g. "…, no encryption" when TLS is required.
+      return brokerFailed(
+        `PostgreSQL at ${where} refused user "${user}" (${e.code}): check the user name, the password and pg_hba.conf (${clean(e.message, options)})`
+      );
     case '3D000':
       return badRequest(`database "${db}" does not exist on ${where}: check the database name in the URL`);
     case '42501':

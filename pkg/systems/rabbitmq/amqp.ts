@@ -33,6 +33,11 @@ export function describeAmqpError(err: Error & { code?: string | number }, url: 
       `RabbitMQ at ${where} refused access to the virtual host: check the vhost in the URL and the user's permissions`
     );
   }
+  if (/certificate|self[- ]signed|CERT_|SSL/i.test(m + (err.code ?? ''))) {
+    return brokerFailed(
+      `TLS to RabbitMQ at ${where} failed: ${m}. Add the server's CA certificate in the data source's TLS settings, or enable "Skip TLS verify"`
+    );
+  }
   if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|timeout|socket/i.test(m + (err.code ?? ''))) {
     return brokerFailed(
       `RabbitMQ at ${where} is unreachable (${err.code ?? m}): check the URL and that the broker runs`
@@ -45,7 +50,12 @@ export async function connectAmqp(s: RabbitSettings & { amqpUrl: string }): Prom
   const u = new URL(s.amqpUrl);
   const withCreds = !u.username && s.username ? { credentials: amqp.credentials.plain(s.username, s.password) } : {};
   try {
-    const conn = await amqp.connect(s.amqpUrl, { timeout: 10_000, rejectUnauthorized: !s.tlsSkipVerify, ...withCreds });
+    const conn = await amqp.connect(s.amqpUrl, {
+      timeout: 10_000,
+      rejectUnauthorized: !s.tlsSkipVerify,
+      ...s.tls,
+      ...withCreds,
+    });
     conn.on('error', () => undefined); // a later failure surfaces on the next call
     return conn;
   } catch (err) {

@@ -19,7 +19,12 @@ export class ManagementApi {
     this.base = new URL(settings.managementUrl + '/');
     this.agent =
       this.base.protocol === 'https:'
-        ? new https.Agent({ keepAlive: true, maxSockets: 4, rejectUnauthorized: !settings.tlsSkipVerify })
+        ? new https.Agent({
+            keepAlive: true,
+            maxSockets: 4,
+            rejectUnauthorized: !settings.tlsSkipVerify,
+            ...settings.tls,
+          })
         : new http.Agent({ keepAlive: true, maxSockets: 4 });
   }
 
@@ -147,7 +152,7 @@ export class ManagementApi {
     }
     if (/certificate|self[- ]signed|CERT_/i.test(err.message + code)) {
       return brokerFailed(
-        `TLS to RabbitMQ management API at ${this.where} failed (${err.message}): provide a trusted certificate or enable "skip TLS verification"`
+        `TLS to RabbitMQ management API at ${this.where} failed: ${err.message}. Add the server's CA certificate in the data source's TLS settings, or enable "Skip TLS verify"`
       );
     }
     return brokerFailed(`RabbitMQ management API at ${this.where} failed: ${err.message}`);

@@ -6,6 +6,8 @@
  *   username       one user for both; the secure `password` is its password
  *   vhost          optional: read only this virtual host (queue labels are then plain names)
  *   tlsSkipVerify  accept any server certificate (https / amqps)
+ *   secure tlsCACert / tlsClientCert / tlsClientKey
+ *                  PEM: the CA to trust, and a client certificate for mutual TLS (https / amqps)
  *   allowPeek      jobs queries may peek messages (basic.get + requeue); off by default
  */
 import type { DatasourceConfig } from '../../instances/settings';
@@ -19,6 +21,8 @@ export interface RabbitSettings {
   password: string;
   vhost?: string;
   tlsSkipVerify: boolean;
+  /** PEM from the secure settings, passed to every TLS connection (https and amqps). */
+  tls?: { ca?: string; cert?: string; key?: string };
   allowPeek: boolean;
   payloadLimit: number;
 }
@@ -49,6 +53,11 @@ export function rabbitSettings(config: DatasourceConfig): RabbitSettings {
     password: config.secure.password ?? '',
     vhost: text(json.vhost),
     tlsSkipVerify: json.tlsSkipVerify === true,
+    tls: {
+      ca: config.secure.tlsCACert || undefined,
+      cert: config.secure.tlsClientCert || undefined,
+      key: config.secure.tlsClientKey || undefined,
+    },
     allowPeek: json.allowPeek === true,
     payloadLimit: limit > 0 ? limit : DEFAULT_PAYLOAD_LIMIT,
   };
