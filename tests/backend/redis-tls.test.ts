@@ -1,9 +1,9 @@
 /**
- * TLS to Redis: a throw-away TLS-only redis-server on loopback with a self-signed
- * certificate; the data source trusts it through the CA in its secure settings, a BullMQ
+ * TLS to Redis: a throw-away TLS-only redis-server on loopback with a certificate from a
+ * throw-away CA (tests/support/tls.ts); the data source trusts it through the CA in its secure settings, a BullMQ
  * queue made over TLS is read, and an untrusted certificate is refused with a clear error.
  */
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -12,24 +12,23 @@ import { startPlugin, PluginProcess } from '../harness/plugin-process';
 import { GrafanaClient } from '../harness/grpc-client';
 import { decodeFrame, readNumeric } from '../harness/grafana-frames';
 import { waitUntil } from '../support/redis';
+import { freePort, makeTestPki } from '../support/tls';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobscope-tls-'));
-const port = 16000 + Math.floor(Math.random() * 900);
+let port: number;
 let server: ChildProcess;
 let plugin: PluginProcess;
 let grafana: GrafanaClient;
 let ca: string;
 
 beforeAll(async () => {
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
-  ca = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+  const pki = makeTestPki(dir);
+  ca = pki.ca;
+  port = await freePort();
   server = spawn('redis-server', [
     '--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-    '--tls-cert-file', path.join(dir, 'cert.pem'), '--tls-key-file', path.join(dir, 'key.pem'),
-    '--tls-ca-cert-file', path.join(dir, 'cert.pem'), '--tls-auth-clients', 'no', '--dir', dir,
+    '--tls-cert-file', pki.certFile, '--tls-key-file', pki.keyFile,
+    '--tls-ca-cert-file', pki.caFile, '--tls-auth-clients', 'no', '--dir', dir,
   ], { stdio: 'ignore' });
   const connection = { host: '127.0.0.1', port, db: 3, tls: { ca, servername: '127.0.0.1' }, maxRetriesPerRequest: null };
   await waitUntil('the TLS Redis to answer', async () => {
@@ -66,5 +65,5 @@ it('reads BullMQ over rediss:// with the CA from the secure settings, in the URL
 it('refuses a certificate it cannot verify, saying so', async () => {
   const health = await grafana.checkHealth({ uid: 'tls-untrusted', jsonData: { kind: 'redis', url: `rediss://127.0.0.1:${port}/3` } });
   expect(health.status).toBe(2);
-  expect(health.message).toMatch(/^TLS with Redis at rediss:\/\/127\.0\.0\.1:\d+\/3 failed: self[- ]signed certificate\. Add the server's CA certificate/);
+  expect(health.message).toMatch(/^TLS with Redis at rediss:\/\/127\.0\.0\.1:\d+\/3 failed: self[- ]signed certificate in certificate chain\. Add the server's CA certificate/);
 });
