@@ -259,7 +259,7 @@ describe.each(MAJORS)('pg-boss %i', (major) => {
     await c.end();
   });
 
-  it('reads the ready jobs of a 20k-job queue through pg-boss\'s own fetch index (EXPLAIN)', async () => {
+  it('answers the overview of a 20k-job queue on pg-boss 12\'s indexes, before 12 in one pass over the queue\'s rows (EXPLAIN)', async () => {
     await boss.call('bulk', 20_000, 5);
     await db.admin.query(`ANALYZE ${schema}.job`);
     const adapter = new PgBossAdapter(schema, SCHEMA_VERSION[major]);
@@ -271,20 +271,19 @@ describe.each(MAJORS)('pg-boss %i', (major) => {
       (n.Plans ?? []).forEach(walk);
     };
     walk(plan[0].Plan);
-    // The node that selects the queued states (not the one that leaves them out), and the index under it.
-    const own = (n: any) => JSON.stringify({ ...n, Plans: undefined });
-    const queuedNode = nodes.find((n) => own(n).includes(`'{created,retry}'`) && !own(n).includes('<> ALL'))!;
-    const under: any[] = [];
-    const collect = (n: any) => {
-      under.push(n);
-      (n.Plans ?? []).forEach(collect);
-    };
-    collect(queuedNode);
-    const ready = under.find((n) => n['Index Name']);
-    const expected: Record<Major, RegExp> = { 9: /^job_fetch$/, 10: /^j[0-9a-f]+_i5$/, 11: /^job_i5$/, 12: /^job_common_i14$/ };
-    expect(ready?.['Index Name']).toMatch(expected[major]);
-    expect(nodes.some((n) => n['Relation Name'] === 'archive')).toBe(false);
-    expect(under.some((n) => n['Node Type'] === 'Seq Scan')).toBe(false);
+    const scans = nodes.filter((n) => n['Relation Name']);
+    expect(scans.some((n) => n['Relation Name'] === 'archive')).toBe(false);
+    if (major === 12) {
+      // The queued and the active/failed parts on job_i14. (The finished part may use job_i16;
+      // here every job finished inside the hour, so the planner rightly reads the table.)
+      const onIndex = scans.filter((n) => n['Index Name'] === 'job_common_i14').map((n) => n['Index Cond'] ?? '');
+      expect(onIndex.some((c: string) => c.includes('{created,retry}'))).toBe(true);
+      expect(onIndex.some((c: string) => c.includes('{active,failed}'))).toBe(true);
+    } else {
+      // No index covers active or finished rows before 12: one read of the table (v9) or of
+      // the queue's partition (10, 11), not one per part.
+      expect(scans).toHaveLength(1);
+    }
 
     const r = await read('overview', { queues: ['bulk'] });
     expect(r.stats[0].values).toMatchObject({ wait: 5, completed: 20_000 });

@@ -176,7 +176,7 @@ it('answers every query type as a role that may only SELECT (and that role reall
   await c.end();
 });
 
-it('reads the ready jobs of a 100k-job queue through pg-boss\'s partial index (EXPLAIN), never the archive', async () => {
+it('answers the overview of a 100k-job queue in one pass over its own partition (EXPLAIN), never the archive', async () => {
   const jobs = Array.from({ length: 100_000 }, (_, i) => ({ name: 'bulk', data: { i } }));
   await boss.insert(jobs);
   for (let left = 100_000; left > 0; left -= 25_000) {
@@ -195,11 +195,11 @@ it('reads the ready jobs of a 100k-job queue through pg-boss\'s partial index (E
   };
   walk(plan[0].Plan);
   const partition = (await db.admin.query(`SELECT partition_name FROM pgboss.queue WHERE name = 'bulk'`)).rows[0].partition_name;
-  const ready = nodes.filter((n) => n['Relation Name'] === partition && /Index/.test(n['Node Type']));
-  expect(ready.map((n) => n['Index Name'])).toContain(`${partition}_i5`);
+  // pg-boss 10 has no index on active or finished rows: the partition is read once for every
+  // count (not once per part), only the queried queue's partition, and never the archive.
+  const scans = nodes.filter((n) => n['Relation Name']);
+  expect(scans.map((n) => n['Relation Name'])).toEqual([partition]);
   expect(nodes.some((n) => n['Relation Name'] === 'archive')).toBe(false);
-  // Only the queried queue's partition is read.
-  expect(nodes.filter((n) => n['Relation Name']).every((n) => n['Relation Name'] === partition)).toBe(true);
 
   const r = await source.read({ refId: 'A', queryType: 'overview', queues: ['bulk'] }, lastHour());
   if (r.type !== 'overview') throw new Error(r.type);

@@ -15,10 +15,12 @@
  * - stalled: active past its expiry (v9/v10 started_on + expire_in, 11+ expire_seconds) or,
  *   12.x with heartbeats, past heartbeat_on + heartbeat_seconds: the rules of pg-boss's own
  *   expire / failJobsByTimeout / failJobsByHeartbeat.
- * Cost: the ready part reads pg-boss's partial fetch index (v9 job_fetch, v10 <partition>_i5,
- * 11 job_i5, 12 job_i14); active and failed jobs, and jobs finished inside the time range, are
- * read from the queried queues only (v10+: their partitions; 12: job_i14 and job_i16
- * (name, completed_on)); the archive only by its archived-on index, for failures/throughput.
+ * Cost of the overview: pg-boss 12 indexes every part (job_i14 on the live states, job_i16
+ * (name, completed_on)); before 12 no index covers active or finished rows, so the overview
+ * is one pass over the queried queues' rows in `job` (v10+: their partitions only), which
+ * pg-boss bounds by archiving or deleting finished jobs. Job lists use the partial fetch
+ * index for queued jobs (v9 job_fetch, v10 <partition>_i5, 11 job_i5, 12 job_i14); the
+ * archive is read only by its archived-on index, for failures and throughput.
  */
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../rows';
 import type { Series } from '../../frames/dataplane';
@@ -97,20 +99,49 @@ export class PgBoss implements PgJobSystem {
   }
 
   /**
-   * `settled`: active and failed counts, completed and failed inside the time range. pg-boss
-   * 12 indexes these rows (job_i14 on live states, job_i16 on completed_on): two index-aligned
-   * parts. Before 12 no index covers them: one pass over the rows pg-boss keeps in `job`
-   * (it archives or deletes the older ones), instead of one pass per part.
+   * One row per queue: wait, delayed, retries, oldest, active, stalled, failed, completed and
+   * failed inside the time range ($2, $3). pg-boss 12 indexes every part (job_i5 / job_i14 on
+   * the live states, job_i16 on completed_on): three index-aligned parts. Before 12 only
+   * the queued rows are indexed, so active and finished rows need a pass over what pg-boss
+   * keeps in `job` anyway (it archives or deletes the older ones): the queued rows are
+   * counted in that same single pass instead of a second read.
    */
-  private settledSql(): string {
+  overviewSql(): string {
     const failed = `state IN (${this.layout.failedStates})`;
     const inRange = 'completed_on >= $2 AND completed_on < $3';
-    if (this.layout.major === 12) {
-      return `running AS (
-        SELECT name,
+    const ready = 'NOT blocked AND start_after <= now()';
+    const queued = (cond: string) => (this.layout.major === 12 ? cond : `${QUEUED} AND (${cond})`);
+    const readyCounts = `
+          count(*) FILTER (WHERE ${queued(ready)}) AS wait,
+          count(*) FILTER (WHERE ${queued('blocked OR start_after > now()')}) AS delayed,
+          count(*) FILTER (WHERE state = 'retry') AS retries,
+          extract(epoch FROM now() - min(start_after) FILTER (WHERE ${queued(ready)})) AS oldest`;
+    const runningCounts = `
           count(*) FILTER (WHERE state = 'active') AS active,
           count(*) FILTER (WHERE state = 'active' AND stalled_after < now()) AS stalled,
-          count(*) FILTER (WHERE ${failed}) AS failed
+          count(*) FILTER (WHERE ${failed}) AS failed`;
+    const output = `SELECT q.name, c.wait, c.delayed, c.retries, c.oldest, c.active, c.stalled, c.completed, c.failed, c.failed_in_range
+      FROM unnest($1::text[]) AS q(name) LEFT JOIN counts c USING (name)`;
+    if (this.layout.major !== 12) {
+      return `
+      WITH counts AS (
+        SELECT name,${readyCounts},${runningCounts},
+          count(*) FILTER (WHERE state = 'completed' AND ${inRange}) AS completed,
+          count(*) FILTER (WHERE ${failed} AND ${inRange}) AS failed_in_range
+        FROM ${this.j}
+        WHERE name = ANY($1::text[])
+        GROUP BY name
+      )
+      ${output}`;
+    }
+    return `
+      WITH ready AS (
+        SELECT name,${readyCounts}
+        FROM ${this.j}
+        WHERE name = ANY($1::text[]) AND ${QUEUED}
+        GROUP BY name
+      ), running AS (
+        SELECT name,${runningCounts}
         FROM ${this.j}
         WHERE name = ANY($1::text[]) AND state IN ('active', ${this.layout.failedStates})
         GROUP BY name
@@ -121,38 +152,11 @@ export class PgBoss implements PgJobSystem {
         FROM ${this.j}
         WHERE name = ANY($1::text[]) AND ${inRange}
         GROUP BY name
-      ), settled AS (
-        SELECT name, r.active, r.stalled, r.failed, f.completed, f.failed_in_range
-        FROM running r FULL JOIN finished f USING (name)
-      )`;
-    }
-    return `settled AS (
-        SELECT name,
-          count(*) FILTER (WHERE state = 'active') AS active,
-          count(*) FILTER (WHERE state = 'active' AND stalled_after < now()) AS stalled,
-          count(*) FILTER (WHERE ${failed}) AS failed,
-          count(*) FILTER (WHERE state = 'completed' AND ${inRange}) AS completed,
-          count(*) FILTER (WHERE ${failed} AND ${inRange}) AS failed_in_range
-        FROM ${this.j}
-        WHERE name = ANY($1::text[]) AND NOT ${QUEUED}
-        GROUP BY name
-      )`;
-  }
-
-  overviewSql(): string {
-    return `
-      WITH ready AS (
-        SELECT name,
-          count(*) FILTER (WHERE NOT blocked AND start_after <= now()) AS wait,
-          count(*) FILTER (WHERE blocked OR start_after > now()) AS delayed,
-          count(*) FILTER (WHERE state = 'retry') AS retries,
-          extract(epoch FROM now() - min(start_after) FILTER (WHERE NOT blocked AND start_after <= now())) AS oldest
-        FROM ${this.j}
-        WHERE name = ANY($1::text[]) AND ${QUEUED}
-        GROUP BY name
-      ), ${this.settledSql()}
-      SELECT q.name, r.wait, r.delayed, r.retries, r.oldest, w.active, w.stalled, w.completed, w.failed, w.failed_in_range
-      FROM unnest($1::text[]) AS q(name) LEFT JOIN ready r USING (name) LEFT JOIN settled w USING (name)`;
+      ), counts AS (
+        SELECT name, r.wait, r.delayed, r.retries, r.oldest, w.active, w.stalled, w.failed, f.completed, f.failed_in_range
+        FROM ready r FULL JOIN running w USING (name) FULL JOIN finished f USING (name)
+      )
+      ${output}`;
   }
 
   async overview(ctx: PgReadContext, queues: string[]): Promise<QueueStats[]> {
