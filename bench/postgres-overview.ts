@@ -136,8 +136,8 @@ async function main() {
     for (const [key, s] of scans) console.log(`${String(s.nodes).padStart(4)} × ${key}  (${s.rows} rows)`);
     console.log(lines.filter((l) => /^(Planning|Execution) Time/.test(l)).join('\n'));
     console.log(
-      'The waiting part is the rows of job_i5 (name, start_after) WHERE state < active (the planner may prefer a sequential scan when most rows are waiting); ' +
-        'pg-boss 10 has no index on active or finished rows, so those are one pass over what pg-boss keeps in `job` (its archive, indexed by archived_on, is not read).',
+      'pg-boss 10 indexes only its queued rows (<partition>_i5); active and finished rows have no index, so the overview reads each ' +
+        "queue's partition once for every count (the archive, indexed by archived_on, is not read). pg-boss 12 indexes all of them.",
     );
   } finally {
     grafana.close();
