@@ -29,6 +29,8 @@ export interface PgJobsOptions {
 
 export interface PgJobSystem {
   readonly id: PostgresSystem;
+  /** The schema its tables are in. */
+  readonly schema: string;
   /** e.g. `pg-boss in schema "pgboss"`, for executed-query strings and notices. */
   readonly describe: string;
   queues(ctx: PgReadContext): Promise<string[]>;

@@ -24,7 +24,28 @@ const DEFAULT_LIMIT = 100;
 
 interface Found {
   system: PgJobSystem;
+  /** The system's own queue names. */
   queues: string[];
+  /**
+   * `<schema>/` when the same system is also in another schema of the database (two
+   * pg-boss schemas may both have a queue "emails"): queue names are shown and matched
+   * with it, so that every series keeps labels of its own. Empty otherwise.
+   */
+  prefix: string;
+}
+
+/** A row's queue name(s) as the user sees them. */
+function qualified<T>(row: T, prefix: string): T {
+  if (!prefix) {
+    return row;
+  }
+  const r = row as { queue?: unknown; queues?: unknown; labels?: Record<string, string> };
+  return {
+    ...row,
+    ...(typeof r.queue === 'string' ? { queue: prefix + r.queue } : {}),
+    ...(Array.isArray(r.queues) ? { queues: r.queues.map((q) => prefix + q) } : {}),
+    ...(r.labels?.queue !== undefined ? { labels: { ...r.labels, queue: prefix + r.labels.queue } } : {}),
+  };
 }
 
 interface Discovery {
@@ -67,7 +88,8 @@ export class PostgresSource implements QueueSource {
     const { systems, notices } = await detectSystems(ctx.sql, this.options.schemas);
     const found: Found[] = [];
     for (const system of systems) {
-      found.push({ system, queues: (await system.queues(ctx)).filter(this.pattern) });
+      const prefix = systems.filter((other) => other.id === system.id).length > 1 ? `${system.schema}/` : '';
+      found.push({ system, prefix, queues: (await system.queues(ctx)).filter((q) => this.pattern(prefix + q)) });
     }
     const result = { found, notices };
     this.discovery = { at: Date.now(), result };
@@ -78,11 +100,13 @@ export class PostgresSource implements QueueSource {
   private async targets(query: Pick<JobscopeQuery, 'system' | 'queues'>, ctx: PgReadContext): Promise<Found[]> {
     const wanted = queueFilter(query.queues);
     const pick = (d: Discovery) =>
-      d.found.filter((f) => !query.system || f.system.id === query.system).map((f) => ({ system: f.system, queues: f.queues.filter(wanted) }));
+      d.found
+        .filter((f) => !query.system || f.system.id === query.system)
+        .map((f) => ({ ...f, queues: f.queues.filter((q) => wanted(f.prefix + q)) }));
     let discovery = await this.discover(ctx);
     let targets = pick(discovery);
     const literals = (query.queues ?? []).filter((q) => !/[*?]/.test(q));
-    const missing = () => literals.filter((name) => !targets.some((t) => t.queues.includes(name)));
+    const missing = () => literals.filter((name) => !targets.some((t) => t.queues.some((q) => t.prefix + q === name)));
     if (missing().length > 0) {
       discovery = await this.discover(ctx, true);
       targets = pick(discovery);
@@ -136,7 +160,7 @@ export class PostgresSource implements QueueSource {
       const now = Date.now();
       const ctx = this.context(sql, { from: now, to: now, now, intervalMs: 0 }, 0, []);
       const discovery = await this.discover(ctx);
-      return discovery.found.flatMap((f) => f.queues.map((queue) => ({ system: f.system.id, queue })));
+      return discovery.found.flatMap((f) => f.queues.map((queue) => ({ system: f.system.id, queue: f.prefix + queue })));
     });
   }
 
@@ -150,7 +174,7 @@ export class PostgresSource implements QueueSource {
       const each = async <T>(fn: (system: PgJobSystem, queues: string[]) => Promise<T[]>) => {
         const out: Array<T & { system: string }> = [];
         for (const t of targets) {
-          out.push(...(await fn(t.system, t.queues)).map((row) => ({ ...row, system: t.system.id })));
+          out.push(...(await fn(t.system, t.queues)).map((row) => ({ ...qualified(row, t.prefix), system: t.system.id })));
         }
         return out;
       };
@@ -160,7 +184,7 @@ export class PostgresSource implements QueueSource {
         case 'timeseries': {
           const series = [];
           for (const t of targets) {
-            series.push(...(await t.system.throughput(ctx, t.queues)));
+            series.push(...(await t.system.throughput(ctx, t.queues)).map((x) => qualified(x, t.prefix)));
           }
           return { type: 'timeseries', series, notices, executed };
         }
