@@ -8,7 +8,8 @@
  * Then the cost of growing from 10 to 10,000 queues, Redis traffic per refresh, and the
  * plugin's memory over 1,000 refreshes. Everything is measured in one run, side by side.
  *
- *   node scripts/run-ts.mjs bench/redis-overview.ts [--jobs 1000000] [--failed 50000] [--queues 200] [--keep]
+ *   node scripts/run-ts.mjs bench/redis-overview.ts [--jobs 1000000] [--failed 50000] [--queues 200]
+ *     [--refreshes 1000] [--keep]
  *
  * Uses Redis database 8 (JOBSCOPE_BENCH_DB) under the prefixes `bench` and `benchscale`,
  * and deletes only those keys at the end unless --keep.
@@ -29,6 +30,7 @@ const QUEUES = arg('queues', 200);
 const JOBS = arg('jobs', 1_000_000);
 const FAILED = arg('failed', 50_000);
 const SCALE = [10, 100, 1000, 10_000].filter((n) => n <= arg('scale-max', 10_000));
+const REFRESHES = arg('refreshes', 1000);
 const PREFIX = 'bench';
 const SCALE_PREFIX = 'benchscale';
 const connection = { host: REDIS_HOST, port: REDIS_PORT, db: DB, maxRetriesPerRequest: null };
@@ -235,27 +237,27 @@ async function main() {
     console.log(`round trips ${delta('jobscope_redis_round_trips_total').toFixed(1)}, commands ${delta('jobscope_redis_commands_total').toFixed(0)} (plugin's counters)`);
     console.log(`server-side commands per refresh from INFO commandstats: ${((calls(stats1) - calls(stats0) - 1) / refreshes).toFixed(0)} (includes anything else on this Redis)`);
 
-    console.log(`\n== plugin memory over 1,000 refreshes`);
+    console.log(`\n== plugin memory over ${REFRESHES} refreshes`);
     // What the plugin keeps is its heap right after a full collection (jobscope_heap_live_bytes);
     // heapUsed and RSS in between also count garbage not collected yet. A leak shows as a
     // live heap that keeps rising from one hundred refreshes to the next.
     const live: number[] = [];
     const collections: number[] = [];
     const rss: string[] = [];
-    for (let i = 1; i <= 1000; i++) {
+    for (let i = 1; i <= REFRESHES; i++) {
       await overview();
-      if (i % 100 === 0) {
+      if (i % (REFRESHES / 10) === 0) {
         const text = await grafana.collectMetrics();
         live.push(metricValue(text, 'jobscope_heap_live_bytes') / 2 ** 20);
         collections.push(metricValue(text, 'jobscope_full_gc_total'));
       }
-      if (i === 100 || i === 500 || i === 1000) rss.push(`${i}: ${rssMiB(plugin.child.pid!).toFixed(1)} MiB`);
+      if (i === REFRESHES / 10 || i === REFRESHES / 2 || i === REFRESHES) rss.push(`${i}: ${rssMiB(plugin.child.pid!).toFixed(1)} MiB`);
     }
-    console.log(`live heap after the last full GC, every 100 refreshes (MiB): ${live.map((f) => f.toFixed(1)).join(' ')}`);
-    console.log(`full collections so far, every 100 refreshes:              ${collections.join(' ')}`);
+    console.log(`live heap after the last full GC, every ${REFRESHES / 10} refreshes (MiB): ${live.map((f) => f.toFixed(1)).join(' ')}`);
+    console.log(`full collections so far, every ${REFRESHES / 10} refreshes:              ${collections.join(' ')}`);
     const early = Math.min(...live.slice(0, 3));
     const late = Math.max(...live.slice(-3));
-    console.log(`live heap, lowest of refreshes 1-300 vs highest of 701-1000: ${early.toFixed(1)} → ${late.toFixed(1)} MiB (${(late - early >= 0 ? '+' : '') + (late - early).toFixed(1)} MiB)`);
+    console.log(`live heap, lowest of the first 30 % vs highest of the last 30 % of refreshes: ${early.toFixed(1)} → ${late.toFixed(1)} MiB (${(late - early >= 0 ? '+' : '') + (late - early).toFixed(1)} MiB)`);
     console.log(`RSS after ${rss.join(', ')}`);
   } finally {
     grafana.close();
