@@ -124,6 +124,12 @@ export interface JobscopeSettings {
   advisoryStream?: string;
   /** Glob that limits discovered queue names. */
   discoveryPattern?: string;
+  /**
+   * PostgreSQL: when an overview would read more rows than this without an index (pg-boss
+   * before 12 keeps none on active or finished jobs), those counts come from the planner's
+   * statistics instead, and the notice says so. Default 2,000,000.
+   */
+  maxExactRows?: number;
   /** Payloads longer than this are truncated in job lists. */
   payloadLimitBytes?: number;
   /** Tracing data source uid used for trace links. */

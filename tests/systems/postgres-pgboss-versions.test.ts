@@ -163,6 +163,33 @@ describe.each(MAJORS)('pg-boss %i', (major) => {
     expect(old.stats.find((s) => s.queue === 'emails')!.values).toMatchObject({ completed: 0, wait: 2 });
   });
 
+  it('falls back to planner statistics above maxExactRows before 12 (12 indexes everything and stays exact)', async () => {
+    await db.admin.query(`ANALYZE ${schema}.job`);
+    const exact = await read('overview', { queues: ['emails', 'payments'] });
+    const estimating = pgSource(db, { schemas: schema, maxExactRows: 1 });
+    try {
+      const r = await estimating.read({ refId: 'A', queryType: 'overview', queues: ['emails', 'payments'] }, lastHour());
+      if (r.type !== 'overview') throw new Error(r.type);
+      const notices = r.notices.map((n) => n.text).join('\n');
+      for (const queue of ['emails', 'payments']) {
+        const e = exact.stats.find((s) => s.queue === queue)!.values;
+        const v = r.stats.find((s) => s.queue === queue)!.values;
+        expect([queue, v.wait, v.delayed, v.retries]).toEqual([queue, e.wait, e.delayed, e.retries]);
+        if (major === 12) {
+          // Seconds pass between the two reads: the oldest age is compared apart.
+          expect({ ...v, oldest_wait_seconds: 0 }).toEqual({ ...e, oldest_wait_seconds: 0 });
+        } else {
+          expect([v.stalled, v.completed, v.failed_in_range]).toEqual([undefined, undefined, undefined]);
+          // A partition of its own (10) is attributed; a shared table (9's job, 11's job_common) is not.
+          expect([v.active, v.failed]).toEqual(major === 10 ? [e.active, e.failed] : [undefined, undefined]);
+        }
+      }
+      expect(/more than maxExactRows/.test(notices)).toBe(major !== 12);
+    } finally {
+      await estimating.close();
+    }
+  });
+
   it('lists the jobs of each state as pg-boss getJobById sees them', async () => {
     const idsOf = async (state: JobState, queue: string) => (await jobs(state, [queue])).map((r) => r.id).sort();
     expect(await idsOf('waiting', 'emails')).toEqual([ids.w1, ids.w2].sort());

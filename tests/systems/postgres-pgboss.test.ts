@@ -100,6 +100,29 @@ it('counts every state in one overview that agrees with pg-boss getQueueSize and
   expect(r.notices.map((n) => n.text).join('\n')).toMatch(/archive is not read/);
 });
 
+it('falls back to planner statistics above maxExactRows: queued counts exact, active and failed estimated, the rest left out', async () => {
+  // ANALYZE samples every row of a table this small, so the statistics are the true shares.
+  await db.admin.query('ANALYZE pgboss.job');
+  const exact = await source.read({ refId: 'A', queryType: 'overview', queues: ['emails', 'payments'] }, lastHour());
+  const estimating = pgSource(db, { maxExactRows: 5 });
+  try {
+    const r = await estimating.read({ refId: 'A', queryType: 'overview', queues: ['emails', 'payments'] }, lastHour());
+    if (r.type !== 'overview' || exact.type !== 'overview') throw new Error(r.type);
+    for (const queue of ['emails', 'payments']) {
+      const e = metric(exact.stats, queue);
+      const v = metric(r.stats, queue);
+      expect([queue, v.wait, v.delayed, v.retries, v.active, v.failed, v.dead]).toEqual([queue, e.wait, e.delayed, e.retries, e.active, e.failed, e.dead]);
+      expect(Math.abs(v.oldest_wait_seconds! - e.oldest_wait_seconds!)).toBeLessThan(5);
+      expect(v.stalled).toBeUndefined();
+      expect(v.completed).toBeUndefined();
+      expect(v.failed_in_range).toBeUndefined();
+    }
+    expect(r.notices.map((n) => n.text).join('\n')).toMatch(/rows to read without an index \(more than maxExactRows, 5\).*planner estimates/);
+  } finally {
+    await estimating.close();
+  }
+});
+
 it('groups the thrown errors by normalised message and lists failed jobs with stack and attempts', async () => {
   const f = await source.read({ refId: 'A', queryType: 'failures' }, lastHour());
   if (f.type !== 'failures') throw new Error(f.type);

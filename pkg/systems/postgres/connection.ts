@@ -18,7 +18,11 @@ export interface PostgresOptions {
   display: string;
   /** Schemas to look in; undefined means detect in every schema. */
   schemas?: string[];
+  /** jsonData.maxExactRows: above this many rows to read without an index, estimate. */
+  maxExactRows: number;
 }
+
+export const DEFAULT_MAX_EXACT_ROWS = 2_000_000;
 
 export function postgresOptions(config: DatasourceConfig): PostgresOptions {
   const json = config.json as any;
@@ -69,6 +73,7 @@ export function postgresOptions(config: DatasourceConfig): PostgresOptions {
     },
     display: `postgres://${user ? `${user}@` : ''}${url.hostname}:${port}/${database}`,
     schemas,
+    maxExactRows: Number(json.maxExactRows) > 0 ? Number(json.maxExactRows) : DEFAULT_MAX_EXACT_ROWS,
   };
 }
 

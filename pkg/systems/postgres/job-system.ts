@@ -19,6 +19,8 @@ export interface PgReadContext {
   intervalMs: number;
   payloadLimit: number;
   limit: number;
+  /** Above this many rows to read without an index, counts come from planner statistics. */
+  maxExactRows: number;
   notice(severity: Notice['severity'], text: string): void;
 }
 

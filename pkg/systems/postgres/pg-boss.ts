@@ -45,6 +45,13 @@ import { pgBossLayout, type PgBossLayout } from './pg-boss-layout';
 /** Queued states; an IN list (not `< 'active'`) so 12.x's job_i14 predicate is implied too. */
 const QUEUED = `state IN ('created', 'retry')`;
 
+/** A table holding jobs of the queried queues, its planner row count, and its queue when it holds only one. */
+interface PgBossTable {
+  rel: string;
+  rows: number;
+  queues: string[];
+}
+
 export class PgBoss implements PgJobSystem {
   readonly id = 'pg-boss' as const;
   readonly describe: string;
@@ -109,13 +116,6 @@ export class PgBoss implements PgJobSystem {
   overviewSql(): string {
     const failed = `state IN (${this.layout.failedStates})`;
     const inRange = 'completed_on >= $2 AND completed_on < $3';
-    const ready = 'NOT blocked AND start_after <= now()';
-    const queued = (cond: string) => (this.layout.major === 12 ? cond : `${QUEUED} AND (${cond})`);
-    const readyCounts = `
-          count(*) FILTER (WHERE ${queued(ready)}) AS wait,
-          count(*) FILTER (WHERE ${queued('blocked OR start_after > now()')}) AS delayed,
-          count(*) FILTER (WHERE state = 'retry') AS retries,
-          extract(epoch FROM now() - min(start_after) FILTER (WHERE ${queued(ready)})) AS oldest`;
     const runningCounts = `
           count(*) FILTER (WHERE state = 'active') AS active,
           count(*) FILTER (WHERE state = 'active' AND stalled_after < now()) AS stalled,
@@ -125,7 +125,7 @@ export class PgBoss implements PgJobSystem {
     if (this.layout.major !== 12) {
       return `
       WITH counts AS (
-        SELECT name,${readyCounts},${runningCounts},
+        SELECT name,${this.readyCounts(true)},${runningCounts},
           count(*) FILTER (WHERE state = 'completed' AND ${inRange}) AS completed,
           count(*) FILTER (WHERE ${failed} AND ${inRange}) AS failed_in_range
         FROM ${this.j}
@@ -135,11 +135,7 @@ export class PgBoss implements PgJobSystem {
       ${output}`;
     }
     return `
-      WITH ready AS (
-        SELECT name,${readyCounts}
-        FROM ${this.j}
-        WHERE name = ANY($1::text[]) AND ${QUEUED}
-        GROUP BY name
+      WITH ready AS (${this.readySql()}
       ), running AS (
         SELECT name,${runningCounts}
         FROM ${this.j}
@@ -159,11 +155,100 @@ export class PgBoss implements PgJobSystem {
       ${output}`;
   }
 
+  /** wait, delayed, retries, oldest; `mixed`: rows of every state are aggregated, not just queued ones. */
+  private readyCounts(mixed: boolean): string {
+    const ready = 'NOT blocked AND start_after <= now()';
+    const queued = (cond: string) => (mixed ? `${QUEUED} AND (${cond})` : cond);
+    return `
+          count(*) FILTER (WHERE ${queued(ready)}) AS wait,
+          count(*) FILTER (WHERE ${queued('blocked OR start_after > now()')}) AS delayed,
+          count(*) FILTER (WHERE state = 'retry') AS retries,
+          extract(epoch FROM now() - min(start_after) FILTER (WHERE ${queued(ready)})) AS oldest`;
+  }
+
+  /** The queued jobs of each queue, on pg-boss's fetch index (job_fetch, <partition>_i5, job_i5, job_i14). */
+  readySql(): string {
+    return `
+        SELECT name,${this.readyCounts(false)}
+        FROM ${this.j}
+        WHERE name = ANY($1::text[]) AND ${QUEUED}
+        GROUP BY name`;
+  }
+
   async overview(ctx: PgReadContext, queues: string[]): Promise<QueueStats[]> {
+    if (this.layout.major !== 12) {
+      const tables = await this.tablesOf(ctx, queues);
+      const rows = tables.reduce((n, t) => n + t.rows, 0);
+      if (rows > ctx.maxExactRows) {
+        return this.estimatedOverview(ctx, queues, tables, rows);
+      }
+    }
     const rows = await ctx.sql(this.overviewSql(), [queues, new Date(ctx.from), new Date(ctx.to)]);
     const gone = this.a ? 'pg-boss has not archived yet (archive is not read)' : 'pg-boss has not deleted yet (after the queue\'s deleteAfterSeconds)';
     ctx.notice('info', `${this.describe}: completed counts jobs completed inside the time range that ${gone}; failed counts failed jobs still in the job table`);
     return rows.map(statsFromRow);
+  }
+
+  /**
+   * The tables the queues' jobs are in (v10: a partition each; 11: a partition of their own
+   * or the shared job_common; v9: the one job table), with the planner's row count
+   * (pg_class.reltuples, kept by ANALYZE / autovacuum) and their queues.
+   */
+  private async tablesOf(ctx: PgReadContext, queues: string[]): Promise<PgBossTable[]> {
+    const rows = await ctx.sql<{ rel: string; rows: number; queues: string[] | null; sharing?: string }>(
+      this.layout.queueTable
+        ? `SELECT c.relname AS rel, greatest(c.reltuples, 0)::float8 AS rows,
+                  array_agg(q.name) FILTER (WHERE q.name = ANY($1::text[])) AS queues, count(*) AS sharing
+           FROM ${this.s}.queue q
+           JOIN pg_catalog.pg_class c
+             ON c.relnamespace = $2::regnamespace AND c.relname = coalesce(to_jsonb(q)->>'partition_name', to_jsonb(q)->>'table_name')
+           GROUP BY c.relname, c.reltuples
+           HAVING bool_or(q.name = ANY($1::text[]))`
+        : `SELECT c.relname AS rel, greatest(c.reltuples, 0)::float8 AS rows, NULL::text[] AS queues
+           FROM pg_catalog.pg_class c WHERE c.relnamespace = $2::regnamespace AND c.relname = 'job' AND $1::text[] IS NOT NULL`,
+      [queues, this.schema],
+    );
+    // A table is one queue's only when no other queue's jobs share it.
+    return rows.map((r) => ({ rel: r.rel, rows: Number(r.rows), queues: Number(r.sharing) === 1 ? (r.queues ?? []) : [] }));
+  }
+
+  /**
+   * Above ctx.maxExactRows rows to read, the counts no index serves come from the planner's
+   * statistics instead of a scan: per table, reltuples × the frequency ANALYZE recorded for
+   * each state (pg_stats.most_common_freqs). Only tables holding one queue (v10 partitions,
+   * 11 queues with a partition of their own) can be attributed to a queue; the queued jobs
+   * stay exact (fetch index); stalled and the in-range counts are left out.
+   */
+  private async estimatedOverview(ctx: PgReadContext, queues: string[], tables: PgBossTable[], rows: number): Promise<QueueStats[]> {
+    const ready = await ctx.sql(this.readySql(), [queues]);
+    const stats = await ctx.sql<{ rel: string; vals: string[] | null; freqs: number[] | null }>(
+      `SELECT tablename AS rel, most_common_vals::text::text[] AS vals, most_common_freqs AS freqs
+       FROM pg_catalog.pg_stats WHERE schemaname = $1 AND tablename = ANY($2::text[]) AND attname = 'state'`,
+      [this.schema, tables.map((t) => t.rel)],
+    );
+    const byQueue = new Map<string, Record<string, number>>();
+    for (const t of tables) {
+      const s = stats.find((x) => x.rel === t.rel);
+      if (t.queues.length !== 1 || !s?.vals || !s.freqs) {
+        continue;
+      }
+      const share = (states: string[]) =>
+        Math.round(t.rows * s.vals!.reduce((sum, v, i) => sum + (states.includes(v) ? Number(s.freqs![i]) : 0), 0));
+      const failed = share(this.layout.failedStates.split(',').map((x) => x.trim().replace(/'/g, '')));
+      byQueue.set(t.queues[0], { active: share(['active']), failed, dead: failed });
+    }
+    ctx.notice(
+      'warning',
+      `${this.describe}: about ${Math.round(rows).toLocaleString('en')} rows to read without an index (more than maxExactRows, ${ctx.maxExactRows.toLocaleString('en')}): ` +
+        'waiting, delayed and retries are exact; active and failed are planner estimates (table statistics) where a queue has a table of its own; ' +
+        'stalled, completed and failed_in_range are left out. Raise maxExactRows in the data source settings to count them exactly.',
+    );
+    return queues.map((name) => {
+      const r = ready.find((x) => x.name === name) ?? {};
+      const exact = statsFromRow({ name, ...r });
+      const { wait, delayed, retries, oldest_wait_seconds } = exact.values;
+      return { queue: name, values: { wait, delayed, retries, oldest_wait_seconds, ...(byQueue.get(name) ?? {}) } };
+    });
   }
 
   /** Live rows and, where there is one, the archive (read by its archived-on index: a job is

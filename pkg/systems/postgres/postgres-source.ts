@@ -76,6 +76,7 @@ export class PostgresSource implements QueueSource {
       intervalMs: window.intervalMs,
       payloadLimit: this.payloadLimit,
       limit,
+      maxExactRows: this.options.maxExactRows,
       notice: (severity, text) => addNotice(notices, { severity, text }),
     };
   }

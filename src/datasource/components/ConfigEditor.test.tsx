@@ -180,12 +180,13 @@ describe('ConfigEditor', () => {
     });
   });
 
-  it('shows the schemas and TLS switch for the postgres kind', () => {
+  it('shows the schemas, the exact-count bound and the TLS switch for the postgres kind', () => {
     const onChange = jest.fn();
     render(<Harness initial={makeSettings({ jsonData: { kind: 'postgres' } })} onChange={onChange} />);
     fireEvent.change(document.getElementById('jobscope-config-schemas')!, { target: { value: 'pgboss' } });
+    fireEvent.change(document.getElementById('jobscope-config-max-exact-rows')!, { target: { value: '500000' } });
     fireEvent.click(document.getElementById('jobscope-config-pg-tls')!);
-    expect(lastOptions(onChange).jsonData).toMatchObject({ schemas: 'pgboss', tls: true });
+    expect(lastOptions(onChange).jsonData).toMatchObject({ schemas: 'pgboss', maxExactRows: 500000, tls: true });
     expect(document.getElementById('jobscope-config-management-url')).toBeNull();
   });
 

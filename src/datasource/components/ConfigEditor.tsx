@@ -97,7 +97,7 @@ export function ConfigEditor(props: ConfigEditorProps) {
       updateJsonData(key, event.target.value);
 
   const onNumberChange =
-    (key: 'payloadLimitBytes' | 'celeryVisibilityTimeout' | 'streamIntervalMs') =>
+    (key: 'payloadLimitBytes' | 'celeryVisibilityTimeout' | 'streamIntervalMs' | 'maxExactRows') =>
     (event: ChangeEvent<HTMLInputElement>) => {
       const raw = event.target.value.trim();
       const parsed = Number(raw);
@@ -184,6 +184,20 @@ export function ConfigEditor(props: ConfigEditorProps) {
               value={jsonData.schemas ?? ''}
               placeholder="pgboss,graphile_worker"
               onChange={onTextChange('schemas')}
+            />
+          </InlineField>
+          <InlineField
+            label="Exact counts up to"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Rows an overview may read without an index (pg-boss before 12 has none on active or finished jobs). Above it, those counts come from PostgreSQL's table statistics and the panel says so. Empty: 2,000,000."
+          >
+            <Input
+              id="jobscope-config-max-exact-rows"
+              type="number"
+              width={INPUT_WIDTH}
+              value={jsonData.maxExactRows ?? ''}
+              placeholder="2000000"
+              onChange={onNumberChange('maxExactRows')}
             />
           </InlineField>
           <InlineField
