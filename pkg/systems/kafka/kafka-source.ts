@@ -12,8 +12,7 @@
  * Overview and workers add the time lag: one Fetch per partition leader (Metadata for the
  *   topics first), every lagging partition in it at its committed offset (time-lag.ts).
  * Jobs and failures on dead-letter topics: one Fetch per leader from high watermark − N, up to
- *   DLT_ROUNDS rounds for partitions that did not reach their end (DLT_PARTITION_BYTES per
- *   partition, DLT_FETCH_BYTES per response).
+ *   a few rounds for partitions that did not reach their end (dead-letter-reads.ts).
  */
 import { Admin, AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import type { DatasourceConfig } from '../../instances/settings';
@@ -23,13 +22,12 @@ import { globToRegExp, queueFilter } from '../../query/parse';
 import type { Notice } from '../../frames/frame';
 import { badRequest, notFound } from '../../errors/errors';
 import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
-import { JobRow, matchesSearch, QueueStats, WorkerRow } from '../rows';
+import { matchesSearch, QueueStats, WorkerRow } from '../rows';
 import { DEFAULT_PAYLOAD_LIMIT } from '../payload';
-import { FailureSample, groupFailures } from '../failure-reasons';
-import { RecordFetcher, READ_COMMITTED, READ_UNCOMMITTED } from './fetch';
-import { deadLetterRow } from './dead-letters';
-import type { PartitionData } from './record-batch';
-import { MAX_DECOMPRESSED, PartitionLag, readTimeLags } from './time-lag';
+import { groupFailures } from '../failure-reasons';
+import { RecordFetcher } from './fetch';
+import { readNewestDeadLetters } from './dead-letter-reads';
+import { PartitionLag, readTimeLags } from './time-lag';
 import { kafkaSettings, KafkaSettings } from './settings';
 import { isGone, kafkaError } from './errors';
 import {
@@ -49,10 +47,7 @@ const MAX_GROUPS = 200;
 const MAX_TOPICS = 500;
 const CONCURRENCY = 8;
 const DEFAULT_LIMIT = 100;
-/** Dead-letter browsing: bytes per partition and per response, rounds, topics per query. */
-const DLT_PARTITION_BYTES = 1024 * 1024;
-const DLT_FETCH_BYTES = 8 * 1024 * 1024;
-const DLT_ROUNDS = 3;
+/** Dead-letter browsing: topics and messages per query. */
 const MAX_DLT_TOPICS = 20;
 const MAX_DLT_LIMIT = 1000;
 /** Failures: newest dead letters per partition grouped. */
@@ -535,84 +530,12 @@ export class KafkaSource implements QueueSource {
     }
     const marks = await this.watermarks(topics, notice);
     const limit = Math.min(query.limit ?? DEFAULT_LIMIT, MAX_DLT_LIMIT);
-    const perPartition = type === 'jobs' ? limit : Math.max(limit, FAILURE_SAMPLES);
-    // Partition cursors: next offset to read, end (high watermark).
-    const cursors = [...marks].flatMap(([topic, parts]) =>
-      parts
-        .filter((p) => p.high > p.low)
-        .map((p) => ({
-          topic,
-          partition: p.partition,
-          next: Math.max(p.low, p.high - perPartition),
-          end: p.high,
-          stuck: 0,
-        }))
-    );
-    const rows: JobRow[] = [];
-    const samples: FailureSample[] = [];
-    const problems: string[] = [];
-    let fetches = 0;
-    for (let round = 0; round < DLT_ROUNDS; round++) {
-      // Partitions that made no progress go first: the broker returns a batch larger than the
-      // bound only for the first partition of a request (KIP-74), so that one gets through.
-      const open = cursors.filter((c) => c.next < c.end).sort((a, b) => b.stuck - a.stuck);
-      if (open.length === 0) break;
-      let answers: PartitionData[];
-      try {
-        answers = await this.fetcher.fetch(
-          open.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.next, maxBytes: DLT_PARTITION_BYTES })),
-          {
-            isolationLevel: READ_COMMITTED,
-            maxBytes: DLT_FETCH_BYTES,
-            maxDecompressed: MAX_DECOMPRESSED,
-            requestTimeout: this.s.client.requestTimeout ?? 10_000,
-          }
-        );
-      } catch (err) {
-        throw kafkaError(err, this.s.brokers, this.s.username);
-      }
-      fetches++;
-      const byKey = new Map(answers.map((a) => [`${a.topic}\u0000${a.partition}`, a]));
-      for (const c of open) {
-        const a = byKey.get(`${c.topic}\u0000${c.partition}`);
-        if (!a || a.errorCode !== 0) {
-          problems.push(
-            `${c.topic}[${c.partition}]: ${a?.errorCode === 29 ? 'TOPIC_AUTHORIZATION_FAILED (the user needs Read on the topic)' : `error ${a?.errorCode ?? 'no answer'}`}`
-          );
-          c.end = c.next;
-          continue;
-        }
-        const before = c.next;
-        for (const rec of a.records) {
-          if (rec.offset < c.next || rec.offset >= c.end) continue;
-          const dl = deadLetterRow(c.topic, c.partition, rec, this.payloadLimit);
-          rows.push(dl.row);
-          samples.push(dl.sample);
-          c.next = rec.offset + 1;
-        }
-        for (const b of a.batches) {
-          if (b.undecoded && b.lastOffset >= c.next) {
-            problems.push(
-              `${c.topic}[${c.partition}] offsets ${Math.max(b.baseOffset, c.next)}–${b.lastOffset}: ${b.undecoded}`
-            );
-            c.next = b.lastOffset + 1;
-          } else if (b.control && b.lastOffset >= c.next) {
-            c.next = b.lastOffset + 1;
-          }
-        }
-        if (c.next === before) c.stuck++;
-        if (c.next === before && a.bytes === 0 && a.highWatermark <= c.next) c.end = c.next;
-      }
-    }
-    const unread = cursors.filter((c) => c.next < c.end);
-    if (unread.length > 0) {
-      problems.push(
-        `${unread.reduce((s, c) => s + c.end - c.next, 0)} newer message(s) not read after ${DLT_ROUNDS} reads (${unread
-          .slice(0, 3)
-          .map((c) => `${c.topic}[${c.partition}] from ${c.next}`)
-          .join(', ')}): messages larger than ${DLT_PARTITION_BYTES / 1024 / 1024} MiB`
-      );
-    }
+    const { rows, samples, problems, fetches } = await readNewestDeadLetters(this.fetcher, marks, {
+      perPartition: type === 'jobs' ? limit : Math.max(limit, FAILURE_SAMPLES),
+      payloadLimit: this.payloadLimit,
+      requestTimeout: this.s.client.requestTimeout ?? 10_000,
+      describeError: (err) => kafkaError(err, this.s.brokers, this.s.username),
+    });
     if (problems.length > 0) {
       notice({
         severity: 'warning',
