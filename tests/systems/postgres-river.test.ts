@@ -52,14 +52,14 @@ it('counts every state in agreement with River\'s JobList API', async () => {
   expect(values(r.stats, 'default')).toMatchObject({ wait: 0, delayed: 1, active: 1, stalled: 1, completed: 2, failed: 0, retries: 0, queue_paused: 0 });
   expect(values(r.stats, 'payments')).toMatchObject({ wait: 0, delayed: 1, retries: 1, active: 0, failed: 2, dead: 2, failed_in_range: 2, completed: 0 });
   const reports = values(r.stats, 'reports');
-  expect(reports).toMatchObject({ wait: 2, delayed: 1, queue_paused: 1 });
+  expect(reports).toMatchObject({ wait: 2, delayed: 1, queue_paused: 1, waiting_children: 1 });
   expect(reports.oldest_wait_seconds).toBeGreaterThanOrEqual(0);
   expect(reports.oldest_wait_seconds).toBeLessThan(300);
   // River's own numbers for the same rows (JobList per queue and state).
   for (const [queue, c] of Object.entries(river.counts)) {
     const v = values(r.stats, queue);
-    expect([queue, v.wait, v.delayed, v.retries, v.active + v.stalled, v.failed, v.completed]).toEqual([
-      queue, c.available, c.scheduled + c.retryable, c.retryable, c.running, c.discarded, c.completed,
+    expect([queue, v.wait, v.delayed, v.retries, v.active + v.stalled, v.failed, v.completed, v.waiting_children]).toEqual([
+      queue, c.available, c.scheduled + c.retryable, c.retryable, c.running, c.discarded, c.completed, c.pending,
     ]);
   }
   expect(river.counts.payments.cancelled).toBe(1); // cancelled is neither failed nor retried

@@ -94,6 +94,7 @@ export function statsFromRow(r: Record<string, unknown>): QueueStats {
       active: num(r.active),
       stalled: num(r.stalled),
       ...('completed' in r ? { completed: num(r.completed) } : {}),
+      ...('waiting_children' in r ? { waiting_children: num(r.waiting_children) } : {}),
       failed: num(r.failed),
       failed_in_range: num(r.failed_in_range),
       retries: num(r.retries),

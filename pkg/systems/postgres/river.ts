@@ -11,6 +11,8 @@
  *   default RescueStuckJobsAfter (internal/maintenance/job_rescuer.go): its rescuer would
  *   retry or discard them;
  * - failed = dead: `discarded` (attempts used up, or JobCancel is `cancelled`, not counted);
+ * - waiting_children: `pending` (held until something outside makes them available, e.g.
+ *   workflow dependencies: InsertOpts.Pending);
  * - completed / failed_in_range: finalized_at inside the time range;
  * - errors jsonb[] holds one {at, attempt, error, trace} per failed attempt: the last one
  *   is the job's reason.
@@ -82,9 +84,10 @@ export class River implements PgJobSystem {
           count(*) FILTER (WHERE j.state = 'running' AND NOT (${STALLED})) AS active,
           count(*) FILTER (WHERE ${STALLED}) AS stalled,
           count(*) FILTER (WHERE j.state = 'discarded') AS failed,
+          count(*) FILTER (WHERE j.state = 'pending') AS waiting_children,
           extract(epoch FROM now() - min(j.scheduled_at) FILTER (WHERE j.state = 'available')) AS oldest
         FROM ${this.s}.river_job j
-        WHERE j.state IN ('available', 'scheduled', 'retryable', 'running', 'discarded') AND j.queue = ANY($1::text[])
+        WHERE j.state IN ('available', 'scheduled', 'retryable', 'running', 'discarded', 'pending') AND j.queue = ANY($1::text[])
         GROUP BY j.queue
       ), fin AS (
         SELECT j.queue AS name,
@@ -94,7 +97,7 @@ export class River implements PgJobSystem {
         WHERE j.state IN ('completed', 'discarded') AND j.finalized_at >= $2 AND j.finalized_at < $3 AND j.queue = ANY($1::text[])
         GROUP BY j.queue
       )
-      SELECT q.name, l.wait, l.delayed, l.retries, l.active, l.stalled, l.failed, l.oldest,
+      SELECT q.name, l.wait, l.delayed, l.retries, l.active, l.stalled, l.failed, coalesce(l.waiting_children, 0) AS waiting_children, l.oldest,
              coalesce(f.completed, 0) AS completed, f.failed_in_range, rq.paused_at IS NOT NULL AS paused
       FROM unnest($1::text[]) AS q(name)
       LEFT JOIN live l USING (name) LEFT JOIN fin f USING (name)

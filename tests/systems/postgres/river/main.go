@@ -216,6 +216,7 @@ func run(url, schema string) error {
 		insert("report1", ReportArgs{N: 1}, &river.InsertOpts{Queue: "reports"}),
 		insert("big", ReportArgs{Big: strings.Repeat("y", 2*1024*1024)}, &river.InsertOpts{Queue: "reports"}),
 		insert("later", ReportArgs{N: 2}, &river.InsertOpts{Queue: "reports", ScheduledAt: time.Now().Add(time.Hour)}),
+		insert("held", ReportArgs{N: 3}, &river.InsertOpts{Queue: "reports", Pending: true}),
 	}
 	if err := errors.Join(steps...); err != nil {
 		return err
