@@ -60,7 +60,7 @@ export interface PgBossLayout {
   /** Jobs are listed in a `queue` table (v10+); v9 has only job names. */
   queueTable: boolean;
   /** States that are final failures (v9 also `expired`). */
-  failedStates: string;
+  failedStates: string[];
   /** `instance` registry of running PgBoss objects and their workers (schema 44+). */
   instances: boolean;
 }
@@ -88,12 +88,12 @@ export function pgBossLayout(schemaVersion: number): PgBossLayout | undefined {
         'createdon AS created_on, completedon AS completed_on, startedon + expirein AS stalled_after, false AS blocked',
       archivedOn: 'archivedon',
       queueTable: false,
-      failedStates: `'failed', 'expired'`,
+      failedStates: ['failed', 'expired'],
       instances: false,
     };
   }
   if (v <= 24) {
-    return { major: 10, schemaVersion: v, columns: base('started_on + expire_in'), archivedOn: 'archived_on', queueTable: true, failedStates: `'failed'`, instances: false };
+    return { major: 10, schemaVersion: v, columns: base('started_on + expire_in'), archivedOn: 'archived_on', queueTable: true, failedStates: ['failed'], instances: false };
   }
   const seconds = (col: string) => `${col} * interval '1 second'`;
   const expiry = v >= 30 ? `least(started_on + ${seconds('expire_seconds')}, heartbeat_on + ${seconds('heartbeat_seconds')})` : `started_on + ${seconds('expire_seconds')}`;
@@ -102,7 +102,7 @@ export function pgBossLayout(schemaVersion: number): PgBossLayout | undefined {
     schemaVersion: v,
     columns: base(expiry, v >= 31 ? 'blocked' : 'false'),
     queueTable: true,
-    failedStates: `'failed'`,
+    failedStates: ['failed'],
     instances: v >= 44,
   };
 }

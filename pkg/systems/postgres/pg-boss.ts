@@ -59,6 +59,8 @@ export class PgBoss implements PgJobSystem {
   private readonly s: string;
   /** The job table under the names the statements use. */
   private readonly j: string;
+  /** The layout's failed states as an SQL list: `'failed', 'expired'`. */
+  private readonly failedList: string;
   /** The archive (finished jobs moved out of `job`), where the layout has one. */
   private readonly a?: string;
 
@@ -72,6 +74,7 @@ export class PgBoss implements PgJobSystem {
       throw new Error(`pg-boss schema version ${schemaVersion} is older than pg-boss 7.4 (schema 20)`);
     }
     this.layout = layout;
+    this.failedList = layout.failedStates.map((state) => `'${state}'`).join(', ');
     this.s = ident(schema);
     this.describe = `pg-boss in schema "${schema}"`;
     this.j = `(SELECT ${layout.columns} FROM ${this.s}.job) j`;
@@ -114,7 +117,7 @@ export class PgBoss implements PgJobSystem {
    * counted in that same single pass instead of a second read.
    */
   overviewSql(): string {
-    const failed = `state IN (${this.layout.failedStates})`;
+    const failed = `state IN (${this.failedList})`;
     const inRange = 'completed_on >= $2 AND completed_on < $3';
     const runningCounts = `
           count(*) FILTER (WHERE state = 'active') AS active,
@@ -139,7 +142,7 @@ export class PgBoss implements PgJobSystem {
       ), running AS (
         SELECT name,${runningCounts}
         FROM ${this.j}
-        WHERE name = ANY($1::text[]) AND state IN ('active', ${this.layout.failedStates})
+        WHERE name = ANY($1::text[]) AND state IN ('active', ${this.failedList})
         GROUP BY name
       ), finished AS (
         SELECT name,
@@ -204,7 +207,8 @@ export class PgBoss implements PgJobSystem {
              ON c.relnamespace = $2::regnamespace AND c.relname = coalesce(to_jsonb(q)->>'partition_name', to_jsonb(q)->>'table_name')
            GROUP BY c.relname, c.reltuples
            HAVING bool_or(q.name = ANY($1::text[]))`
-        : `SELECT c.relname AS rel, greatest(c.reltuples, 0)::float8 AS rows, NULL::text[] AS queues
+        : // v9: one job table for every queue ($1 is typed here only because both forms take it).
+          `SELECT c.relname AS rel, greatest(c.reltuples, 0)::float8 AS rows, NULL::text[] AS queues
            FROM pg_catalog.pg_class c WHERE c.relnamespace = $2::regnamespace AND c.relname = 'job' AND $1::text[] IS NOT NULL`,
       [queues, this.schema],
     );
@@ -234,7 +238,7 @@ export class PgBoss implements PgJobSystem {
       }
       const share = (states: string[]) =>
         Math.round(t.rows * s.vals!.reduce((sum, v, i) => sum + (states.includes(v) ? Number(s.freqs![i]) : 0), 0));
-      const failed = share(this.layout.failedStates.split(',').map((x) => x.trim().replace(/'/g, '')));
+      const failed = share(this.layout.failedStates);
       byQueue.set(t.queues[0], { active: share(['active']), failed, dead: failed });
     }
     ctx.notice(
@@ -263,7 +267,7 @@ export class PgBoss implements PgJobSystem {
       `SELECT name, id::text AS id, completed_on,
               left(coalesce(output->>'message', output#>>'{value,message}', output::text), 2000) AS message,
               left(output->>'name', 200) AS error_class
-       FROM (${this.finishedIn('name, id, completed_on, output', `state IN (${this.layout.failedStates}) AND completed_on >= $2 AND completed_on < $3`)}) f
+       FROM (${this.finishedIn('name, id, completed_on, output', `state IN (${this.failedList}) AND completed_on >= $2 AND completed_on < $3`)}) f
        ORDER BY completed_on DESC
        LIMIT ${MAX_FAILURE_SAMPLES}`,
       [queues, new Date(ctx.from), new Date(ctx.to)],
@@ -278,7 +282,7 @@ export class PgBoss implements PgJobSystem {
   }
 
   private stateFilter(state: PgJobsOptions['state']): { where: string; order: string } {
-    const failed = { where: `state IN (${this.layout.failedStates})`, order: 'completed_on DESC NULLS LAST' };
+    const failed = { where: `state IN (${this.failedList})`, order: 'completed_on DESC NULLS LAST' };
     return {
       failed,
       dead: failed,
@@ -328,7 +332,7 @@ export class PgBoss implements PgJobSystem {
 
   async throughput(ctx: PgReadContext, queues: string[]): Promise<Series[]> {
     const plan = buckets(ctx.from, ctx.to, ctx.intervalMs);
-    const failed = this.layout.failedStates;
+    const failed = this.failedList;
     const rows = await ctx.sql(
       `SELECT name AS queue, CASE WHEN state = 'completed' THEN 'completed' ELSE 'failed' END AS kind,
               floor((extract(epoch FROM completed_on) * 1000 - $4) / $5)::int AS b, count(*) AS n
