@@ -28,23 +28,27 @@
  */
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../rows';
 import type { Series } from '../../frames/dataplane';
-import { groupFailures } from '../failure-reasons';
 import { traceIdFromTraceparent } from '../payload';
 import { buckets } from '../buckets';
 import { ident } from './connection';
 import {
   bucketSeries,
   containsPattern,
+  distinctValuesSql,
+  groupSampledFailures,
+  instant,
   MAX_FAILURE_SAMPLES,
   ms,
+  NOW_UTC,
   num,
   payloadFromPrefix,
-  statsFromRow,
   type PgJobsOptions,
   type PgJobSystem,
   type PgReadContext,
+  statsFromRow,
+  utcParam,
 } from './job-system';
-import { instant, NOW_UTC, TRACEPARENT_RE, utcParam } from './solid-queue';
+import { TRACEPARENT_RE } from './solid-queue';
 
 /** GoodJob::Process::EXPIRED_INTERVAL (app/models/good_job/process.rb: 5.minutes). */
 export const PROCESS_EXPIRED_INTERVAL = `interval '5 minutes'`;
@@ -98,13 +102,7 @@ export class GoodJob implements PgJobSystem {
 
   async queues(ctx: PgReadContext): Promise<string[]> {
     const rows = await ctx.sql<{ queue_name: string }>(
-      `WITH RECURSIVE t AS (
-         (SELECT queue_name FROM ${this.jobsTable} WHERE queue_name IS NOT NULL ORDER BY queue_name LIMIT 1)
-         UNION ALL
-         SELECT (SELECT j.queue_name FROM ${this.jobsTable} j WHERE j.queue_name > t.queue_name ORDER BY j.queue_name LIMIT 1)
-         FROM t WHERE t.queue_name IS NOT NULL
-       )
-       SELECT queue_name FROM t WHERE queue_name IS NOT NULL LIMIT 10000`,
+      distinctValuesSql(this.jobsTable, 'queue_name'),
     );
     return rows.map((r) => r.queue_name);
   }
@@ -174,12 +172,10 @@ export class GoodJob implements PgJobSystem {
        LIMIT ${MAX_FAILURE_SAMPLES}`,
       [queues, new Date(ctx.from).toISOString(), new Date(ctx.to).toISOString()],
     );
-    if (rows.length === MAX_FAILURE_SAMPLES) {
-      ctx.notice('info', `${this.describe}: grouped the newest ${MAX_FAILURE_SAMPLES} failures in the time range`);
-    }
-    return groupFailures(
+    return groupSampledFailures(
+      ctx,
+      this.describe,
       rows.map((r) => ({ queue: r.queue, jobId: r.id, ...splitGoodJobError(r.error), at: ms(r.at) })),
-      ctx.limit,
     );
   }
 

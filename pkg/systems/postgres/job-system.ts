@@ -10,6 +10,7 @@ import type { Series } from '../../frames/dataplane';
 import type { FailureGroup, JobRow, Payload, QueueStats, WorkerRow } from '../rows';
 import type { Sql } from './connection';
 import { describePayload } from '../payload';
+import { FailureSample, groupFailures } from '../failure-reasons';
 
 export interface PgReadContext {
   sql: Sql;
@@ -45,6 +46,49 @@ export interface PgJobSystem {
 
 /** Failure samples read for grouping, newest first. */
 export const MAX_FAILURE_SAMPLES = 2000;
+
+/**
+ * Groups the failure samples an adapter read (newest first, at most MAX_FAILURE_SAMPLES),
+ * saying so when the cap cut them.
+ */
+export function groupSampledFailures(ctx: PgReadContext, describe: string, samples: FailureSample[]): FailureGroup[] {
+  if (samples.length === MAX_FAILURE_SAMPLES) {
+    ctx.notice('info', `${describe}: grouped the newest ${MAX_FAILURE_SAMPLES} failures in the time range`);
+  }
+  return groupFailures(samples, ctx.limit);
+}
+
+// Rails and Oban store timestamps as UTC wall-clock time (timestamp without time zone).
+/** now() in UTC wall-clock time. */
+export const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
+/** A timestamptz parameter ($n) in UTC wall-clock time. */
+export const utcParam = (n: number) => `($${n}::timestamptz AT TIME ZONE 'UTC')`;
+/** A UTC wall-clock column read back as an instant. */
+export const instant = (col: string) => `(${col} AT TIME ZONE 'UTC')`;
+
+/**
+ * The distinct queues of a job table whose fetch index starts with (state, queue): a skip
+ * scan, one index probe per (state, queue) pair instead of reading every job.
+ */
+export function queuesByStateSql(table: string): string {
+  return `WITH RECURSIVE pairs(state, queue) AS (
+         (SELECT state, queue FROM ${table} ORDER BY state, queue LIMIT 1)
+         UNION ALL
+         SELECT n.state, n.queue FROM pairs p,
+           LATERAL (SELECT state, queue FROM ${table} j WHERE (j.state, j.queue) > (p.state, p.queue) ORDER BY state, queue LIMIT 1) n
+       )`;
+}
+
+/** The distinct values of an indexed column: a skip scan, one index probe per value. */
+export function distinctValuesSql(table: string, column: string): string {
+  return `WITH RECURSIVE t AS (
+         (SELECT ${column} FROM ${table} WHERE ${column} IS NOT NULL ORDER BY ${column} LIMIT 1)
+         UNION ALL
+         SELECT (SELECT j.${column} FROM ${table} j WHERE j.${column} > t.${column} ORDER BY j.${column} LIMIT 1)
+         FROM t WHERE t.${column} IS NOT NULL
+       )
+       SELECT ${column} FROM t WHERE ${column} IS NOT NULL LIMIT 10000`;
+}
 
 /**
  * A payload from a prefix cut in SQL (`left(x::text, n)`) and the stored size

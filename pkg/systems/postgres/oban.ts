@@ -23,29 +23,29 @@
  */
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../rows';
 import type { Series } from '../../frames/dataplane';
-import { groupFailures } from '../failure-reasons';
 import { traceIdFromTraceparent } from '../payload';
 import { buckets } from '../buckets';
 import { ident } from './connection';
 import {
   bucketSeries,
   containsPattern,
+  groupSampledFailures,
+  instant,
   MAX_FAILURE_SAMPLES,
   ms,
+  NOW_UTC,
   num,
-  statsFromRow,
   payloadFromPrefix,
   type PgJobsOptions,
   type PgJobSystem,
   type PgReadContext,
+  queuesByStateSql,
+  statsFromRow,
+  utcParam,
 } from './job-system';
 
-/** now() as Oban stores time (UTC, without zone). */
-const NOW = `(now() AT TIME ZONE 'UTC')`;
-const utc = (param: string) => `(${param}::timestamptz AT TIME ZONE 'UTC')`;
-const tz = (column: string) => `(${column} AT TIME ZONE 'UTC')`;
-/** Lifeline's default rescue_after. */
-const STALLED = `j.state = 'executing' AND j.attempted_at < ${NOW} - interval '60 minutes'`;
+/** Lifeline's default rescue_after (Oban stores UTC wall-clock time, without zone). */
+const STALLED = `j.state = 'executing' AND j.attempted_at < ${NOW_UTC} - interval '60 minutes'`;
 const LAST_ERROR = `j.errors[cardinality(j.errors)]`;
 
 /** Exception.format/3 output → error class and message line, stack. */
@@ -74,12 +74,7 @@ export class Oban implements PgJobSystem {
   /** Queues jobs name: a skip scan over the (state, queue) prefix of Oban's fetch index. */
   async queues(ctx: PgReadContext): Promise<string[]> {
     const rows = await ctx.sql<{ name: string }>(
-      `WITH RECURSIVE pairs(state, queue) AS (
-         (SELECT state, queue FROM ${this.s}.oban_jobs ORDER BY state, queue LIMIT 1)
-         UNION ALL
-         SELECT n.state, n.queue FROM pairs p,
-           LATERAL (SELECT state, queue FROM ${this.s}.oban_jobs j WHERE (j.state, j.queue) > (p.state, p.queue) ORDER BY state, queue LIMIT 1) n
-       )
+      `${queuesByStateSql(`${this.s}.oban_jobs`)}
        SELECT DISTINCT queue AS name FROM pairs ORDER BY name LIMIT 10000`,
     );
     return rows.map((r) => r.name);
@@ -95,20 +90,20 @@ export class Oban implements PgJobSystem {
           count(*) FILTER (WHERE j.state = 'executing' AND NOT (${STALLED})) AS active,
           count(*) FILTER (WHERE ${STALLED}) AS stalled,
           count(*) FILTER (WHERE j.state = 'discarded') AS failed,
-          extract(epoch FROM ${NOW} - min(j.scheduled_at) FILTER (WHERE j.state = 'available')) AS oldest
+          extract(epoch FROM ${NOW_UTC} - min(j.scheduled_at) FILTER (WHERE j.state = 'available')) AS oldest
         FROM ${this.s}.oban_jobs j
         WHERE j.state IN ('available', 'scheduled', 'retryable', 'executing', 'discarded') AND j.queue = ANY($1::text[])
         GROUP BY j.queue
       ), fin AS (
         SELECT j.queue AS name, count(*) AS failed_in_range
         FROM ${this.s}.oban_jobs j
-        WHERE j.state = 'discarded' AND j.discarded_at >= ${utc('$2')} AND j.discarded_at < ${utc('$3')} AND j.queue = ANY($1::text[])
+        WHERE j.state = 'discarded' AND j.discarded_at >= ${utcParam(2)} AND j.discarded_at < ${utcParam(3)} AND j.queue = ANY($1::text[])
         GROUP BY j.queue
       ), done AS (
         -- No index has completed_at: this reads the completed rows the Pruner kept.
         SELECT j.queue AS name, count(*) AS completed
         FROM ${this.s}.oban_jobs j
-        WHERE j.state = 'completed' AND j.queue = ANY($1::text[]) AND j.completed_at >= ${utc('$2')} AND j.completed_at < ${utc('$3')}
+        WHERE j.state = 'completed' AND j.queue = ANY($1::text[]) AND j.completed_at >= ${utcParam(2)} AND j.completed_at < ${utcParam(3)}
         GROUP BY j.queue
       )
       SELECT q.name, l.wait, l.delayed, l.retries, l.active, l.stalled, l.failed, l.oldest, coalesce(d.completed, 0) AS completed, f.failed_in_range
@@ -136,15 +131,13 @@ export class Oban implements PgJobSystem {
        LIMIT ${MAX_FAILURE_SAMPLES}`,
       [queues, new Date(ctx.from), new Date(ctx.to)],
     );
-    if (rows.length === MAX_FAILURE_SAMPLES) {
-      ctx.notice('info', `${this.describe}: grouped the newest ${MAX_FAILURE_SAMPLES} failures in the time range`);
-    }
-    return groupFailures(
+    return groupSampledFailures(
+      ctx,
+      this.describe,
       rows.map((r) => {
         const e = parseObanError(r.error);
         return { queue: r.queue, jobId: r.id, errorClass: e.errorClass, message: e.message, at: ms(r.at) };
       }),
-      ctx.limit,
     );
   }
 
@@ -169,8 +162,8 @@ export class Oban implements PgJobSystem {
     }
     const rows = await ctx.sql(
       `SELECT j.id::text AS id, j.queue, j.worker, j.state::text AS state, j.attempt,
-              ${tz('j.inserted_at')} AS inserted_at, ${tz('j.attempted_at')} AS attempted_at,
-              ${tz('coalesce(j.completed_at, j.discarded_at, j.cancelled_at)')} AS finished_at,
+              ${instant('j.inserted_at')} AS inserted_at, ${instant('j.attempted_at')} AS attempted_at,
+              ${instant('coalesce(j.completed_at, j.discarded_at, j.cancelled_at)')} AS finished_at,
               left(${LAST_ERROR}->>'error', 8000) AS error,
               octet_length(j.args::text) AS bytes, left(j.args::text, $3) AS preview,
               left(coalesce(j.meta->>'traceparent', j.args->>'traceparent'), 64) AS traceparent
@@ -204,11 +197,11 @@ export class Oban implements PgJobSystem {
     const rows = await ctx.sql(
       `SELECT queue, kind, floor((extract(epoch FROM at) * 1000 - $2) / $3)::int AS b, count(*) AS n
        FROM (
-         SELECT j.queue, 'completed' AS kind, ${tz('j.completed_at')} AS at FROM ${this.s}.oban_jobs j
-         WHERE j.state = 'completed' AND j.queue = ANY($1::text[]) AND j.completed_at >= ${utc('$4')} AND j.completed_at < ${utc('$5')}
+         SELECT j.queue, 'completed' AS kind, ${instant('j.completed_at')} AS at FROM ${this.s}.oban_jobs j
+         WHERE j.state = 'completed' AND j.queue = ANY($1::text[]) AND j.completed_at >= ${utcParam(4)} AND j.completed_at < ${utcParam(5)}
          UNION ALL
-         SELECT j.queue, 'failed', ${tz('j.discarded_at')} FROM ${this.s}.oban_jobs j
-         WHERE j.state = 'discarded' AND j.discarded_at >= ${utc('$4')} AND j.discarded_at < ${utc('$5')} AND j.queue = ANY($1::text[])
+         SELECT j.queue, 'failed', ${instant('j.discarded_at')} FROM ${this.s}.oban_jobs j
+         WHERE j.state = 'discarded' AND j.discarded_at >= ${utcParam(4)} AND j.discarded_at < ${utcParam(5)} AND j.queue = ANY($1::text[])
        ) t
        GROUP BY 1, 2, 3`,
       [queues, plan.start, plan.step, new Date(ctx.from), new Date(ctx.to)],
@@ -220,12 +213,12 @@ export class Oban implements PgJobSystem {
     // attempted_by = [node, producer uuid] (basic.ex fetch_jobs); oban_peers holds the
     // leader node of each Oban instance with its lease.
     const peers = this.hasPeers
-      ? `SELECT node, min(${tz('started_at')}) AS started_at, max(${tz('expires_at')}) AS expires_at FROM ${this.s}.oban_peers GROUP BY node`
+      ? `SELECT node, min(${instant('started_at')}) AS started_at, max(${instant('expires_at')}) AS expires_at FROM ${this.s}.oban_peers GROUP BY node`
       : `SELECT NULL::text AS node, NULL::timestamptz AS started_at, NULL::timestamptz AS expires_at WHERE false`;
     const rows = await ctx.sql(
       `WITH busy AS (
          SELECT j.attempted_by[1] AS node, array_agg(DISTINCT j.queue) AS queues, count(*) AS n,
-                ${tz('max(j.attempted_at)')} AS last, bool_or(NOT (${STALLED})) AS fresh
+                ${instant('max(j.attempted_at)')} AS last, bool_or(NOT (${STALLED})) AS fresh
          FROM ${this.s}.oban_jobs j
          WHERE j.state = 'executing' AND j.queue = ANY($1::text[])
          GROUP BY 1

@@ -24,21 +24,21 @@
  */
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../rows';
 import type { Series } from '../../frames/dataplane';
-import { groupFailures } from '../failure-reasons';
 import { traceIdFromTraceparent } from '../payload';
 import { buckets } from '../buckets';
 import { ident, type Sql } from './connection';
 import {
   bucketSeries,
   containsPattern,
+  groupSampledFailures,
   MAX_FAILURE_SAMPLES,
   ms,
   num,
-  statsFromRow,
   payloadFromPrefix,
   type PgJobsOptions,
   type PgJobSystem,
   type PgReadContext,
+  statsFromRow,
 } from './job-system';
 import { pgBossLayout, type PgBossLayout } from './pg-boss-layout';
 
@@ -272,12 +272,10 @@ export class PgBoss implements PgJobSystem {
        LIMIT ${MAX_FAILURE_SAMPLES}`,
       [queues, new Date(ctx.from), new Date(ctx.to)],
     );
-    if (rows.length === MAX_FAILURE_SAMPLES) {
-      ctx.notice('info', `${this.describe}: grouped the newest ${MAX_FAILURE_SAMPLES} failures in the time range`);
-    }
-    return groupFailures(
+    return groupSampledFailures(
+      ctx,
+      this.describe,
       rows.map((r) => ({ queue: r.name, jobId: r.id, errorClass: r.error_class ?? undefined, message: r.message ?? '', at: ms(r.completed_on) })),
-      ctx.limit,
     );
   }
 

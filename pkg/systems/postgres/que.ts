@@ -25,21 +25,21 @@
  */
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../rows';
 import type { Series } from '../../frames/dataplane';
-import { groupFailures } from '../failure-reasons';
 import { traceIdFromTraceparent } from '../payload';
 import { buckets } from '../buckets';
 import { ident } from './connection';
 import {
   bucketSeries,
   containsPattern,
+  groupSampledFailures,
   MAX_FAILURE_SAMPLES,
   ms,
   num,
-  statsFromRow,
   payloadFromPrefix,
   type PgJobsOptions,
   type PgJobSystem,
   type PgReadContext,
+  statsFromRow,
 } from './job-system';
 
 /** Job ids whose advisory lock (pg_try_advisory_lock(bigint): classid = high, objid = low 32 bits) is held. */
@@ -125,15 +125,13 @@ export class Que implements PgJobSystem {
        LIMIT ${MAX_FAILURE_SAMPLES}`,
       [queues, new Date(ctx.from), new Date(ctx.to)],
     );
-    if (rows.length === MAX_FAILURE_SAMPLES) {
-      ctx.notice('info', `${this.describe}: grouped the newest ${MAX_FAILURE_SAMPLES} failures in the time range`);
-    }
-    return groupFailures(
+    return groupSampledFailures(
+      ctx,
+      this.describe,
       rows.map((r) => {
         const e = splitQueError(r.message);
         return { queue: r.queue, jobId: r.id, errorClass: e.errorClass, message: e.message, at: ms(r.at) };
       }),
-      ctx.limit,
     );
   }
 

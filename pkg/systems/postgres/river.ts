@@ -24,21 +24,22 @@
  */
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../rows';
 import type { Series } from '../../frames/dataplane';
-import { groupFailures } from '../failure-reasons';
 import { traceIdFromTraceparent } from '../payload';
 import { buckets } from '../buckets';
 import { ident } from './connection';
 import {
   bucketSeries,
   containsPattern,
+  groupSampledFailures,
   MAX_FAILURE_SAMPLES,
   ms,
   num,
-  statsFromRow,
   payloadFromPrefix,
   type PgJobsOptions,
   type PgJobSystem,
   type PgReadContext,
+  queuesByStateSql,
+  statsFromRow,
 } from './job-system';
 
 /** River's default RescueStuckJobsAfter. */
@@ -62,12 +63,7 @@ export class River implements PgJobSystem {
    */
   async queues(ctx: PgReadContext): Promise<string[]> {
     const rows = await ctx.sql<{ name: string }>(
-      `WITH RECURSIVE pairs(state, queue) AS (
-         (SELECT state, queue FROM ${this.s}.river_job ORDER BY state, queue LIMIT 1)
-         UNION ALL
-         SELECT n.state, n.queue FROM pairs p,
-           LATERAL (SELECT state, queue FROM ${this.s}.river_job j WHERE (j.state, j.queue) > (p.state, p.queue) ORDER BY state, queue LIMIT 1) n
-       )
+      `${queuesByStateSql(`${this.s}.river_job`)}
        SELECT name FROM (SELECT queue AS name FROM pairs UNION SELECT name FROM ${this.s}.river_queue) q
        ORDER BY name LIMIT 10000`,
     );
@@ -130,13 +126,11 @@ export class River implements PgJobSystem {
        LIMIT ${MAX_FAILURE_SAMPLES}`,
       [queues, new Date(ctx.from), new Date(ctx.to)],
     );
-    if (rows.length === MAX_FAILURE_SAMPLES) {
-      ctx.notice('info', `${this.describe}: grouped the newest ${MAX_FAILURE_SAMPLES} failures in the time range`);
-    }
     // River stores err.Error() only; no error class is recorded.
-    return groupFailures(
+    return groupSampledFailures(
+      ctx,
+      this.describe,
       rows.map((r) => ({ queue: r.queue, jobId: r.id, message: r.message ?? '', at: ms(r.at) })),
-      ctx.limit,
     );
   }
 

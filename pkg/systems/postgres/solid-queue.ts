@@ -33,29 +33,27 @@
  */
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../rows';
 import type { Series } from '../../frames/dataplane';
-import { groupFailures } from '../failure-reasons';
 import { traceIdFromTraceparent } from '../payload';
 import { buckets } from '../buckets';
 import { ident } from './connection';
 import {
   bucketSeries,
   containsPattern,
+  distinctValuesSql,
+  groupSampledFailures,
+  instant,
   MAX_FAILURE_SAMPLES,
   ms,
+  NOW_UTC,
   num,
   payloadFromPrefix,
-  statsFromRow,
   type PgJobsOptions,
   type PgJobSystem,
   type PgReadContext,
+  statsFromRow,
+  utcParam,
 } from './job-system';
 
-/** now() in the UTC wall-clock time Rails stores. */
-export const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
-/** A timestamptz parameter ($n, bound as an ISO string) in Rails' UTC wall-clock time. */
-export const utcParam = (n: number) => `($${n}::timestamptz AT TIME ZONE 'UTC')`;
-/** A Rails timestamp column read back as an instant. */
-export const instant = (col: string) => `(${col} AT TIME ZONE 'UTC')`;
 
 /** SolidQueue.process_alive_threshold default (lib/solid_queue.rb: 5.minutes). */
 export const PROCESS_ALIVE_THRESHOLD = `interval '5 minutes'`;
@@ -136,13 +134,7 @@ export class SolidQueue implements PgJobSystem {
   /** SolidQueue::Queue.all: distinct queue_name of solid_queue_jobs by a loose index scan. */
   async queues(ctx: PgReadContext): Promise<string[]> {
     const rows = await ctx.sql<{ queue_name: string }>(
-      `WITH RECURSIVE t AS (
-         (SELECT queue_name FROM ${this.t('jobs')} WHERE queue_name IS NOT NULL ORDER BY queue_name LIMIT 1)
-         UNION ALL
-         SELECT (SELECT j.queue_name FROM ${this.t('jobs')} j WHERE j.queue_name > t.queue_name ORDER BY j.queue_name LIMIT 1)
-         FROM t WHERE t.queue_name IS NOT NULL
-       )
-       SELECT queue_name FROM t WHERE queue_name IS NOT NULL LIMIT 10000`,
+      distinctValuesSql(this.t('jobs'), 'queue_name'),
     );
     return rows.map((r) => r.queue_name);
   }
@@ -229,15 +221,13 @@ export class SolidQueue implements PgJobSystem {
        FROM pick p JOIN ${this.t('failed_executions')} f ON f.id = p.id`,
       [queues, new Date(ctx.from).toISOString(), new Date(ctx.to).toISOString()],
     );
-    if (rows.length === MAX_FAILURE_SAMPLES) {
-      ctx.notice('info', `${this.describe}: grouped the newest ${MAX_FAILURE_SAMPLES} failures in the time range`);
-    }
-    return groupFailures(
+    return groupSampledFailures(
+      ctx,
+      this.describe,
       rows.map((r) => {
         const e = errorFromPrefix(r.error, SQ_ERROR_KEYS);
         return { queue: r.queue, jobId: r.id, errorClass: e.exceptionClass, message: e.message ?? '', at: ms(r.at) };
       }),
-      ctx.limit,
     );
   }
 
