@@ -33,7 +33,6 @@ import { buckets } from '../buckets';
 import { ident } from './connection';
 import {
   bucketSeries,
-  containsPattern,
   distinctValuesSql,
   groupSampledFailures,
   instant,
@@ -45,6 +44,7 @@ import {
   type PgJobsOptions,
   type PgJobSystem,
   type PgReadContext,
+  searchClause,
   statsFromRow,
   utcParam,
 } from './job-system';
@@ -196,11 +196,7 @@ export class GoodJob implements PgJobSystem {
   async jobs(ctx: PgReadContext, queues: string[], options: PgJobsOptions): Promise<JobRow[]> {
     const f = GoodJob.STATE_FILTER[options.state];
     const params: unknown[] = [queues, ctx.limit, ctx.payloadLimit + 1];
-    let search = '';
-    if (options.search) {
-      params.push(containsPattern(options.search));
-      search = `AND (j.id::text ILIKE $4 OR j.job_class ILIKE $4 OR j.error ILIKE $4)`;
-    }
+    const search = searchClause(params, options.search, ['j.id::text', 'j.job_class', 'j.error']);
     const rows = await ctx.sql(
       `WITH ${this.liveCte()},
        pick AS (

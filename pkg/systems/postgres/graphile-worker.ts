@@ -22,15 +22,15 @@ import { buckets } from '../buckets';
 import { ident } from './connection';
 import {
   bucketSeries,
-  containsPattern,
   MAX_FAILURE_SAMPLES,
   ms,
   num,
-  statsFromRow,
   payloadFromPrefix,
   type PgJobsOptions,
   type PgJobSystem,
   type PgReadContext,
+  searchClause,
+  statsFromRow,
 } from './job-system';
 
 const FAILED_AT = `(j.run_at - exp(least(j.attempts, 10)) * interval '1 second')`;
@@ -123,11 +123,7 @@ export class GraphileWorker implements PgJobSystem {
       return [];
     }
     const params: unknown[] = [queues, ctx.limit, ctx.payloadLimit + 1];
-    let search = '';
-    if (options.search) {
-      params.push(containsPattern(options.search));
-      search = `AND (j.id::text ILIKE $4 OR t.identifier ILIKE $4 OR j.last_error ILIKE $4 OR j.key ILIKE $4)`;
-    }
+    const search = searchClause(params, options.search, ['j.id::text', 't.identifier', 'j.last_error', 'j.key']);
     const rows = await ctx.sql(
       `SELECT j.id::text AS id, t.identifier AS queue, j.key, j.attempts, j.max_attempts, j.created_at, j.locked_at, j.run_at,
               left(j.last_error, 8000) AS last_error,

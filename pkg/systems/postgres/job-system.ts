@@ -113,6 +113,18 @@ export function payloadFromPrefix(
   };
 }
 
+/**
+ * A job list's search as SQL: `AND (<expr> ILIKE $n OR …)` over the given text expressions,
+ * its pattern appended to `params` as $n; empty without a search.
+ */
+export function searchClause(params: unknown[], search: string | undefined, expressions: string[]): string {
+  if (!search) {
+    return '';
+  }
+  params.push(containsPattern(search));
+  return `AND (${expressions.map((e) => `${e} ILIKE $${params.length}`).join(' OR ')})`;
+}
+
 /** ILIKE pattern for a case-insensitive "contains", with LIKE wildcards escaped. */
 export function containsPattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -28,7 +28,6 @@ import { buckets } from '../buckets';
 import { ident } from './connection';
 import {
   bucketSeries,
-  containsPattern,
   groupSampledFailures,
   instant,
   MAX_FAILURE_SAMPLES,
@@ -40,6 +39,7 @@ import {
   type PgJobSystem,
   type PgReadContext,
   queuesByStateSql,
+  searchClause,
   statsFromRow,
   utcParam,
 } from './job-system';
@@ -155,11 +155,7 @@ export class Oban implements PgJobSystem {
   async jobs(ctx: PgReadContext, queues: string[], options: PgJobsOptions): Promise<JobRow[]> {
     const f = Oban.STATE_FILTER[options.state];
     const params: unknown[] = [queues, ctx.limit, ctx.payloadLimit + 1];
-    let search = '';
-    if (options.search) {
-      params.push(containsPattern(options.search));
-      search = `AND (j.id::text ILIKE $4 OR j.worker ILIKE $4 OR (${LAST_ERROR}->>'error') ILIKE $4)`;
-    }
+    const search = searchClause(params, options.search, ['j.id::text', 'j.worker', `(${LAST_ERROR}->>'error')`]);
     const rows = await ctx.sql(
       `SELECT j.id::text AS id, j.queue, j.worker, j.state::text AS state, j.attempt,
               ${instant('j.inserted_at')} AS inserted_at, ${instant('j.attempted_at')} AS attempted_at,

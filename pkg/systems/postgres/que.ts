@@ -30,7 +30,6 @@ import { buckets } from '../buckets';
 import { ident } from './connection';
 import {
   bucketSeries,
-  containsPattern,
   groupSampledFailures,
   MAX_FAILURE_SAMPLES,
   ms,
@@ -39,6 +38,7 @@ import {
   type PgJobsOptions,
   type PgJobSystem,
   type PgReadContext,
+  searchClause,
   statsFromRow,
 } from './job-system';
 
@@ -153,11 +153,7 @@ export class Que implements PgJobSystem {
       return [];
     }
     const params: unknown[] = [queues, ctx.limit, ctx.payloadLimit + 1];
-    let search = '';
-    if (options.search) {
-      params.push(containsPattern(options.search));
-      search = `AND (j.id::text ILIKE $4 OR j.job_class ILIKE $4 OR j.last_error_message ILIKE $4)`;
-    }
+    const search = searchClause(params, options.search, ['j.id::text', 'j.job_class', 'j.last_error_message']);
     // The ActiveJob wrapper keeps the real class in args[0].job_class (migration 4's check).
     const rows = await ctx.sql(
       `WITH locked AS ${LOCKED}

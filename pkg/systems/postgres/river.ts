@@ -29,7 +29,6 @@ import { buckets } from '../buckets';
 import { ident } from './connection';
 import {
   bucketSeries,
-  containsPattern,
   groupSampledFailures,
   MAX_FAILURE_SAMPLES,
   ms,
@@ -39,6 +38,7 @@ import {
   type PgJobSystem,
   type PgReadContext,
   queuesByStateSql,
+  searchClause,
   statsFromRow,
 } from './job-system';
 
@@ -148,11 +148,7 @@ export class River implements PgJobSystem {
   async jobs(ctx: PgReadContext, queues: string[], options: PgJobsOptions): Promise<JobRow[]> {
     const f = River.STATE_FILTER[options.state];
     const params: unknown[] = [queues, ctx.limit, ctx.payloadLimit + 1];
-    let search = '';
-    if (options.search) {
-      params.push(containsPattern(options.search));
-      search = `AND (j.id::text ILIKE $4 OR j.kind ILIKE $4 OR (${LAST_ERROR}->>'error') ILIKE $4)`;
-    }
+    const search = searchClause(params, options.search, ['j.id::text', 'j.kind', `(${LAST_ERROR}->>'error')`]);
     const rows = await ctx.sql(
       `SELECT j.id::text AS id, j.queue, j.kind, j.state::text AS state, j.attempt, j.created_at, j.attempted_at, j.finalized_at,
               left(${LAST_ERROR}->>'error', 2000) AS error, left(${LAST_ERROR}->>'trace', 8000) AS trace,
