@@ -10,7 +10,19 @@ import { promisify } from 'util';
 import Redis from 'ioredis';
 import { REDIS_HOST, REDIS_PORT, waitUntil } from '../../support/redis';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+
+/** execFile that says how a failed command ended (exit code, or the signal of a timeout). */
+async function run(file: string, args: string[], options: Parameters<typeof execFileAsync>[2]) {
+  const started = Date.now();
+  try {
+    return await execFileAsync(file, args, options);
+  } catch (err) {
+    const e = err as { code?: unknown; signal?: unknown; killed?: boolean; message: string };
+    e.message = `${path.basename(file)} ${args[0]} ended after ${Date.now() - started} ms (code ${String(e.code)}, signal ${String(e.signal)}, killed ${e.killed}): ${e.message}`;
+    throw err;
+  }
+}
 export const RQ_DB = Number(process.env.JOBSCOPE_TEST_RQ_DB || 11);
 export const RQ_URL = `redis://${REDIS_HOST}:${REDIS_PORT}/${RQ_DB}`;
 const DIR = __dirname;
