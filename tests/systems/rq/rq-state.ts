@@ -4,7 +4,7 @@
  * and a worker that is SIGKILLed mid-job leaves an abandoned started job on "slow".
  * RQ has no key namespace before 3.x, so the tests own the whole database and flush it.
  */
-import { spawn, execFile } from 'child_process';
+import { spawn, execFile, type ExecFileOptions } from 'child_process';
 import * as path from 'path';
 import { promisify } from 'util';
 import Redis from 'ioredis';
@@ -13,10 +13,10 @@ import { REDIS_HOST, REDIS_PORT, waitUntil } from '../../support/redis';
 const execFileAsync = promisify(execFile);
 
 /** execFile that says how a failed command ended (exit code, or the signal of a timeout). */
-async function run(file: string, args: string[], options: Parameters<typeof execFileAsync>[2]) {
+async function run(file: string, args: string[], options: ExecFileOptions): Promise<{ stdout: string }> {
   const started = Date.now();
   try {
-    return await execFileAsync(file, args, options);
+    return await execFileAsync(file, args, { ...options, encoding: 'utf8' });
   } catch (err) {
     const e = err as { code?: unknown; signal?: unknown; killed?: boolean; message: string };
     e.message = `${path.basename(file)} ${args[0]} ended after ${Date.now() - started} ms (code ${String(e.code)}, signal ${String(e.signal)}, killed ${e.killed}): ${e.message}`;
