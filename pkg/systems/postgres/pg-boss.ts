@@ -10,9 +10,12 @@
  * - wait: created/retry, not blocked (12.x flows), start_after <= now(); delayed: the other
  *   created/retry jobs. wait + delayed = pg-boss's getQueueSize (v9, v10: `state < 'active'`)
  *   = queuedCount of getQueueStats (11, 12; 12 splits it into ready, deferred, blocked).
+ * - oldest_wait_seconds: the oldest ready job, counted from greatest(created_on, start_after),
+ *   when it became runnable (pg-boss 12's own readyOldestSeconds, plans.getQueueStats); it is
+ *   read in the same pass as the ready count (12: job_i11 holds both columns).
  * - retries: state `retry`; failed = dead: state `failed` (v9 also `expired`), set once
  *   retry_count reaches retry_limit.
- * - stalled: active past its expiry (v9/v10 started_on + expire_in, 11+ expire_seconds) or,
+ * - active: state `active`; stalled, the part of them past its expiry (v9/v10 started_on + expire_in, 11+ expire_seconds) or,
  *   12.x with heartbeats, past heartbeat_on + heartbeat_seconds: the rules of pg-boss's own
  *   expire / failJobsByTimeout / failJobsByHeartbeat.
  * Cost of the overview: pg-boss 12 indexes every part (job_i14 on the live states, job_i16
@@ -67,7 +70,7 @@ export class PgBoss implements PgJobSystem {
   /** `schemaVersion`: the value of pg-boss's own `<schema>.version` table. */
   constructor(
     readonly schema: string,
-    schemaVersion: number,
+    schemaVersion: number
   ) {
     const layout = pgBossLayout(schemaVersion);
     if (!layout) {
@@ -166,7 +169,7 @@ export class PgBoss implements PgJobSystem {
           count(*) FILTER (WHERE ${queued(ready)}) AS wait,
           count(*) FILTER (WHERE ${queued('blocked OR start_after > now()')}) AS delayed,
           count(*) FILTER (WHERE state = 'retry') AS retries,
-          extract(epoch FROM now() - min(start_after) FILTER (WHERE ${queued(ready)})) AS oldest`;
+          extract(epoch FROM now() - min(greatest(created_on, start_after)) FILTER (WHERE ${queued(ready)})) AS oldest`;
   }
 
   /** The queued jobs of each queue, on pg-boss's fetch index (job_fetch, <partition>_i5, job_i5, job_i14). */
@@ -187,8 +190,13 @@ export class PgBoss implements PgJobSystem {
       }
     }
     const rows = await ctx.sql(this.overviewSql(), [queues, new Date(ctx.from), new Date(ctx.to)]);
-    const gone = this.a ? 'pg-boss has not archived yet (archive is not read)' : 'pg-boss has not deleted yet (after the queue\'s deleteAfterSeconds)';
-    ctx.notice('info', `${this.describe}: completed counts jobs completed inside the time range that ${gone}; failed counts failed jobs still in the job table`);
+    const gone = this.a
+      ? 'pg-boss has not archived yet (archive is not read)'
+      : "pg-boss has not deleted yet (after the queue's deleteAfterSeconds)";
+    ctx.notice(
+      'info',
+      `${this.describe}: completed counts jobs completed inside the time range that ${gone}; failed counts failed jobs still in the job table`
+    );
     return rows.map(statsFromRow);
   }
 
@@ -210,10 +218,14 @@ export class PgBoss implements PgJobSystem {
         : // v9: one job table for every queue ($1 is typed here only because both forms take it).
           `SELECT c.relname AS rel, greatest(c.reltuples, 0)::float8 AS rows, NULL::text[] AS queues
            FROM pg_catalog.pg_class c WHERE c.relnamespace = $2::regnamespace AND c.relname = 'job' AND $1::text[] IS NOT NULL`,
-      [queues, this.schema],
+      [queues, this.schema]
     );
     // A table is one queue's only when no other queue's jobs share it.
-    return rows.map((r) => ({ rel: r.rel, rows: Number(r.rows), queues: Number(r.sharing) === 1 ? (r.queues ?? []) : [] }));
+    return rows.map((r) => ({
+      rel: r.rel,
+      rows: Number(r.rows),
+      queues: Number(r.sharing) === 1 ? (r.queues ?? []) : [],
+    }));
   }
 
   /**
@@ -223,12 +235,17 @@ export class PgBoss implements PgJobSystem {
    * 11 queues with a partition of their own) can be attributed to a queue; the queued jobs
    * stay exact (fetch index); stalled and the in-range counts are left out.
    */
-  private async estimatedOverview(ctx: PgReadContext, queues: string[], tables: PgBossTable[], rows: number): Promise<QueueStats[]> {
+  private async estimatedOverview(
+    ctx: PgReadContext,
+    queues: string[],
+    tables: PgBossTable[],
+    rows: number
+  ): Promise<QueueStats[]> {
     const ready = await ctx.sql(this.readySql(), [queues]);
     const stats = await ctx.sql<{ rel: string; vals: string[] | null; freqs: number[] | null }>(
       `SELECT tablename AS rel, most_common_vals::text::text[] AS vals, most_common_freqs AS freqs
        FROM pg_catalog.pg_stats WHERE schemaname = $1 AND tablename = ANY($2::text[]) AND attname = 'state'`,
-      [this.schema, tables.map((t) => t.rel)],
+      [this.schema, tables.map((t) => t.rel)]
     );
     const byQueue = new Map<string, Record<string, number>>();
     for (const t of tables) {
@@ -245,7 +262,7 @@ export class PgBoss implements PgJobSystem {
       'warning',
       `${this.describe}: about ${Math.round(rows).toLocaleString('en')} rows to read without an index (more than maxExactRows, ${ctx.maxExactRows.toLocaleString('en')}): ` +
         'waiting, delayed and retries are exact; active and failed are planner estimates (table statistics) where a queue has a table of its own; ' +
-        'stalled, completed and failed_in_range are left out. Raise maxExactRows in the data source settings to count them exactly.',
+        'stalled, completed and failed_in_range are left out. Raise maxExactRows in the data source settings to count them exactly.'
     );
     return queues.map((name) => {
       const r = ready.find((x) => x.name === name) ?? {};
@@ -259,7 +276,9 @@ export class PgBoss implements PgJobSystem {
    *  archived after it completed), finished inside the range. */
   private finishedIn(columns: string, where: string): string {
     const live = `SELECT ${columns} FROM ${this.j} WHERE name = ANY($1::text[]) AND ${where}`;
-    return this.a ? `${live} UNION ALL SELECT ${columns} FROM ${this.a} WHERE archived_on >= $2 AND name = ANY($1::text[]) AND ${where}` : live;
+    return this.a
+      ? `${live} UNION ALL SELECT ${columns} FROM ${this.a} WHERE archived_on >= $2 AND name = ANY($1::text[]) AND ${where}`
+      : live;
   }
 
   async failures(ctx: PgReadContext, queues: string[]): Promise<FailureGroup[]> {
@@ -270,12 +289,18 @@ export class PgBoss implements PgJobSystem {
        FROM (${this.finishedIn('name, id, completed_on, output', `state IN (${this.failedList}) AND completed_on >= $2 AND completed_on < $3`)}) f
        ORDER BY completed_on DESC
        LIMIT ${MAX_FAILURE_SAMPLES}`,
-      [queues, new Date(ctx.from), new Date(ctx.to)],
+      [queues, new Date(ctx.from), new Date(ctx.to)]
     );
     return groupSampledFailures(
       ctx,
       this.describe,
-      rows.map((r) => ({ queue: r.name, jobId: r.id, errorClass: r.error_class ?? undefined, message: r.message ?? '', at: ms(r.completed_on) })),
+      rows.map((r) => ({
+        queue: r.name,
+        jobId: r.id,
+        errorClass: r.error_class ?? undefined,
+        message: r.message ?? '',
+        at: ms(r.completed_on),
+      }))
     );
   }
 
@@ -336,7 +361,7 @@ export class PgBoss implements PgJobSystem {
               floor((extract(epoch FROM completed_on) * 1000 - $4) / $5)::int AS b, count(*) AS n
        FROM (${this.finishedIn('name, state, completed_on', `state IN ('completed', ${failed}) AND completed_on >= $2 AND completed_on < $3`)}) t
        GROUP BY 1, 2, 3`,
-      [queues, new Date(ctx.from), new Date(ctx.to), plan.start, plan.step],
+      [queues, new Date(ctx.from), new Date(ctx.to), plan.start, plan.step]
     );
     return bucketSeries(this.id, queues, ['completed', 'failed'], rows, plan);
   }
@@ -392,7 +417,7 @@ export async function detectPgBoss(sql: Sql, schema: string, readable: boolean):
     return `pg-boss tables found in schema "${schema}" but this user may not read ${schema}.version: GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO <user>`;
   }
   const [row] = await sql<{ v: number | null }>(
-    `SELECT max(CASE WHEN to_jsonb(v)->>'version' ~ '^[0-9]{1,6}$' THEN (to_jsonb(v)->>'version')::int END) AS v FROM ${ident(schema)}.version v`,
+    `SELECT max(CASE WHEN to_jsonb(v)->>'version' ~ '^[0-9]{1,6}$' THEN (to_jsonb(v)->>'version')::int END) AS v FROM ${ident(schema)}.version v`
   );
   const version = row?.v ?? null;
   if (version === null) {
