@@ -446,3 +446,22 @@ it("reads the ready part through Oban's and Que's own indexes on 100k jobs (EXPL
     ['que', 5, 0],
   ]);
 }, 120_000);
+
+it('Oban: counts the oldest wait from when a job became runnable, not from a scheduled_at in the past', async () => {
+  // Job.new with scheduled_at three hours back, staged to available (the Stager keeps scheduled_at).
+  const r = await db.admin.query(
+    `INSERT INTO ${OBAN}.oban_jobs (state, queue, worker, args, scheduled_at, tags)
+     VALUES ('available', 'backfill', 'MyApp.Workers.Backfill', '{}', timezone('UTC', now()) - interval '3 hours', '{}') RETURNING id`
+  );
+  try {
+    const o = await source.read(
+      { refId: 'A', queryType: 'overview', system: 'oban', queues: ['backfill'] },
+      lastHour()
+    );
+    if (o.type !== 'overview') throw new Error(o.type);
+    expect(values(o.stats, 'oban', 'backfill')).toMatchObject({ wait: 1 });
+    expect(values(o.stats, 'oban', 'backfill').oldest_wait_seconds).toBeLessThan(60);
+  } finally {
+    await db.admin.query(`DELETE FROM ${OBAN}.oban_jobs WHERE id = $1`, [r.rows[0].id]);
+  }
+});

@@ -799,3 +799,19 @@ describe('through the packaged executable', () => {
     ]).toEqual([3, 2, 3, 2, 3, 1]);
   });
 });
+
+it('GoodJob: counts the oldest wait from when a job became runnable, not from a scheduled_at in the past', async () => {
+  // Enqueued now with scheduled_at three hours back (wait_until in the past): queued at once.
+  const id = await new GoodJobWriter(db.admin).enqueue('backfill', 'ReportJob', [{ n: 1 }], { scheduledIn: -3 * 3600 });
+  try {
+    const r = await source.read(
+      { refId: 'A', queryType: 'overview', system: 'good-job', queues: ['backfill'] },
+      lastHour()
+    );
+    if (r.type !== 'overview') throw new Error(r.type);
+    expect(values(r.stats, 'good-job', 'backfill')).toMatchObject({ wait: 1 });
+    expect(values(r.stats, 'good-job', 'backfill').oldest_wait_seconds).toBeLessThan(60);
+  } finally {
+    await db.admin.query(`DELETE FROM good_jobs WHERE id = $1`, [id]);
+  }
+});
