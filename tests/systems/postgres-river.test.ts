@@ -255,3 +255,20 @@ it("answers through the packaged executable as Grafana runs it, with River's own
     plugin.kill();
   }
 }, 60_000);
+
+it('counts the oldest wait from when a job became runnable, not from a ScheduledAt in the past', async () => {
+  // The row River's Insert writes for InsertOpts{ScheduledAt: three hours back}: available at once,
+  // scheduled_at kept, created_at now (riverdriver JobInsertFastMany).
+  const r = await db.admin.query(
+    `INSERT INTO ${SCHEMA}.river_job (args, kind, max_attempts, priority, queue, state, scheduled_at, metadata, tags)
+     VALUES ('{}', 'backfill', 25, 1, 'backfill', 'available', now() - interval '3 hours', '{}', '{}') RETURNING id`
+  );
+  try {
+    const o = await source.read({ refId: 'A', queryType: 'overview', queues: ['backfill'] }, lastHour());
+    if (o.type !== 'overview') throw new Error(o.type);
+    expect(values(o.stats, 'backfill')).toMatchObject({ wait: 1 });
+    expect(values(o.stats, 'backfill').oldest_wait_seconds).toBeLessThan(60);
+  } finally {
+    await db.admin.query(`DELETE FROM ${SCHEMA}.river_job WHERE id = $1`, [r.rows[0].id]);
+  }
+});
