@@ -12,7 +12,15 @@ export const REDIS_SYSTEMS = ['bullmq', 'bull', 'sidekiq', 'celery', 'rq'] as co
 export type RedisSystem = (typeof REDIS_SYSTEMS)[number];
 
 /** Job systems whose jobs are rows in PostgreSQL (data source kind `postgres`). */
-export const POSTGRES_SYSTEMS = ['pg-boss', 'graphile-worker', 'oban', 'river', 'solid-queue', 'good-job', 'que'] as const;
+export const POSTGRES_SYSTEMS = [
+  'pg-boss',
+  'graphile-worker',
+  'oban',
+  'river',
+  'solid-queue',
+  'good-job',
+  'que',
+] as const;
 export type PostgresSystem = (typeof POSTGRES_SYSTEMS)[number];
 
 /** Every system a query can be restricted to (the broker kinds name their own). */
@@ -24,11 +32,15 @@ export type JobSystemId = (typeof SYSTEMS)[number];
  * returns only the values its store records (a frame notice says what is missing):
  * - wait … failed mirror the library's own counts for the layout found (BullMQ 6 keeps a
  *   paused queue's jobs in `wait`, BullMQ 5 moves them to `paused`);
- * - stalled: active jobs whose worker is gone (lock expired, dead process, past timeout);
+ * - active: every job a worker has taken and not finished, stalled ones included;
+ * - stalled: the part of `active` whose worker is gone (lock expired, dead process, past
+ *   its timeout), so stalled <= active in every system (Kafka, which has no jobs in
+ *   hand, reports stalled as a 0/1 consumer-group condition instead);
  * - failed_in_range: failures finished inside the query's time range;
  * - retries: failed jobs scheduled to run again; dead: jobs given up on (DLQ);
- * - queue_paused: 1 while the queue is paused; oldest_wait_seconds: age of the oldest
- *   waiting job; workers: live workers serving the queue;
+ * - queue_paused: 1 while the queue is paused; oldest_wait_seconds: how long the oldest
+ *   waiting job has been runnable (from the later of its creation and its start time, so a
+ *   start time in the past adds nothing); workers: live workers serving the queue;
  * - consumer_utilisation: the fraction of time (0–1) the queue's consumers could take new
  *   messages (RabbitMQ's own measure; below 1 means consumers or their prefetch are the limit).
  */

@@ -31,34 +31,69 @@ const obanError = (message: string) =>
   `** (RuntimeError) ${message}\n    (my_app 0.1.0) lib/my_app/workers/charge.ex:9: MyApp.Workers.Charge.perform/1\n    (oban 2.23.0) lib/oban/queue/executor.ex:145: Oban.Queue.Executor.perform/1`;
 
 // --- Oban, as basic.ex writes -------------------------------------------------------------
-async function obanInsert(name: string, queue: string, worker: string, args: object, opts: { maxAttempts?: number; scheduledIn?: number; meta?: object } = {}) {
+async function obanInsert(
+  name: string,
+  queue: string,
+  worker: string,
+  args: object,
+  opts: { maxAttempts?: number; scheduledIn?: number; meta?: object } = {}
+) {
   // Job.new: state "scheduled" when scheduled_in/at is given, else "available".
   const r = await db.admin.query(
     `INSERT INTO ${OBAN}.oban_jobs (state, queue, worker, args, meta, max_attempts, scheduled_at, tags)
      VALUES ($1, $2, $3, $4, $5, $6, timezone('UTC', now()) + $7 * interval '1 second', '{}') RETURNING id::text`,
-    [opts.scheduledIn ? 'scheduled' : 'available', queue, worker, args, opts.meta ?? {}, opts.maxAttempts ?? 20, opts.scheduledIn ?? 0],
+    [
+      opts.scheduledIn ? 'scheduled' : 'available',
+      queue,
+      worker,
+      args,
+      opts.meta ?? {},
+      opts.maxAttempts ?? 20,
+      opts.scheduledIn ?? 0,
+    ]
   );
   ids[name] = r.rows[0].id;
 }
 /** fetch_jobs: state executing, attempted_at, attempted_by [node, producer uuid], attempt + 1. */
 const obanFetch = (name: string) =>
-  db.admin.query(`UPDATE ${OBAN}.oban_jobs SET state = 'executing', attempted_at = timezone('UTC', now()), attempted_by = ARRAY[$2, 'a0ee6f07-7c9b-4f0e-8a1b-6b5b0f4c7a11'], attempt = attempt + 1 WHERE id = $1`, [ids[name], NODE]);
-const obanComplete = (name: string) => db.admin.query(`UPDATE ${OBAN}.oban_jobs SET state = 'completed', completed_at = timezone('UTC', now()) WHERE id = $1`, [ids[name]]);
-const attempt = (message: string) => `jsonb_build_object('attempt', attempt, 'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'error', ${`'${message.replace(/'/g, "''")}'`}::text)`;
+  db.admin.query(
+    `UPDATE ${OBAN}.oban_jobs SET state = 'executing', attempted_at = timezone('UTC', now()), attempted_by = ARRAY[$2, 'a0ee6f07-7c9b-4f0e-8a1b-6b5b0f4c7a11'], attempt = attempt + 1 WHERE id = $1`,
+    [ids[name], NODE]
+  );
+const obanComplete = (name: string) =>
+  db.admin.query(
+    `UPDATE ${OBAN}.oban_jobs SET state = 'completed', completed_at = timezone('UTC', now()) WHERE id = $1`,
+    [ids[name]]
+  );
+const attempt = (message: string) =>
+  `jsonb_build_object('attempt', attempt, 'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'error', ${`'${message.replace(/'/g, "''")}'`}::text)`;
 const obanErrorJob = (name: string, message: string, seconds: number) =>
-  db.admin.query(`UPDATE ${OBAN}.oban_jobs SET state = 'retryable', scheduled_at = timezone('UTC', now()) + $2 * interval '1 second', errors = errors || ARRAY[${attempt(obanError(message))}] WHERE id = $1`, [ids[name], seconds]);
+  db.admin.query(
+    `UPDATE ${OBAN}.oban_jobs SET state = 'retryable', scheduled_at = timezone('UTC', now()) + $2 * interval '1 second', errors = errors || ARRAY[${attempt(obanError(message))}] WHERE id = $1`,
+    [ids[name], seconds]
+  );
 const obanDiscard = (name: string, message: string) =>
-  db.admin.query(`UPDATE ${OBAN}.oban_jobs SET state = 'discarded', discarded_at = timezone('UTC', now()), errors = errors || ARRAY[${attempt(obanError(message))}] WHERE id = $1`, [ids[name]]);
+  db.admin.query(
+    `UPDATE ${OBAN}.oban_jobs SET state = 'discarded', discarded_at = timezone('UTC', now()), errors = errors || ARRAY[${attempt(obanError(message))}] WHERE id = $1`,
+    [ids[name]]
+  );
 const obanSnooze = (name: string, seconds: number) =>
-  db.admin.query(`UPDATE ${OBAN}.oban_jobs SET state = 'scheduled', scheduled_at = timezone('UTC', now()) + $2 * interval '1 second', meta = meta || '{"snoozed": 1}', attempt = attempt - 1 WHERE id = $1`, [ids[name], seconds]);
-const obanCancel = (name: string) => db.admin.query(`UPDATE ${OBAN}.oban_jobs SET state = 'cancelled', cancelled_at = timezone('UTC', now()) WHERE id = $1`, [ids[name]]);
+  db.admin.query(
+    `UPDATE ${OBAN}.oban_jobs SET state = 'scheduled', scheduled_at = timezone('UTC', now()) + $2 * interval '1 second', meta = meta || '{"snoozed": 1}', attempt = attempt - 1 WHERE id = $1`,
+    [ids[name], seconds]
+  );
+const obanCancel = (name: string) =>
+  db.admin.query(
+    `UPDATE ${OBAN}.oban_jobs SET state = 'cancelled', cancelled_at = timezone('UTC', now()) WHERE id = $1`,
+    [ids[name]]
+  );
 
 // --- Que, as job.rb / job_methods.rb write ------------------------------------------------
 async function queInsert(name: string, queue: string, jobClass: string, args: unknown[], runIn = 0, data: object = {}) {
   const r = await db.admin.query(
     `INSERT INTO public.que_jobs (queue, priority, run_at, job_class, args, kwargs, data, job_schema_version)
      VALUES ($1, 100, now() + $2 * interval '1 second', $3, $4, '{}', $5, 2) RETURNING id::text`,
-    [queue, runIn, jobClass, JSON.stringify(args), data],
+    [queue, runIn, jobClass, JSON.stringify(args), data]
   );
   ids[name] = r.rows[0].id;
 }
@@ -67,10 +102,19 @@ const queSetError = (name: string, message: string, errorCount: number) =>
   db.admin.query(
     `UPDATE public.que_jobs SET error_count = error_count + 1, run_at = now() + $1::float * '1 second'::interval,
        last_error_message = left($2::text, 500), last_error_backtrace = left($3::text, 10000) WHERE id = $4::bigint`,
-    [errorCount ** 4 + 3, message, `/app/jobs/charge_job.rb:7:in 'run'\n/gems/que-2.4.1/lib/que/job_methods.rb:48:in '_run'`, ids[name]],
+    [
+      errorCount ** 4 + 3,
+      message,
+      `/app/jobs/charge_job.rb:7:in 'run'\n/gems/que-2.4.1/lib/que/job_methods.rb:48:in '_run'`,
+      ids[name],
+    ]
   );
-const queExpire = (name: string) => db.admin.query(`UPDATE public.que_jobs SET error_count = error_count + 1, expired_at = now() WHERE id = $1::bigint`, [ids[name]]);
-const queFinish = (name: string) => db.admin.query(`UPDATE public.que_jobs SET finished_at = now() WHERE id = $1::bigint`, [ids[name]]);
+const queExpire = (name: string) =>
+  db.admin.query(`UPDATE public.que_jobs SET error_count = error_count + 1, expired_at = now() WHERE id = $1::bigint`, [
+    ids[name],
+  ]);
+const queFinish = (name: string) =>
+  db.admin.query(`UPDATE public.que_jobs SET finished_at = now() WHERE id = $1::bigint`, [ids[name]]);
 
 beforeAll(async () => {
   db = await createTestDb();
@@ -85,11 +129,19 @@ beforeAll(async () => {
     await obanFetch(n);
     await obanComplete(n);
   }
-  await obanInsert('run', 'mailers', 'MyApp.Workers.Mailer', { to: 'run@example.com' }, { meta: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
+  await obanInsert(
+    'run',
+    'mailers',
+    'MyApp.Workers.Mailer',
+    { to: 'run@example.com' },
+    { meta: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } }
+  );
   await obanFetch('run');
   await obanInsert('stuck', 'mailers', 'MyApp.Workers.Mailer', { to: 'stuck@example.com' });
   await obanFetch('stuck');
-  await db.admin.query(`UPDATE ${OBAN}.oban_jobs SET attempted_at = attempted_at - interval '2 hours' WHERE id = $1`, [ids.stuck]); // simulated: node died 2 h ago
+  await db.admin.query(`UPDATE ${OBAN}.oban_jobs SET attempted_at = attempted_at - interval '2 hours' WHERE id = $1`, [
+    ids.stuck,
+  ]); // simulated: node died 2 h ago
   await obanInsert('w1', 'mailers', 'MyApp.Workers.Mailer', { to: 'w1@example.com' });
   await obanInsert('w2', 'mailers', 'MyApp.Workers.Mailer', { to: 'w2@example.com' });
   await obanInsert('big', 'mailers', 'MyApp.Workers.Mailer', { big: 'z'.repeat(2 * 1024 * 1024) });
@@ -98,7 +150,10 @@ beforeAll(async () => {
   await obanFetch('snoozed');
   await obanSnooze('snoozed', 600);
   // Oban payments: 2 discarded (max_attempts 1), 1 retryable (attempt 1 of 5), 1 cancelled.
-  for (const [n, amount] of [['p1', 101], ['p2', 202]] as const) {
+  for (const [n, amount] of [
+    ['p1', 101],
+    ['p2', 202],
+  ] as const) {
     await obanInsert(n, 'payments', 'MyApp.Workers.Charge', { amount }, { maxAttempts: 1 });
     await obanFetch(n);
     await obanDiscard(n, `payment ${amount} declined by bank`);
@@ -108,17 +163,25 @@ beforeAll(async () => {
   await obanErrorJob('p3', 'card for payment 303 expired', 16);
   await obanInsert('p4', 'payments', 'MyApp.Workers.Charge', { amount: 404 }, { maxAttempts: 5 });
   await obanCancel('p4');
-  await db.admin.query(`INSERT INTO ${OBAN}.oban_peers (name, node, started_at, expires_at) VALUES ('Oban', $1, timezone('UTC', now()) - interval '5 minutes', timezone('UTC', now()) + interval '30 seconds')`, [NODE]);
+  await db.admin.query(
+    `INSERT INTO ${OBAN}.oban_peers (name, node, started_at, expires_at) VALUES ('Oban', $1, timezone('UTC', now()) - interval '5 minutes', timezone('UTC', now()) + interval '30 seconds')`,
+    [NODE]
+  );
 
   // Que: default queue 2 ready, 1 scheduled, 1 finished, 1 held by a live locker;
   // billing: 2 expired after failing, 1 retrying (error_count 2).
   await queInsert('q1', 'default', 'SendReceipt', [1]);
-  await queInsert('q2', 'default', 'SendReceipt', [2], 0, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+  await queInsert('q2', 'default', 'SendReceipt', [2], 0, {
+    traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+  });
   await queInsert('qlater', 'default', 'SendReceipt', [3], 3600);
   await queInsert('qdone', 'default', 'SendReceipt', [4]);
   await queFinish('qdone');
   await queInsert('qheld', 'default', 'SendReceipt', [5]);
-  for (const [n, amount] of [['b1', 101], ['b2', 202]] as const) {
+  for (const [n, amount] of [
+    ['b1', 101],
+    ['b2', 202],
+  ] as const) {
     await queInsert(n, 'billing', 'ChargeJob', [amount]);
     await queSetError(n, `Billing::Declined: payment ${amount} declined by bank`, 1);
     await queExpire(n);
@@ -129,8 +192,11 @@ beforeAll(async () => {
   // A locker (its own connection, as locker.rb): registers, then takes the job's advisory lock.
   locker = new Client({ connectionString: db.url });
   await locker.connect();
-  await locker.query(`INSERT INTO public.que_lockers (pid, worker_count, worker_priorities, ruby_pid, ruby_hostname, listening, queues, job_schema_version)
-    VALUES (pg_backend_pid(), $1::integer, $2::integer[], $3::integer, $4::text, $5::boolean, $6::text[], $7::integer)`, [6, [10, 30, 50, null, null, null], 4242, 'worker-a', true, ['default', 'billing'], 2]);
+  await locker.query(
+    `INSERT INTO public.que_lockers (pid, worker_count, worker_priorities, ruby_pid, ruby_hostname, listening, queues, job_schema_version)
+    VALUES (pg_backend_pid(), $1::integer, $2::integer[], $3::integer, $4::text, $5::boolean, $6::text[], $7::integer)`,
+    [6, [10, 30, 50, null, null, null], 4242, 'worker-a', true, ['default', 'billing'], 2]
+  );
   const taken = await locker.query(`SELECT pg_try_advisory_lock($1::bigint) AS taken`, [ids.qheld]);
   expect(taken.rows[0].taken).toBe(true);
   source = pgSource(db);
@@ -142,7 +208,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const values = (stats: any[], system: string, queue: string) => stats.find((s) => s.system === system && s.queue === queue)!.values;
+const values = (stats: any[], system: string, queue: string) =>
+  stats.find((s) => s.system === system && s.queue === queue)!.values;
 const list = async (system: 'oban' | 'que', state: (typeof JOB_STATES)[number], queues?: string[], search?: string) => {
   const r = await source.read({ refId: 'A', queryType: 'jobs', system, state, queues, search }, lastHour());
   if (r.type !== 'jobs') throw new Error(r.type);
@@ -150,7 +217,12 @@ const list = async (system: 'oban' | 'que', state: (typeof JOB_STATES)[number], 
 };
 
 it('detects Oban in its prefix schema and Que in public, with their queues', async () => {
-  expect((await source.listQueues()).map((q) => `${q.system}/${q.queue}`)).toEqual(['oban/mailers', 'oban/payments', 'que/billing', 'que/default']);
+  expect((await source.listQueues()).map((q) => `${q.system}/${q.queue}`)).toEqual([
+    'oban/mailers',
+    'oban/payments',
+    'que/billing',
+    'que/default',
+  ]);
   expect((await source.checkHealth()).systems).toEqual({ oban: 2, que: 2 });
 });
 
@@ -158,11 +230,23 @@ it('Oban: counts each state as the rows say, times read as UTC', async () => {
   const r = await source.read({ refId: 'A', queryType: 'overview', system: 'oban' }, lastHour());
   if (r.type !== 'overview') throw new Error(r.type);
   const mailers = values(r.stats, 'oban', 'mailers');
-  expect(mailers).toMatchObject({ wait: 3, delayed: 2, active: 1, stalled: 1, completed: 2, failed: 0, retries: 0 });
+  expect(mailers).toMatchObject({ wait: 3, delayed: 2, active: 2, stalled: 1, completed: 2, failed: 0, retries: 0 });
   expect(mailers.oldest_wait_seconds).toBeGreaterThanOrEqual(0);
   expect(mailers.oldest_wait_seconds).toBeLessThan(120); // UTC handled: not off by the zone offset
-  expect(values(r.stats, 'oban', 'payments')).toMatchObject({ wait: 0, delayed: 1, retries: 1, active: 0, failed: 2, dead: 2, failed_in_range: 2, completed: 0 });
-  const old = await source.read({ refId: 'A', queryType: 'overview', system: 'oban' }, { from: 0, to: 1000, now: Date.now(), intervalMs: 1000 });
+  expect(values(r.stats, 'oban', 'payments')).toMatchObject({
+    wait: 0,
+    delayed: 1,
+    retries: 1,
+    active: 0,
+    failed: 2,
+    dead: 2,
+    failed_in_range: 2,
+    completed: 0,
+  });
+  const old = await source.read(
+    { refId: 'A', queryType: 'overview', system: 'oban' },
+    { from: 0, to: 1000, now: Date.now(), intervalMs: 1000 }
+  );
   if (old.type !== 'overview') throw new Error(old.type);
   expect(values(old.stats, 'oban', 'payments')).toMatchObject({ failed: 2, failed_in_range: 0 });
   expect(values(old.stats, 'oban', 'mailers')).toMatchObject({ completed: 0 });
@@ -178,21 +262,38 @@ it('Oban: groups errors by exception class and message, lists jobs per state', a
   const failed = await list('oban', 'failed');
   expect(failed.map((r) => r.id).sort()).toEqual([ids.p1, ids.p2].sort());
   const p1 = failed.find((r) => r.id === ids.p1)!;
-  expect(p1).toMatchObject({ name: 'MyApp.Workers.Charge', state: 'discarded', attempts: 1, error: 'RuntimeError: payment 101 declined by bank' });
+  expect(p1).toMatchObject({
+    name: 'MyApp.Workers.Charge',
+    state: 'discarded',
+    attempts: 1,
+    error: 'RuntimeError: payment 101 declined by bank',
+  });
   expect(p1.stacktrace).toMatch(/^\*\* \(RuntimeError\) payment 101 declined by bank\n {4}\(my_app/);
   expect(Math.abs(p1.finishedAt! - Date.now())).toBeLessThan(60_000);
   expect((await list('oban', 'retry', undefined, 'expired')).map((r) => r.id)).toEqual([ids.p3]);
   expect((await list('oban', 'delayed', ['mailers'])).map((r) => r.id)).toEqual([ids.snoozed, ids.later]);
-  expect((await list('oban', 'active')).map((r) => [r.id, r.traceId])).toEqual([[ids.run, '4bf92f3577b34da6a3ce929d0e0e4736']]);
+  // active holds every executing job, the stalled one included (newest attempt first).
+  expect((await list('oban', 'active')).map((r) => [r.id, r.traceId]).sort()).toEqual(
+    [
+      [ids.run, '4bf92f3577b34da6a3ce929d0e0e4736'],
+      [ids.stuck, undefined],
+    ].sort()
+  );
   expect((await list('oban', 'stalled')).map((r) => [r.id, r.state])).toEqual([[ids.stuck, 'stalled']]);
   const waiting = await list('oban', 'waiting');
   expect(waiting.map((r) => r.id).sort()).toEqual([ids.w1, ids.w2, ids.big].sort());
-  expect(waiting.find((r) => r.id === ids.big)!.payload).toMatchObject({ truncated: true, bytes: 2 * 1024 * 1024 + '{"big": ""}'.length });
+  expect(waiting.find((r) => r.id === ids.big)!.payload).toMatchObject({
+    truncated: true,
+    bytes: 2 * 1024 * 1024 + '{"big": ""}'.length,
+  });
   expect((await list('oban', 'completed')).map((r) => r.id).sort()).toEqual([ids.m1, ids.m2].sort());
   const ts = await source.read({ refId: 'A', queryType: 'timeseries', system: 'oban' }, lastHour());
   if (ts.type !== 'timeseries') throw new Error(ts.type);
-  const total = (queue: string, metric: string) => ts.series.find((s) => s.labels.queue === queue && s.metric === metric)!.values.reduce((a, b) => a + b, 0);
-  expect([total('mailers', 'completed'), total('payments', 'failed'), total('payments', 'completed')]).toEqual([2, 2, 0]);
+  const total = (queue: string, metric: string) =>
+    ts.series.find((s) => s.labels.queue === queue && s.metric === metric)!.values.reduce((a, b) => a + b, 0);
+  expect([total('mailers', 'completed'), total('payments', 'failed'), total('payments', 'completed')]).toEqual([
+    2, 2, 0,
+  ]);
   const w = await source.read({ refId: 'A', queryType: 'workers', system: 'oban' }, lastHour());
   if (w.type !== 'workers') throw new Error(w.type);
   expect(w.rows.map((x) => [x.name, x.busy, x.queues, x.alive])).toEqual([[NODE, 2, ['mailers'], true]]);
@@ -204,7 +305,15 @@ it('Que: counts ready, scheduled, locked, retrying and expired jobs', async () =
   const def = values(r.stats, 'que', 'default');
   expect(def).toMatchObject({ wait: 2, delayed: 1, active: 1, stalled: 0, completed: 1, failed: 0, retries: 0 });
   expect(def.oldest_wait_seconds).toBeLessThan(120);
-  expect(values(r.stats, 'que', 'billing')).toMatchObject({ wait: 0, delayed: 1, retries: 1, failed: 2, dead: 2, failed_in_range: 2, completed: 0 });
+  expect(values(r.stats, 'que', 'billing')).toMatchObject({
+    wait: 0,
+    delayed: 1,
+    retries: 1,
+    failed: 2,
+    dead: 2,
+    failed_in_range: 2,
+    completed: 0,
+  });
 });
 
 it('Que: groups last_error_message by class, lists jobs, shows the locker with its held job', async () => {
@@ -215,17 +324,37 @@ it('Que: groups last_error_message by class, lists jobs, shows the locker with i
     ['billing', 'Billing::CardExpired: card for payment <n> expired', 1],
   ]);
   const failed = await list('que', 'dead');
-  expect(failed.map((r) => [r.id, r.state, r.attempts]).sort()).toEqual([[ids.b1, 'expired', 2], [ids.b2, 'expired', 2]].sort());
+  expect(failed.map((r) => [r.id, r.state, r.attempts]).sort()).toEqual(
+    [
+      [ids.b1, 'expired', 2],
+      [ids.b2, 'expired', 2],
+    ].sort()
+  );
   expect(failed[0].stacktrace).toMatch(/charge_job\.rb:7/);
-  expect((await list('que', 'retry')).map((r) => [r.id, r.error])).toEqual([[ids.b3, 'Billing::CardExpired: card for payment 303 expired']]);
-  expect((await list('que', 'waiting')).map((r) => [r.id, r.traceId])).toEqual([[ids.q1, undefined], [ids.q2, '0af7651916cd43dd8448eb211c80319c']]);
+  expect((await list('que', 'retry')).map((r) => [r.id, r.error])).toEqual([
+    [ids.b3, 'Billing::CardExpired: card for payment 303 expired'],
+  ]);
+  expect((await list('que', 'waiting')).map((r) => [r.id, r.traceId])).toEqual([
+    [ids.q1, undefined],
+    [ids.q2, '0af7651916cd43dd8448eb211c80319c'],
+  ]);
   expect((await list('que', 'active')).map((r) => r.id)).toEqual([ids.qheld]);
   expect((await list('que', 'delayed', ['default'])).map((r) => r.id)).toEqual([ids.qlater]);
   expect((await list('que', 'completed')).map((r) => r.id)).toEqual([ids.qdone]);
   expect(await list('que', 'stalled')).toEqual([]);
   const w = await source.read({ refId: 'A', queryType: 'workers', system: 'que' }, lastHour());
   if (w.type !== 'workers') throw new Error(w.type);
-  expect(w.rows).toEqual([expect.objectContaining({ name: 'worker-a:4242', host: 'worker-a', pid: 4242, busy: 1, concurrency: 6, alive: true, queues: ['default', 'billing'] })]);
+  expect(w.rows).toEqual([
+    expect.objectContaining({
+      name: 'worker-a:4242',
+      host: 'worker-a',
+      pid: 4242,
+      busy: 1,
+      concurrency: 6,
+      alive: true,
+      queues: ['default', 'billing'],
+    }),
+  ]);
 });
 
 it('answers every query type as a role that may only SELECT', async () => {
@@ -254,18 +383,25 @@ it('answers every query type as a role that may only SELECT', async () => {
   await c.end();
 });
 
-it('reads the ready part through Oban\'s and Que\'s own indexes on 100k jobs (EXPLAIN)', async () => {
-  await db.admin.query(`INSERT INTO ${OBAN}.oban_jobs (state, queue, worker, args, attempt, attempted_at, completed_at, inserted_at, scheduled_at)
+it("reads the ready part through Oban's and Que's own indexes on 100k jobs (EXPLAIN)", async () => {
+  await db.admin
+    .query(`INSERT INTO ${OBAN}.oban_jobs (state, queue, worker, args, attempt, attempted_at, completed_at, inserted_at, scheduled_at)
     SELECT 'completed', 'bulk', 'MyApp.Bulk', jsonb_build_object('i', i), 1, timezone('UTC', now()) - interval '2 days', timezone('UTC', now()) - interval '2 days', timezone('UTC', now()) - interval '2 days', timezone('UTC', now()) - interval '2 days'
     FROM generate_series(1, 100000) i`);
-  await db.admin.query(`INSERT INTO ${OBAN}.oban_jobs (queue, worker, args) SELECT 'bulk', 'MyApp.Bulk', '{}' FROM generate_series(1, 5)`);
+  await db.admin.query(
+    `INSERT INTO ${OBAN}.oban_jobs (queue, worker, args) SELECT 'bulk', 'MyApp.Bulk', '{}' FROM generate_series(1, 5)`
+  );
   await db.admin.query(`INSERT INTO public.que_jobs (queue, job_class, args, job_schema_version, finished_at, run_at)
     SELECT 'bulk', 'BulkJob', jsonb_build_array(i), 2, now() - interval '2 days', now() - interval '2 days' FROM generate_series(1, 100000) i`);
-  await db.admin.query(`INSERT INTO public.que_jobs (queue, job_class, job_schema_version) SELECT 'bulk', 'BulkJob', 2 FROM generate_series(1, 5)`);
+  await db.admin.query(
+    `INSERT INTO public.que_jobs (queue, job_class, job_schema_version) SELECT 'bulk', 'BulkJob', 2 FROM generate_series(1, 5)`
+  );
   await db.admin.query(`ANALYZE ${OBAN}.oban_jobs; ANALYZE public.que_jobs`);
   const now = Date.now();
   const nodesOf = async (sql: string) => {
-    const plan = (await db.admin.query(`EXPLAIN (FORMAT JSON) ${sql}`, [['bulk'], new Date(now - 3600_000), new Date(now)])).rows[0]['QUERY PLAN'];
+    const plan = (
+      await db.admin.query(`EXPLAIN (FORMAT JSON) ${sql}`, [['bulk'], new Date(now - 3600_000), new Date(now)])
+    ).rows[0]['QUERY PLAN'];
     const nodes: any[] = [];
     const walk = (n: any) => {
       nodes.push(n);
@@ -275,22 +411,57 @@ it('reads the ready part through Oban\'s and Que\'s own indexes on 100k jobs (EX
     return nodes;
   };
   // A bitmap scan's index node names the index only; its heap node names the table.
-  const on = (table: string) => (n: any) => n['Relation Name'] === table || String(n['Index Name'] ?? '').startsWith(table.replace(/s$/, ''));
+  const on = (table: string) => (n: any) =>
+    n['Relation Name'] === table || String(n['Index Name'] ?? '').startsWith(table.replace(/s$/, ''));
   const oban = (await nodesOf(new Oban(OBAN).overviewSql())).filter(on('oban_jobs'));
   // The live states and discarded-in-range use Oban's indexes; the only sequential read
   // allowed is the completed count (no index has completed_at; the Pruner bounds those rows).
-  expect(oban.filter((n) => n['Node Type'] === 'Seq Scan').every((n) => /'completed'/.test(n.Filter) && !/available/.test(n.Filter))).toBe(true);
+  expect(
+    oban
+      .filter((n) => n['Node Type'] === 'Seq Scan')
+      .every((n) => /'completed'/.test(n.Filter) && !/available/.test(n.Filter))
+  ).toBe(true);
   // The live part reads only the backlog states through an Oban index leading with state
   // (the planner picks the fetch index or the (state, discarded_at) one; both are Oban's).
   const live = oban.find((n) => /available/.test(n['Index Cond'] ?? n['Recheck Cond'] ?? ''))!;
-  expect(['oban_jobs_state_queue_priority_scheduled_at_id_index', 'oban_jobs_state_discarded_at_index']).toContain(live['Index Name']);
-  expect(oban.find((n) => /discarded_at >=/.test(n['Index Cond'] ?? ''))!['Index Name']).toBe('oban_jobs_state_discarded_at_index');
+  expect(['oban_jobs_state_queue_priority_scheduled_at_id_index', 'oban_jobs_state_discarded_at_index']).toContain(
+    live['Index Name']
+  );
+  expect(oban.find((n) => /discarded_at >=/.test(n['Index Cond'] ?? ''))!['Index Name']).toBe(
+    'oban_jobs_state_discarded_at_index'
+  );
   // Que: the pending part uses que_poll_idx; the kept (finished/expired) part has no index
   // in Que's schema, so it is the one sequential read, over rows Que kept.
-  const que = (await nodesOf(new Que('public').overviewSql())).filter((n) => n['Relation Name'] === 'que_jobs' || /^que_/.test(n['Index Name'] ?? ''));
+  const que = (await nodesOf(new Que('public').overviewSql())).filter(
+    (n) => n['Relation Name'] === 'que_jobs' || /^que_/.test(n['Index Name'] ?? '')
+  );
   expect(que.map((n) => n['Index Name'])).toContain('que_poll_idx');
-  expect(que.filter((n) => n['Node Type'] === 'Seq Scan').every((n) => /finished_at IS NOT NULL/.test(n.Filter))).toBe(true);
+  expect(que.filter((n) => n['Node Type'] === 'Seq Scan').every((n) => /finished_at IS NOT NULL/.test(n.Filter))).toBe(
+    true
+  );
   const r = await source.read({ refId: 'A', queryType: 'overview', queues: ['bulk'] }, lastHour());
   if (r.type !== 'overview') throw new Error(r.type);
-  expect(r.stats.map((s: any) => [s.system, s.values.wait, s.values.completed])).toEqual([['oban', 5, 0], ['que', 5, 0]]);
+  expect(r.stats.map((s: any) => [s.system, s.values.wait, s.values.completed])).toEqual([
+    ['oban', 5, 0],
+    ['que', 5, 0],
+  ]);
 }, 120_000);
+
+it('Oban: counts the oldest wait from when a job became runnable, not from a scheduled_at in the past', async () => {
+  // Job.new with scheduled_at three hours back, staged to available (the Stager keeps scheduled_at).
+  const r = await db.admin.query(
+    `INSERT INTO ${OBAN}.oban_jobs (state, queue, worker, args, scheduled_at, tags)
+     VALUES ('available', 'backfill', 'MyApp.Workers.Backfill', '{}', timezone('UTC', now()) - interval '3 hours', '{}') RETURNING id`
+  );
+  try {
+    const o = await source.read(
+      { refId: 'A', queryType: 'overview', system: 'oban', queues: ['backfill'] },
+      lastHour()
+    );
+    if (o.type !== 'overview') throw new Error(o.type);
+    expect(values(o.stats, 'oban', 'backfill')).toMatchObject({ wait: 1 });
+    expect(values(o.stats, 'oban', 'backfill').oldest_wait_seconds).toBeLessThan(60);
+  } finally {
+    await db.admin.query(`DELETE FROM ${OBAN}.oban_jobs WHERE id = $1`, [r.rows[0].id]);
+  }
+});

@@ -36,7 +36,12 @@ const utc = (secondsAgo: number) => `((now() AT TIME ZONE 'UTC') - interval '${s
  * ActiveJob::Core#serialize (Rails 7.1+ key order), plus OpenTelemetry's ActiveJob
  * instrumentation header hash when traced (Patches::Base#serialize merges `__otel_headers`).
  */
-function activeJob(jobClass: string, queue: string, args: unknown[], o: { executions?: number; traceparent?: string; scheduledIn?: number } = {}) {
+function activeJob(
+  jobClass: string,
+  queue: string,
+  args: unknown[],
+  o: { executions?: number; traceparent?: string; scheduledIn?: number } = {}
+) {
   const now = new Date();
   const h: Record<string, unknown> = {
     job_class: jobClass,
@@ -63,29 +68,43 @@ class SolidQueueWriter {
   constructor(readonly db: Client) {}
 
   /** Job.enqueue → create! then Executable#prepare_for_execution (due → ready, else scheduled). */
-  async enqueue(queue: string, jobClass: string, args: unknown[], o: { scheduledIn?: number; executions?: number; traceparent?: string; ageSeconds?: number; concurrencyKey?: string } = {}): Promise<number> {
+  async enqueue(
+    queue: string,
+    jobClass: string,
+    args: unknown[],
+    o: {
+      scheduledIn?: number;
+      executions?: number;
+      traceparent?: string;
+      ageSeconds?: number;
+      concurrencyKey?: string;
+    } = {}
+  ): Promise<number> {
     const aj = activeJob(jobClass, queue, args, o);
     const scheduled = utc(-(o.scheduledIn ?? 0) + (o.ageSeconds ?? 0));
     const created = utc(o.ageSeconds ?? 0);
     const { rows } = await this.db.query(
       `INSERT INTO solid_queue_jobs (queue_name, class_name, arguments, priority, active_job_id, scheduled_at, concurrency_key, created_at, updated_at)
        VALUES ($1, $2, $3, 0, $4, ${scheduled}, $5, ${created}, ${created}) RETURNING id`,
-      [queue, jobClass, JSON.stringify(aj), aj.job_id, o.concurrencyKey ?? null],
+      [queue, jobClass, JSON.stringify(aj), aj.job_id, o.concurrencyKey ?? null]
     );
     const id = Number(rows[0].id);
     if (o.concurrencyKey) {
       // ConcurrencyControls#handle_concurrency_conflict → block
       await this.db.query(
         `INSERT INTO solid_queue_blocked_executions (job_id, queue_name, priority, concurrency_key, expires_at, created_at) VALUES ($1, $2, 0, $3, ${utc(-180)}, ${created})`,
-        [id, queue, o.concurrencyKey],
+        [id, queue, o.concurrencyKey]
       );
     } else if ((o.scheduledIn ?? 0) > 0) {
       await this.db.query(
         `INSERT INTO solid_queue_scheduled_executions (job_id, queue_name, priority, scheduled_at, created_at) VALUES ($1, $2, 0, ${scheduled}, ${created})`,
-        [id, queue],
+        [id, queue]
       );
     } else {
-      await this.db.query(`INSERT INTO solid_queue_ready_executions (job_id, queue_name, priority, created_at) VALUES ($1, $2, 0, ${created})`, [id, queue]);
+      await this.db.query(
+        `INSERT INTO solid_queue_ready_executions (job_id, queue_name, priority, created_at) VALUES ($1, $2, 0, ${created})`,
+        [id, queue]
+      );
     }
     return id;
   }
@@ -96,27 +115,43 @@ class SolidQueueWriter {
     const { rows } = await this.db.query(
       `INSERT INTO solid_queue_processes (kind, last_heartbeat_at, pid, hostname, metadata, created_at, name)
        VALUES ('Worker', ${utc(heartbeatSecondsAgo)}, $1, 'app-1', $2, ${utc(heartbeatSecondsAgo + 60)}, $3) RETURNING id`,
-      [10000 + Math.floor(Math.random() * 50000), JSON.stringify({ queues, thread_pool_size: 3 }), name],
+      [10000 + Math.floor(Math.random() * 50000), JSON.stringify({ queues, thread_pool_size: 3 }), name]
     );
     return Number(rows[0].id);
   }
 
   /** ReadyExecution.claim → ClaimedExecution.claiming (insert claimed, delete ready). */
   async claim(jobId: number, processId: number): Promise<void> {
-    await this.db.query(`INSERT INTO solid_queue_claimed_executions (job_id, process_id, created_at) VALUES ($1, $2, ${utc(30)})`, [jobId, processId]);
+    await this.db.query(
+      `INSERT INTO solid_queue_claimed_executions (job_id, process_id, created_at) VALUES ($1, $2, ${utc(30)})`,
+      [jobId, processId]
+    );
     await this.db.query(`DELETE FROM solid_queue_ready_executions WHERE job_id = $1`, [jobId]);
   }
 
   /** ClaimedExecution#finished → Job#finished! (touch finished_at, preserve_finished_jobs). */
   async finish(jobId: number, secondsAgo: number): Promise<void> {
-    await this.db.query(`UPDATE solid_queue_jobs SET finished_at = ${utc(secondsAgo)}, updated_at = ${utc(secondsAgo)} WHERE id = $1`, [jobId]);
+    await this.db.query(
+      `UPDATE solid_queue_jobs SET finished_at = ${utc(secondsAgo)}, updated_at = ${utc(secondsAgo)} WHERE id = $1`,
+      [jobId]
+    );
     await this.db.query(`DELETE FROM solid_queue_claimed_executions WHERE job_id = $1`, [jobId]);
   }
 
   /** ClaimedExecution#failed_with → FailedExecution.create!(exception:) with error JSON. */
   async fail(jobId: number, exceptionClass: string, message: string, secondsAgo: number): Promise<void> {
-    const error = { exception_class: exceptionClass, message, backtrace: [`/app/jobs/charge_job.rb:7:in 'perform'`, `/gems/activejob/lib/active_job/execution.rb:68:in 'block in _perform_job'`] };
-    await this.db.query(`INSERT INTO solid_queue_failed_executions (job_id, error, created_at) VALUES ($1, $2, ${utc(secondsAgo)})`, [jobId, JSON.stringify(error)]);
+    const error = {
+      exception_class: exceptionClass,
+      message,
+      backtrace: [
+        `/app/jobs/charge_job.rb:7:in 'perform'`,
+        `/gems/activejob/lib/active_job/execution.rb:68:in 'block in _perform_job'`,
+      ],
+    };
+    await this.db.query(
+      `INSERT INTO solid_queue_failed_executions (job_id, error, created_at) VALUES ($1, $2, ${utc(secondsAgo)})`,
+      [jobId, JSON.stringify(error)]
+    );
     await this.db.query(`DELETE FROM solid_queue_claimed_executions WHERE job_id = $1`, [jobId]);
   }
 
@@ -131,13 +166,18 @@ class GoodJobWriter {
   constructor(readonly db: Client) {}
 
   /** Job.enqueue_args: id = active_job_id = job_id, serialized_params = ActiveJob#serialize. */
-  async enqueue(queue: string, jobClass: string, args: unknown[], o: { scheduledIn?: number; executions?: number; traceparent?: string; ageSeconds?: number } = {}): Promise<string> {
+  async enqueue(
+    queue: string,
+    jobClass: string,
+    args: unknown[],
+    o: { scheduledIn?: number; executions?: number; traceparent?: string; ageSeconds?: number } = {}
+  ): Promise<string> {
     const aj = activeJob(jobClass, queue, args, o);
     const created = utc(o.ageSeconds ?? 0);
     await this.db.query(
       `INSERT INTO good_jobs (id, active_job_id, job_class, queue_name, priority, serialized_params, scheduled_at, created_at, updated_at, executions_count)
        VALUES ($1, $1, $2, $3, 0, $4, ${utc(-(o.scheduledIn ?? 0) + (o.ageSeconds ?? 0))}, ${created}, ${created}, $5)`,
-      [aj.job_id, jobClass, queue, JSON.stringify(aj), o.executions ?? null],
+      [aj.job_id, jobClass, queue, JSON.stringify(aj), o.executions ?? null]
     );
     return aj.job_id as string;
   }
@@ -152,7 +192,18 @@ class GoodJobWriter {
       proctitle: 'good_job',
       preserve_job_records: true,
       retry_on_unhandled_error: false,
-      schedulers: [{ name: 'GoodJob::Scheduler(queues=* max_threads=5)', queues: o.queues ?? '*', max_threads: 5, active_threads: 0, available_threads: 5, max_cache: 10000, active_cache: 0, available_cache: 10000 }],
+      schedulers: [
+        {
+          name: 'GoodJob::Scheduler(queues=* max_threads=5)',
+          queues: o.queues ?? '*',
+          max_threads: 5,
+          active_threads: 0,
+          available_threads: 5,
+          max_cache: 10000,
+          active_cache: 0,
+          available_cache: 10000,
+        },
+      ],
       cron_enabled: false,
       total_succeeded_executions_count: 0,
       total_errored_executions_count: 0,
@@ -160,7 +211,7 @@ class GoodJobWriter {
     };
     await this.db.query(
       `INSERT INTO good_job_processes (id, state, lock_type, created_at, updated_at) VALUES ($1, $2, $3, ${utc(o.updatedSecondsAgo + 60)}, ${utc(o.updatedSecondsAgo)})`,
-      [id, JSON.stringify(state), o.advisory ? 0 : null],
+      [id, JSON.stringify(state), o.advisory ? 0 : null]
     );
     return id;
   }
@@ -170,12 +221,12 @@ class GoodJobWriter {
     await this.db.query(
       `INSERT INTO good_job_executions (active_job_id, job_class, queue_name, serialized_params, scheduled_at, created_at, updated_at, process_id)
        SELECT id, job_class, queue_name, serialized_params, coalesce(scheduled_at, created_at), ${utc(secondsAgo)}, ${utc(secondsAgo)}, $2 FROM good_jobs WHERE id = $1`,
-      [id, processId],
+      [id, processId]
     );
     await this.db.query(
       `UPDATE good_jobs SET performed_at = ${utc(secondsAgo)}, executions_count = coalesce(executions_count, 0) + 1,
          locked_by_id = $2, locked_at = ${utc(secondsAgo)}, lock_type = 0, updated_at = ${utc(secondsAgo)} WHERE id = $1`,
-      [id, processId],
+      [id, processId]
     );
   }
 
@@ -185,12 +236,22 @@ class GoodJobWriter {
    * `retried`: re-enqueued by retry_on (performed_at/finished_at reset, scheduled later with
    * the serialized executions count incremented).
    */
-  async end(id: string, secondsAgo: number, error?: { cls: string; message: string; event: number }, retried?: { inSeconds: number }): Promise<void> {
+  async end(
+    id: string,
+    secondsAgo: number,
+    error?: { cls: string; message: string; event: number },
+    retried?: { inSeconds: number }
+  ): Promise<void> {
     const errorString = error ? `${error.cls}: ${error.message}` : null;
     await this.db.query(
       `UPDATE good_job_executions SET error = $2, error_event = $3, error_backtrace = $4, finished_at = ${utc(secondsAgo)}, duration = interval '1.5 seconds', updated_at = ${utc(secondsAgo)}
        WHERE active_job_id = $1 AND finished_at IS NULL`,
-      [id, errorString, error?.event ?? null, error ? [`/app/jobs/charge_job.rb:7:in 'perform'`, `/gems/good_job/lib/good_job/job.rb:615`] : null],
+      [
+        id,
+        errorString,
+        error?.event ?? null,
+        error ? [`/app/jobs/charge_job.rb:7:in 'perform'`, `/gems/good_job/lib/good_job/job.rb:615`] : null,
+      ]
     );
     if (retried) {
       await this.db.query(
@@ -198,12 +259,12 @@ class GoodJobWriter {
            scheduled_at = ${utc(-retried.inSeconds)}, updated_at = ${utc(secondsAgo)},
            serialized_params = jsonb_set(serialized_params, '{executions}', to_jsonb(coalesce(executions_count, 1)))
          WHERE id = $1`,
-        [id, errorString, error?.event ?? null],
+        [id, errorString, error?.event ?? null]
       );
     } else {
       await this.db.query(
         `UPDATE good_jobs SET locked_by_id = NULL, locked_at = NULL, lock_type = NULL, error = $2, error_event = $3, finished_at = ${utc(secondsAgo)}, updated_at = ${utc(secondsAgo)} WHERE id = $1`,
-        [id, errorString, error?.event ?? null],
+        [id, errorString, error?.event ?? null]
       );
     }
   }
@@ -258,7 +319,12 @@ async function seedSolidQueue(w: SolidQueueWriter) {
   // mailers: paused, 1 ready, 2 finished.
   await w.enqueue('mailers', 'ActionMailer::MailDeliveryJob', ['UserMailer', 'welcome', 'deliver_now', { args: [1] }]);
   for (const ago of [50, 70]) {
-    const id = await w.enqueue('mailers', 'ActionMailer::MailDeliveryJob', ['UserMailer', 'welcome', 'deliver_now', { args: [ago] }], { ageSeconds: ago + 1 });
+    const id = await w.enqueue(
+      'mailers',
+      'ActionMailer::MailDeliveryJob',
+      ['UserMailer', 'welcome', 'deliver_now', { args: [ago] }],
+      { ageSeconds: ago + 1 }
+    );
     await w.claim(id, live);
     await w.finish(id, ago);
   }
@@ -276,7 +342,10 @@ async function seedGoodJob(w: GoodJobWriter) {
   const d = await w.process({ updatedSecondsAgo: 5, advisory: true, queues: '-critical' }); // advisory type, no lock held: inactive
   gj.b = b;
   // The lock a live advisory GoodJob process holds on its own row (AdvisoryLockable, md5 key).
-  await lockHolder.query(`SELECT pg_advisory_lock(('x' || substr(md5('good_job_processes-' || $1::text), 1, 16))::bit(64)::bigint)`, [b]);
+  await lockHolder.query(
+    `SELECT pg_advisory_lock(('x' || substr(md5('good_job_processes-' || $1::text), 1, 16))::bit(64)::bigint)`,
+    [b]
+  );
   // default: queued 2 (oldest 240 s), scheduled 2 (executions 0 and 1: GoodJob's `scheduled`
   // is executions < 2), retried 1 (executions 2), running: 2 active (a, b), 3 stalled (c, d,
   // unlocked), succeeded 3 in range + 1 two days ago, discarded 2 in range + 1 three days ago.
@@ -287,8 +356,17 @@ async function seedGoodJob(w: GoodJobWriter) {
   gj.retried = await w.enqueue('default', 'ChargeJob', [{ amount: 9 }], { executions: 1 });
   await w.start(gj.retried, a, 40);
   await w.end(gj.retried, 35, { cls: 'RuntimeError', message: 'boom', event: 3 }, { inSeconds: 600 });
-  await w.db.query(`UPDATE good_jobs SET serialized_params = jsonb_set(serialized_params, '{executions}', '2') WHERE id = $1`, [gj.retried]);
-  for (const [key, proc] of [['activeA', a], ['activeB', b], ['stalledC', c], ['stalledD', d], ['stalledNull', null]] as const) {
+  await w.db.query(
+    `UPDATE good_jobs SET serialized_params = jsonb_set(serialized_params, '{executions}', '2') WHERE id = $1`,
+    [gj.retried]
+  );
+  for (const [key, proc] of [
+    ['activeA', a],
+    ['activeB', b],
+    ['stalledC', c],
+    ['stalledD', d],
+    ['stalledNull', null],
+  ] as const) {
     gj[key] = await w.enqueue('default', 'RenderJob', [{ key }], { ageSeconds: 25 });
     await w.start(gj[key], proc);
   }
@@ -300,7 +378,11 @@ async function seedGoodJob(w: GoodJobWriter) {
   const old = await w.enqueue('default', 'ReportJob', [{ done: 'old' }], { ageSeconds: 2 * 86400 + 5 });
   await w.start(old, a, 2 * 86400 + 2);
   await w.end(old, 2 * 86400);
-  for (const [card, ago, event] of [[4242, 500, 4], [1111, 400, 1], [9999, 3 * 86400, 1]] as const) {
+  for (const [card, ago, event] of [
+    [4242, 500, 4],
+    [1111, 400, 1],
+    [9999, 3 * 86400, 1],
+  ] as const) {
     const id = await w.enqueue('default', 'ChargeJob', [{ card }], { ageSeconds: ago + 5 });
     await w.start(id, a, ago + 2);
     await w.end(id, ago, { cls: 'ArgumentError', message: `bad card ${card}`, event });
@@ -308,9 +390,10 @@ async function seedGoodJob(w: GoodJobWriter) {
   }
   // critical: 1 queued, paused (the `pauses` setting GoodJob reads with enable_pauses).
   await w.enqueue('critical', 'AlertJob', [{ sev: 1 }]);
-  await w.db.query(`INSERT INTO good_job_settings (key, value, created_at, updated_at) VALUES ('pauses', $1, ${utc(0)}, ${utc(0)})`, [
-    JSON.stringify({ queues: ['critical'], job_classes: [], labels: [] }),
-  ]);
+  await w.db.query(
+    `INSERT INTO good_job_settings (key, value, created_at, updated_at) VALUES ('pauses', $1, ${utc(0)}, ${utc(0)})`,
+    [JSON.stringify({ queues: ['critical'], job_classes: [], labels: [] })]
+  );
 }
 
 beforeAll(async () => {
@@ -332,9 +415,15 @@ afterAll(async () => {
   await bulk?.drop();
 });
 
-const values = (stats: any[], system: string, queue: string) => stats.find((s) => s.system === system && s.queue === queue)!.values;
+const values = (stats: any[], system: string, queue: string) =>
+  stats.find((s) => s.system === system && s.queue === queue)!.values;
 
-async function list(src: PostgresSource, system: 'solid-queue' | 'good-job', state: JobState, extra: { queues?: string[]; search?: string } = {}) {
+async function list(
+  src: PostgresSource,
+  system: 'solid-queue' | 'good-job',
+  state: JobState,
+  extra: { queues?: string[]; search?: string } = {}
+) {
   const r = await src.read({ refId: 'A', queryType: 'jobs', system, state, ...extra }, lastHour());
   if (r.type !== 'jobs') throw new Error(r.type);
   return r.rows;
@@ -356,15 +445,44 @@ it('Solid Queue overview: execution tables, heartbeat threshold, pauses, in UTC'
   if (r.type !== 'overview') throw new Error(r.type);
   const d = values(r.stats, 'solid-queue', 'default');
   expect({ ...d, oldest_wait_seconds: undefined }).toEqual({
-    wait: 3, delayed: 2, retries: 1, active: 1, stalled: 2, completed: 4, failed: 3, dead: 3, failed_in_range: 3, queue_paused: 0, oldest_wait_seconds: undefined,
+    wait: 3,
+    delayed: 2,
+    retries: 1,
+    active: 3,
+    stalled: 2,
+    completed: 4,
+    failed: 3,
+    dead: 3,
+    failed_in_range: 3,
+    queue_paused: 0,
+    oldest_wait_seconds: undefined,
   });
   expect(d.oldest_wait_seconds).toBeGreaterThanOrEqual(300);
   expect(d.oldest_wait_seconds).toBeLessThan(330); // 9 h off if Tokyo time leaked in
-  expect(values(r.stats, 'solid-queue', 'mailers')).toMatchObject({ wait: 1, delayed: 0, active: 0, stalled: 0, completed: 2, failed: 0, queue_paused: 1 });
-  expect(values(r.stats, 'solid-queue', 'reports')).toMatchObject({ wait: 0, failed: 1, dead: 1, failed_in_range: 0, completed: 0 });
+  expect(values(r.stats, 'solid-queue', 'mailers')).toMatchObject({
+    wait: 1,
+    delayed: 0,
+    active: 0,
+    stalled: 0,
+    completed: 2,
+    failed: 0,
+    queue_paused: 1,
+  });
+  expect(values(r.stats, 'solid-queue', 'reports')).toMatchObject({
+    wait: 0,
+    failed: 1,
+    dead: 1,
+    failed_in_range: 0,
+    completed: 0,
+  });
   // SolidQueue::Queue#size is the ready executions of the queue.
-  const size = await db.admin.query(`SELECT queue_name, count(*)::int AS n FROM solid_queue_ready_executions GROUP BY 1 ORDER BY 1`);
-  expect(size.rows).toEqual([{ queue_name: 'default', n: d.wait }, { queue_name: 'mailers', n: 1 }]);
+  const size = await db.admin.query(
+    `SELECT queue_name, count(*)::int AS n FROM solid_queue_ready_executions GROUP BY 1 ORDER BY 1`
+  );
+  expect(size.rows).toEqual([
+    { queue_name: 'default', n: d.wait },
+    { queue_name: 'mailers', n: 1 },
+  ]);
   const text = r.notices.map((n) => n.text).join('\n');
   expect(text).toMatch(/1 job\(s\) in "default" blocked by concurrency controls/);
   expect(text).toMatch(/preserve_finished_jobs/);
@@ -375,7 +493,17 @@ it('GoodJob overview mirrors its scopes (queued, scheduled, retried, running, su
   if (r.type !== 'overview') throw new Error(r.type);
   const d = values(r.stats, 'good-job', 'default');
   expect({ ...d, oldest_wait_seconds: undefined }).toEqual({
-    wait: 2, delayed: 2, retries: 1, active: 2, stalled: 3, completed: 3, failed: 3, dead: 3, failed_in_range: 2, queue_paused: 0, oldest_wait_seconds: undefined,
+    wait: 2,
+    delayed: 2,
+    retries: 1,
+    active: 5,
+    stalled: 3,
+    completed: 3,
+    failed: 3,
+    dead: 3,
+    failed_in_range: 2,
+    queue_paused: 0,
+    oldest_wait_seconds: undefined,
   });
   expect(d.oldest_wait_seconds).toBeGreaterThanOrEqual(240);
   expect(d.oldest_wait_seconds).toBeLessThan(270);
@@ -386,7 +514,7 @@ it('GoodJob overview mirrors its scopes (queued, scheduled, retried, running, su
   const seen = await other.query(
     `SELECT count(*)::int AS n FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 1
        AND l.objid = substring(('x' || substr(md5('good_job_processes-' || $1::text), 1, 16))::bit(64) from 33 for 32)::bit(32)::int::oid`,
-    [gj.b],
+    [gj.b]
   );
   expect(seen.rows[0].n).toBe(1);
   expect((await other.query(`SHOW timezone`)).rows[0].TimeZone).toBe('Asia/Tokyo');
@@ -394,13 +522,22 @@ it('GoodJob overview mirrors its scopes (queued, scheduled, retried, running, su
   // GoodJob's process b dies (its session, and so its advisory lock, is gone): its running
   // job turns stalled at once, although its row was written later than c's.
   await lockHolder.query(`SELECT pg_advisory_unlock_all()`);
-  const after = await source.read({ refId: 'A', queryType: 'overview', system: 'good-job', queues: ['default'] }, lastHour());
+  const after = await source.read(
+    { refId: 'A', queryType: 'overview', system: 'good-job', queues: ['default'] },
+    lastHour()
+  );
   if (after.type !== 'overview') throw new Error(after.type);
-  expect([values(after.stats, 'good-job', 'default').active, values(after.stats, 'good-job', 'default').stalled]).toEqual([1, 4]);
-  await lockHolder.query(`SELECT pg_advisory_lock(('x' || substr(md5('good_job_processes-' || $1::text), 1, 16))::bit(64)::bigint)`, [gj.b]);
+  expect([
+    values(after.stats, 'good-job', 'default').active,
+    values(after.stats, 'good-job', 'default').stalled,
+  ]).toEqual([5, 4]);
+  await lockHolder.query(
+    `SELECT pg_advisory_lock(('x' || substr(md5('good_job_processes-' || $1::text), 1, 16))::bit(64)::bigint)`,
+    [gj.b]
+  );
 });
 
-it('groups failures by exception class and normalised message, from each system\'s error column', async () => {
+it("groups failures by exception class and normalised message, from each system's error column", async () => {
   const f = await source.read({ refId: 'A', queryType: 'failures' }, lastHour());
   if (f.type !== 'failures') throw new Error(f.type);
   expect(f.groups.map((g) => [g.system, g.queue, g.reason, g.count])).toEqual([
@@ -426,32 +563,53 @@ it('lists Solid Queue jobs per state with Active Job payload, attempts and trace
   const big = waiting.find((r) => r.id === String(sq.readyBig))!;
   expect(big.payload).toMatchObject({ truncated: true, kind: 'json' });
   expect(big.payload!.bytes).toBeGreaterThan(2 * 1024 * 1024);
-  expect((await list(source, 'solid-queue', 'delayed')).map((r) => r.id).sort()).toEqual([sq.retry, sq.later].map(String).sort());
+  expect((await list(source, 'solid-queue', 'delayed')).map((r) => r.id).sort()).toEqual(
+    [sq.retry, sq.later].map(String).sort()
+  );
   expect((await list(source, 'solid-queue', 'retry')).map((r) => [r.id, r.attempts])).toEqual([[String(sq.retry), 1]]);
-  expect((await list(source, 'solid-queue', 'active')).map((r) => r.id)).toEqual([String(sq.active)]);
-  expect((await list(source, 'solid-queue', 'stalled')).map((r) => r.id).sort()).toEqual([sq.stalled, sq.orphan].map(String).sort());
+  // active lists every claimed job, the stalled ones included.
+  expect((await list(source, 'solid-queue', 'active')).map((r) => r.id).sort()).toEqual(
+    [sq.active, sq.stalled, sq.orphan].map(String).sort()
+  );
+  expect((await list(source, 'solid-queue', 'stalled')).map((r) => r.id).sort()).toEqual(
+    [sq.stalled, sq.orphan].map(String).sort()
+  );
   const completed = await list(source, 'solid-queue', 'completed', { queues: ['default'] });
   expect(completed).toHaveLength(5);
   expect(completed[0].id).toBe(String(sq.done - 3)); // finished 100 s ago, newest first
-  expect((await list(source, 'solid-queue', 'failed', { search: 'readtimeout' })).map((r) => r.id)).toEqual([String(sq.failed0)]);
+  expect((await list(source, 'solid-queue', 'failed', { search: 'readtimeout' })).map((r) => r.id)).toEqual([
+    String(sq.failed0),
+  ]);
 });
 
-it('lists GoodJob jobs per state, with the last execution\'s backtrace', async () => {
+it("lists GoodJob jobs per state, with the last execution's backtrace", async () => {
   const discarded = await list(source, 'good-job', 'failed');
   expect(discarded.map((r) => r.id)).toEqual([gj.discarded1111, gj.discarded4242, gj.discarded9999]);
-  expect(discarded[1]).toMatchObject({ name: 'ChargeJob', attempts: 1, error: 'ArgumentError: bad card 4242 (retry_stopped)' });
-  expect(discarded[1].stacktrace).toBe(`/app/jobs/charge_job.rb:7:in 'perform'\n/gems/good_job/lib/good_job/job.rb:615`);
+  expect(discarded[1]).toMatchObject({
+    name: 'ChargeJob',
+    attempts: 1,
+    error: 'ArgumentError: bad card 4242 (retry_stopped)',
+  });
+  expect(discarded[1].stacktrace).toBe(
+    `/app/jobs/charge_job.rb:7:in 'perform'\n/gems/good_job/lib/good_job/job.rb:615`
+  );
   expect(Math.abs(discarded[1].finishedAt! - (Date.now() - 500_000))).toBeLessThan(30_000);
   // The source lists rows newest first: the job queued 30 s ago, then the one from 240 s ago.
   expect((await list(source, 'good-job', 'waiting', { queues: ['default'] })).map((r) => [r.id, r.traceId])).toEqual([
     [expect.any(String), undefined],
     [gj.queuedOld, TRACE],
   ]);
-  expect((await list(source, 'good-job', 'delayed')).map((r) => r.id).sort()).toEqual([gj.scheduled, gj.scheduledOnce].sort());
+  expect((await list(source, 'good-job', 'delayed')).map((r) => r.id).sort()).toEqual(
+    [gj.scheduled, gj.scheduledOnce].sort()
+  );
   const retry = await list(source, 'good-job', 'retry');
   expect(retry.map((r) => [r.id, r.error])).toEqual([[gj.retried, 'RuntimeError: boom (retried)']]);
-  expect((await list(source, 'good-job', 'active')).map((r) => r.id).sort()).toEqual([gj.activeA, gj.activeB].sort());
-  expect((await list(source, 'good-job', 'stalled')).map((r) => r.id).sort()).toEqual([gj.stalledC, gj.stalledD, gj.stalledNull].sort());
+  expect((await list(source, 'good-job', 'active')).map((r) => r.id).sort()).toEqual(
+    [gj.activeA, gj.activeB, gj.stalledC, gj.stalledD, gj.stalledNull].sort()
+  );
+  expect((await list(source, 'good-job', 'stalled')).map((r) => r.id).sort()).toEqual(
+    [gj.stalledC, gj.stalledD, gj.stalledNull].sort()
+  );
   expect(await list(source, 'good-job', 'completed')).toHaveLength(4);
   expect((await list(source, 'good-job', 'dead', { search: '9999' })).map((r) => r.id)).toEqual([gj.discarded9999]);
 });
@@ -459,20 +617,41 @@ it('lists GoodJob jobs per state, with the last execution\'s backtrace', async (
 it('throughput from finished_at (and Solid Queue failed executions) in the range', async () => {
   const r = await source.read({ refId: 'A', queryType: 'timeseries', queues: ['default'] }, lastHour());
   if (r.type !== 'timeseries') throw new Error(r.type);
-  const sum = (system: string, metric: string) => r.series.filter((s) => s.labels.system === system && s.metric === metric).reduce((a, s) => a + s.values.reduce((x, y) => x + y, 0), 0);
-  expect([sum('solid-queue', 'completed'), sum('solid-queue', 'failed'), sum('good-job', 'completed'), sum('good-job', 'failed')]).toEqual([4, 3, 3, 2]);
+  const sum = (system: string, metric: string) =>
+    r.series
+      .filter((s) => s.labels.system === system && s.metric === metric)
+      .reduce((a, s) => a + s.values.reduce((x, y) => x + y, 0), 0);
+  expect([
+    sum('solid-queue', 'completed'),
+    sum('solid-queue', 'failed'),
+    sum('good-job', 'completed'),
+    sum('good-job', 'failed'),
+  ]).toEqual([4, 3, 3, 2]);
 });
 
 it('workers from solid_queue_processes and good_job_processes', async () => {
   const r = await source.read({ refId: 'A', queryType: 'workers', queues: ['default'] }, lastHour());
   if (r.type !== 'workers') throw new Error(r.type);
   const sqRows = r.rows.filter((w: any) => w.system === 'solid-queue');
-  expect(sqRows.map((w) => [w.alive, w.busy, w.concurrency]).sort()).toEqual([[false, 1, 3], [true, 1, 3]]);
+  expect(sqRows.map((w) => [w.alive, w.busy, w.concurrency]).sort()).toEqual([
+    [false, 1, 3],
+    [true, 1, 3],
+  ]);
   const gjRows = r.rows.filter((w: any) => w.system === 'good-job');
   // d serves "-critical" (everything but critical), so it serves default too.
-  expect(gjRows.map((w) => [w.alive, w.busy]).sort()).toEqual([[false, 1], [false, 1], [true, 1], [true, 1]]);
+  expect(gjRows.map((w) => [w.alive, w.busy]).sort()).toEqual([
+    [false, 1],
+    [false, 1],
+    [true, 1],
+    [true, 1],
+  ]);
   expect(gjRows.find((w) => w.name === gj.b)).toMatchObject({ alive: true, host: 'app-2', concurrency: 5 });
-  expect([queueSpecMatches('-critical', 'critical'), queueSpecMatches('+a,b', 'b'), queueSpecMatches('a,*', 'z'), queueSpecMatches('a', 'b')]).toEqual([false, true, true, false]);
+  expect([
+    queueSpecMatches('-critical', 'critical'),
+    queueSpecMatches('+a,b', 'b'),
+    queueSpecMatches('a,*', 'z'),
+    queueSpecMatches('a', 'b'),
+  ]).toEqual([false, true, true, false]);
 });
 
 it('answers every query type and job state as a role that may only SELECT', async () => {
@@ -492,7 +671,9 @@ it('answers every query type and job state as a role that may only SELECT', asyn
     }
     const r = await roSource.read({ refId: 'A', queryType: 'overview', queues: ['default'] }, lastHour());
     if (r.type !== 'overview') throw new Error(r.type);
-    expect([values(r.stats, 'solid-queue', 'default').stalled, values(r.stats, 'good-job', 'default').active]).toEqual([2, 2]);
+    expect([values(r.stats, 'solid-queue', 'default').stalled, values(r.stats, 'good-job', 'default').active]).toEqual([
+      2, 5,
+    ]);
     const write = new Client({ connectionString: url.toString(), password: ro.password });
     await write.connect();
     await expect(write.query(`DELETE FROM solid_queue_failed_executions`)).rejects.toThrow(/permission denied/);
@@ -522,7 +703,11 @@ describe('on 100k jobs', () => {
   }, 120_000);
 
   const plan = async (sql: string) => {
-    const r = await bulk.admin.query(`EXPLAIN (FORMAT TEXT) ${sql}`, [['q1', 'q2'], new Date(Date.now() - 3600_000).toISOString(), new Date().toISOString()]);
+    const r = await bulk.admin.query(`EXPLAIN (FORMAT TEXT) ${sql}`, [
+      ['q1', 'q2'],
+      new Date(Date.now() - 3600_000).toISOString(),
+      new Date().toISOString(),
+    ]);
     return r.rows.map((x) => x['QUERY PLAN']).join('\n');
   };
 
@@ -540,8 +725,12 @@ describe('on 100k jobs', () => {
     // whichever the planner picks (it prefers index_good_jobs_on_scheduled_at at this size),
     // the unfinished part reads the backlog only, never the retained history.
     const unfinished = text.match(/Index Scan using (\w+) on good_jobs j\b/)?.[1];
-    expect(['index_good_jobs_on_scheduled_at', 'index_good_jobs_on_queue_name_and_scheduled_at', 'index_good_jobs_on_queue_name_priority_scheduled_at_unfinished',
-      'index_good_jobs_on_priority_scheduled_at_unfinished']).toContain(unfinished);
+    expect([
+      'index_good_jobs_on_scheduled_at',
+      'index_good_jobs_on_queue_name_and_scheduled_at',
+      'index_good_jobs_on_queue_name_priority_scheduled_at_unfinished',
+      'index_good_jobs_on_priority_scheduled_at_unfinished',
+    ]).toContain(unfinished);
     expect(text).toMatch(/index_good_jobs_jobs_on_finished_at_only/);
     expect(text).toMatch(/index_good_jobs_on_discarded/);
     expect(text).not.toMatch(/Seq Scan on good_jobs/);
@@ -582,7 +771,7 @@ describe('through the packaged executable', () => {
     plugin?.kill();
   });
 
-  it('reports both systems and an overview in Grafana\'s numeric frames, as a SELECT-only role', async () => {
+  it("reports both systems and an overview in Grafana's numeric frames, as a SELECT-only role", async () => {
     const ro = await db.readOnlyRole(['public']);
     const ds = {
       uid: `pg-sqgj-${db.name}`,
@@ -593,10 +782,36 @@ describe('through the packaged executable', () => {
     expect(health.status).toBe(1);
     expect(health.message).toMatch(/solid-queue/);
     expect(health.message).toMatch(/good-job/);
-    const responses = await grafana.queryData(ds, [{ refId: 'A', json: { queryType: 'overview', queues: ['default'] } }]);
+    const responses = await grafana.queryData(ds, [
+      { refId: 'A', json: { queryType: 'overview', queues: ['default'] } },
+    ]);
     expect(responses.A.status).toBe(200);
     const nums = readNumeric(responses.A.frames.map(decodeFrame));
-    const get = (system: string, metric: string) => nums.find((v) => v.labels.system === system && v.labels.queue === 'default' && v.metric === metric)?.value;
-    expect([get('solid-queue', 'wait'), get('solid-queue', 'stalled'), get('solid-queue', 'failed'), get('good-job', 'wait'), get('good-job', 'stalled'), get('good-job', 'retries')]).toEqual([3, 2, 3, 2, 3, 1]);
+    const get = (system: string, metric: string) =>
+      nums.find((v) => v.labels.system === system && v.labels.queue === 'default' && v.metric === metric)?.value;
+    expect([
+      get('solid-queue', 'wait'),
+      get('solid-queue', 'stalled'),
+      get('solid-queue', 'failed'),
+      get('good-job', 'wait'),
+      get('good-job', 'stalled'),
+      get('good-job', 'retries'),
+    ]).toEqual([3, 2, 3, 2, 3, 1]);
   });
+});
+
+it('GoodJob: counts the oldest wait from when a job became runnable, not from a scheduled_at in the past', async () => {
+  // Enqueued now with scheduled_at three hours back (wait_until in the past): queued at once.
+  const id = await new GoodJobWriter(db.admin).enqueue('backfill', 'ReportJob', [{ n: 1 }], { scheduledIn: -3 * 3600 });
+  try {
+    const r = await source.read(
+      { refId: 'A', queryType: 'overview', system: 'good-job', queues: ['backfill'] },
+      lastHour()
+    );
+    if (r.type !== 'overview') throw new Error(r.type);
+    expect(values(r.stats, 'good-job', 'backfill')).toMatchObject({ wait: 1 });
+    expect(values(r.stats, 'good-job', 'backfill').oldest_wait_seconds).toBeLessThan(60);
+  } finally {
+    await db.admin.query(`DELETE FROM good_jobs WHERE id = $1`, [id]);
+  }
 });

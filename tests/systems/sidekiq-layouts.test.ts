@@ -57,25 +57,96 @@ async function writeState(prefix: string, version: 7 | 8, now: number) {
   const k = (key: string) => `${prefix}:${key}`;
   const t = (ms: number) => (version === 8 ? Math.round(ms) : ms / 1000);
   const job = (n: number, queue: string, klass: string, extra: object = {}) =>
-    JSON.stringify({ retry: true, queue, args: [n], class: klass, jid: jid(n), created_at: t(now - 120_000), enqueued_at: t(now - 90_000 + n), ...extra });
+    JSON.stringify({
+      retry: true,
+      queue,
+      args: [n],
+      class: klass,
+      jid: jid(n),
+      created_at: t(now - 120_000),
+      enqueued_at: t(now - 90_000 + n),
+      ...extra,
+    });
   await redis.sadd(k('queues'), 'default', 'mail');
   // LPUSH: the oldest job ends up at the right (index -1).
   await redis.lpush(k('queue:default'), job(1, 'default', 'HardJob'), job(2, 'default', 'HardJob'));
-  await redis.lpush(k('queue:mail'), job(3, 'mail', 'MailJob', { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }));
+  await redis.lpush(
+    k('queue:mail'),
+    job(3, 'mail', 'MailJob', { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' })
+  );
   await redis.zadd(k('schedule'), now / 1000 + 600, job(4, 'default', 'HardJob'));
-  const failed = { retry_count: 0, error_class: 'Net::ReadTimeout', error_message: 'timed out after 5 s', failed_at: t(now - 30_000), error_backtrace: compress(['app/jobs/hard_job.rb:7:in `perform`']) };
-  await redis.zadd(k('retry'), now / 1000 + 30, job(5, 'default', 'HardJob', failed), now / 1000 + 40, job(6, 'mail', 'MailJob', failed));
-  await redis.zadd(k('dead'), now / 1000 - 10, job(7, 'default', 'HardJob', { ...failed, retry_count: 25, retried_at: t(now - 10_000) }));
+  const failed = {
+    retry_count: 0,
+    error_class: 'Net::ReadTimeout',
+    error_message: 'timed out after 5 s',
+    failed_at: t(now - 30_000),
+    error_backtrace: compress(['app/jobs/hard_job.rb:7:in `perform`']),
+  };
+  await redis.zadd(
+    k('retry'),
+    now / 1000 + 30,
+    job(5, 'default', 'HardJob', failed),
+    now / 1000 + 40,
+    job(6, 'mail', 'MailJob', failed)
+  );
+  await redis.zadd(
+    k('dead'),
+    now / 1000 - 10,
+    job(7, 'default', 'HardJob', { ...failed, retry_count: 25, retried_at: t(now - 10_000) })
+  );
   await redis.set(k('stat:processed'), 100);
   await redis.set(k('stat:failed'), 7);
   const identity = `web-1:4242:${version}abc`;
   const info =
     version === 8
-      ? { hostname: 'web-1', started_at: now / 1000 - 3600, pid: 4242, tag: 'app', capsules: { default: { concurrency: 5, mode: 'strict', weights: { default: 0, mail: 0 } } }, queues: ['default', 'mail'], weights: [{ default: 0, mail: 0 }], labels: [], identity, version: '8.1.7', embedded: false }
-      : { hostname: 'web-1', started_at: now / 1000 - 3600, pid: 4242, tag: 'app', concurrency: 5, queues: ['default', 'mail'], weights: [{ default: 0, mail: 0 }], labels: [], identity, version: '7.3.10', embedded: false };
+      ? {
+          hostname: 'web-1',
+          started_at: now / 1000 - 3600,
+          pid: 4242,
+          tag: 'app',
+          capsules: { default: { concurrency: 5, mode: 'strict', weights: { default: 0, mail: 0 } } },
+          queues: ['default', 'mail'],
+          weights: [{ default: 0, mail: 0 }],
+          labels: [],
+          identity,
+          version: '8.1.7',
+          embedded: false,
+        }
+      : {
+          hostname: 'web-1',
+          started_at: now / 1000 - 3600,
+          pid: 4242,
+          tag: 'app',
+          concurrency: 5,
+          queues: ['default', 'mail'],
+          weights: [{ default: 0, mail: 0 }],
+          labels: [],
+          identity,
+          version: '7.3.10',
+          embedded: false,
+        };
   await redis.sadd(k('processes'), identity);
-  await redis.hset(k(identity), 'info', JSON.stringify(info), ...(version === 8 ? ['concurrency', '5'] : []), 'busy', '1', 'beat', String(now / 1000 - 2), 'rtt_us', '120', 'quiet', 'false', 'rss', '1000');
-  await redis.hset(k(`${identity}:work`), 'tid-1', JSON.stringify({ queue: 'default', payload: job(8, 'default', 'HardJob'), run_at: Math.floor(now / 1000) - 5 }));
+  await redis.hset(
+    k(identity),
+    'info',
+    JSON.stringify(info),
+    ...(version === 8 ? ['concurrency', '5'] : []),
+    'busy',
+    '1',
+    'beat',
+    String(now / 1000 - 2),
+    'rtt_us',
+    '120',
+    'quiet',
+    'false',
+    'rss',
+    '1000'
+  );
+  await redis.hset(
+    k(`${identity}:work`),
+    'tid-1',
+    JSON.stringify({ queue: 'default', payload: job(8, 'default', 'HardJob'), run_at: Math.floor(now / 1000) - 5 })
+  );
   // Per-minute metrics of the current minute (and 8.x's 10-minute roll-up, which must not be added again).
   const d = new Date(now);
   const ymd = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
@@ -179,26 +250,60 @@ describe('processes', () => {
     await redis.sadd(k('queues'), 'default', 'low');
     // A Sidekiq 9-style process: the deprecated info.queues is gone, capsules remain.
     await redis.sadd(k('processes'), 'new:1:a', 'frozen:2:b', 'gone:3:c');
-    await redis.hset(k('new:1:a'), 'info', JSON.stringify({ hostname: 'new', pid: 1, capsules: { default: { concurrency: 2, weights: { low: 1 } } } }), 'concurrency', '2', 'busy', '0', 'beat', String(now / 1000 - 1), 'quiet', 'false');
+    await redis.hset(
+      k('new:1:a'),
+      'info',
+      JSON.stringify({ hostname: 'new', pid: 1, capsules: { default: { concurrency: 2, weights: { low: 1 } } } }),
+      'concurrency',
+      '2',
+      'busy',
+      '0',
+      'beat',
+      String(now / 1000 - 1),
+      'quiet',
+      'false'
+    );
     // Stopped beating 45 s ago (frozen or killed): its hash has not expired yet.
-    await redis.hset(k('frozen:2:b'), 'info', JSON.stringify({ hostname: 'frozen', pid: 2, concurrency: 3, queues: ['default'] }), 'busy', '1', 'beat', String(now / 1000 - 45), 'quiet', 'false');
-    await redis.hset(k('frozen:2:b:work'), 't1', JSON.stringify({ queue: 'default', payload: JSON.stringify({ class: 'X', jid: 'stuck', queue: 'default' }), run_at: now / 1000 - 50 }));
+    await redis.hset(
+      k('frozen:2:b'),
+      'info',
+      JSON.stringify({ hostname: 'frozen', pid: 2, concurrency: 3, queues: ['default'] }),
+      'busy',
+      '1',
+      'beat',
+      String(now / 1000 - 45),
+      'quiet',
+      'false'
+    );
+    await redis.hset(
+      k('frozen:2:b:work'),
+      't1',
+      JSON.stringify({
+        queue: 'default',
+        payload: JSON.stringify({ class: 'X', jid: 'stuck', queue: 'default' }),
+        run_at: now / 1000 - 50,
+      })
+    );
     // gone:3:c has no hash at all: stopped without cleanup, as ProcessSet#cleanup would find.
   });
 
   it('counts a stale process’s jobs as stalled, takes queues from capsules, reports processes without a hash', async () => {
     const ctx = readContext(redis, { now });
     const stats = Object.fromEntries((await system.overview(ctx, ['default', 'low'])).map((s) => [s.queue, s.values]));
-    expect(stats.default).toMatchObject({ active: 0, stalled: 1, workers: 0 });
+    expect(stats.default).toMatchObject({ active: 1, stalled: 1, workers: 0 });
     expect(stats.low).toMatchObject({ active: 0, stalled: 0, workers: 1 });
-    expect(ctx.notices.map((n) => n.text)).toContainEqual(expect.stringMatching(/^1 registered Sidekiq process\(es\) have no heartbeat hash/));
+    expect(ctx.notices.map((n) => n.text)).toContainEqual(
+      expect.stringMatching(/^1 registered Sidekiq process\(es\) have no heartbeat hash/)
+    );
     const workers = await system.workers(ctx, ['default', 'low']);
     expect(workers.map((w) => [w.name, w.queues, w.alive, w.concurrency])).toEqual([
       ['frozen:2:b', ['default'], false, 3],
       ['new:1:a', ['low'], true, 2],
     ]);
     expect((await system.jobs(ctx, ['default'], { state: 'stalled' })).map((r) => r.id)).toEqual(['stuck']);
-    expect(await system.jobs(ctx, ['default'], { state: 'active' })).toEqual([]);
+    expect((await system.jobs(ctx, ['default'], { state: 'active' })).map((r) => [r.id, r.state])).toEqual([
+      ['stuck', 'stalled'],
+    ]);
     // Read-only: the dead process is still registered.
     expect(await redis.sismember(k('processes'), 'gone:3:c')).toBe(1);
   });
@@ -215,19 +320,60 @@ describe('damaged data', () => {
     await redis.sadd(k('queues'), 'broken', 'wrongtype', 'big', 'binary', 'vanished');
     await redis.lpush(k('queue:broken'), '{not json', good); // the damaged one is the oldest (index -1)
     await redis.set(k('queue:wrongtype'), 'a string, not a list');
-    await redis.lpush(k('queue:big'), JSON.stringify({ class: 'Big', jid: 'big', queue: 'big', args: ['x'.repeat(10 * 1024 * 1024)], enqueued_at: now / 1000 - 5 }));
+    await redis.lpush(
+      k('queue:big'),
+      JSON.stringify({
+        class: 'Big',
+        jid: 'big',
+        queue: 'big',
+        args: ['x'.repeat(10 * 1024 * 1024)],
+        enqueued_at: now / 1000 - 5,
+      })
+    );
     await redis.lpush(k('queue:binary'), Buffer.from([0x04, 0x08, 0x00, 0xff, 0xfe]));
-    await redis.zadd(k('retry'), 1, 'garbage', 2, JSON.stringify({ class: 'Ok', jid: 'r1', queue: 'broken', error_class: 'E', error_message: 'm', failed_at: now / 1000 - 5 }));
+    await redis.zadd(
+      k('retry'),
+      1,
+      'garbage',
+      2,
+      JSON.stringify({
+        class: 'Ok',
+        jid: 'r1',
+        queue: 'broken',
+        error_class: 'E',
+        error_message: 'm',
+        failed_at: now / 1000 - 5,
+      })
+    );
     // A backtrace that inflates to far more than the cap (a zip bomb, 20 MB of one line).
-    await redis.zadd(k('dead'), now / 1000, JSON.stringify({ class: 'Ok', jid: 'd1', queue: 'broken', error_class: 'E', error_message: 'm', error_backtrace: deflateSync(JSON.stringify(['a'.repeat(20 * 1024 * 1024)])).toString('base64') }));
+    await redis.zadd(
+      k('dead'),
+      now / 1000,
+      JSON.stringify({
+        class: 'Ok',
+        jid: 'd1',
+        queue: 'broken',
+        error_class: 'E',
+        error_message: 'm',
+        error_backtrace: deflateSync(JSON.stringify(['a'.repeat(20 * 1024 * 1024)])).toString('base64'),
+      })
+    );
     await redis.sadd(k('processes'), 'p:1:x');
     await redis.hset(k('p:1:x'), 'info', '{bad json', 'beat', String(now / 1000), 'busy', '2');
-    await redis.hset(k('p:1:x:work'), 'big', JSON.stringify({ queue: 'big', payload: 'y'.repeat(2 * 1024 * 1024), run_at: now / 1000 }), 'bad', 'not json');
+    await redis.hset(
+      k('p:1:x:work'),
+      'big',
+      JSON.stringify({ queue: 'big', payload: 'y'.repeat(2 * 1024 * 1024), run_at: now / 1000 }),
+      'bad',
+      'not json'
+    );
   });
 
   it('gives a partial overview with notices instead of throwing', async () => {
     const ctx = readContext(redis, { now });
-    const stats = Object.fromEntries((await system.overview(ctx, ['broken', 'wrongtype', 'big', 'binary', 'vanished'])).map((s) => [s.queue, s.values]));
+    const stats = Object.fromEntries(
+      (await system.overview(ctx, ['broken', 'wrongtype', 'big', 'binary', 'vanished'])).map((s) => [s.queue, s.values])
+    );
     expect(stats.broken.wait).toBe(2);
     expect(stats.broken.oldest_wait_seconds).toBeUndefined(); // the oldest entry is not JSON
     expect(stats.wrongtype.wait).toBeUndefined();
@@ -266,7 +412,13 @@ describe('damaged data', () => {
     expect(backtrace(['a', 'b'])).toBe('a\nb');
     expect(backtrace(compress(['x:1', 'y:2']))).toBe('x:1\ny:2');
     // Sidekiq 6.x wrote Base64.encode64 (with newlines every 60 characters).
-    expect(backtrace(deflateSync(JSON.stringify(['z'.repeat(200)])).toString('base64').replace(/(.{60})/g, '$1\n'))).toBe('z'.repeat(200));
+    expect(
+      backtrace(
+        deflateSync(JSON.stringify(['z'.repeat(200)]))
+          .toString('base64')
+          .replace(/(.{60})/g, '$1\n')
+      )
+    ).toBe('z'.repeat(200));
     expect(backtrace('not base64 zlib')).toBe('(unreadable compressed backtrace)');
   });
 });
@@ -288,11 +440,17 @@ describe('the sidekiqNamespace setting, through the packaged executable', () => 
   });
 
   it('reads the namespaced keys', async () => {
-    const ds: DatasourceSettings = { uid: `ds-${prefix}`, jsonData: { kind: 'redis', url: REDIS_URL, sidekiqNamespace: prefix } };
-    const { A } = await grafana.queryData(ds, [{ refId: 'A', json: { system: 'sidekiq', metrics: ['wait', 'oldest_wait_seconds', 'dead'] } }]);
+    const ds: DatasourceSettings = {
+      uid: `ds-${prefix}`,
+      jsonData: { kind: 'redis', url: REDIS_URL, sidekiqNamespace: prefix },
+    };
+    const { A } = await grafana.queryData(ds, [
+      { refId: 'A', json: { system: 'sidekiq', metrics: ['wait', 'oldest_wait_seconds', 'dead'] } },
+    ]);
     expect(A.error).toBeFalsy();
     const values = readNumeric(A.frames.map(decodeFrame));
-    const get = (queue: string, metric: string) => values.find((v) => v.labels.queue === queue && v.metric === metric)?.value;
+    const get = (queue: string, metric: string) =>
+      values.find((v) => v.labels.queue === queue && v.metric === metric)?.value;
     expect(get('default', 'wait')).toBe(2);
     expect(get('mail', 'wait')).toBe(1);
     expect(get('*', 'dead')).toBe(1);

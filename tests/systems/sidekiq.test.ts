@@ -34,8 +34,8 @@ const system = new SidekiqSystem();
 function ruby(script: string): Promise<string> {
   return new Promise((resolve, reject) =>
     execFile('/usr/bin/ruby', [script], { cwd: DIR, env: { ...process.env, REDIS_URL: URL } }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${script}: ${err.message}\n${stderr}`)) : resolve(stdout),
-    ),
+      err ? reject(new Error(`${script}: ${err.message}\n${stderr}`)) : resolve(stdout)
+    )
   );
 }
 
@@ -61,21 +61,30 @@ beforeAll(async () => {
   redis = new Redis({ host: REDIS_HOST, port: REDIS_PORT, db: DB });
   await cleanDb();
   jids = JSON.parse(await ruby('producer.rb'));
-  sidekiq = spawn('/usr/bin/sidekiq', ['-r', './jobs.rb', '-c', '3', '-t', '1', '-q', 'default', '-q', 'critical', '-q', 'slow'], {
-    cwd: DIR,
-    env: { ...process.env, REDIS_URL: URL },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  sidekiq = spawn(
+    '/usr/bin/sidekiq',
+    ['-r', './jobs.rb', '-c', '3', '-t', '1', '-q', 'default', '-q', 'critical', '-q', 'slow'],
+    {
+      cwd: DIR,
+      env: { ...process.env, REDIS_URL: URL },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }
+  );
   sidekiq.stdout!.on('data', (d) => log.push(String(d)));
   sidekiq.stderr!.on('data', (d) => log.push(String(d)));
   // Stats reach Redis on the next heartbeat (every 5 s in 6.x).
   await waitUntil(
     'Sidekiq to run every job and beat',
     async () => {
-      const [retry, dead, processed, id] = await Promise.all([redis.zcard('retry'), redis.zcard('dead'), redis.get('stat:processed'), processKey()]);
+      const [retry, dead, processed, id] = await Promise.all([
+        redis.zcard('retry'),
+        redis.zcard('dead'),
+        redis.get('stat:processed'),
+        processKey(),
+      ]);
       return retry === 2 && dead === 3 && Number(processed) >= 10 && !!id && (await redis.hlen(`${id}:workers`)) === 1;
     },
-    30_000,
+    30_000
   ).catch((err) => {
     throw new Error(`${err.message}; Sidekiq said:\n${log.join('').slice(-3000)}`);
   });
@@ -167,7 +176,9 @@ describe('parity with Sidekiq’s own API', () => {
       { system: 'sidekiq', queue: '*', metric: 'completed' },
       { system: 'sidekiq', queue: '*', metric: 'failed' },
     ]);
-    expect(ctx.notices.map((n) => n.text).join('\n')).toMatch(/daily counters.*per-minute metrics cover only the last 8 h/);
+    expect(ctx.notices.map((n) => n.text).join('\n')).toMatch(
+      /daily counters.*per-minute metrics cover only the last 8 h/
+    );
     // Within the last 8 h Sidekiq 7+ would have per-minute metrics; 6.4 writes none.
     const recent = readContext(redis, { from: Date.now() - 3600_000, to: Date.now() });
     const [completed] = await system.throughput(recent, []);
@@ -220,7 +231,9 @@ describe('job lists, failures and workers', () => {
   it('says completed jobs are not kept', async () => {
     const c = ctx();
     expect(await system.jobs(c, ['default'], { state: 'completed' })).toEqual([]);
-    expect(c.notices.map((n) => n.text)).toContain('Sidekiq does not keep completed jobs (only the stat:processed counters)');
+    expect(c.notices.map((n) => n.text)).toContain(
+      'Sidekiq does not keep completed jobs (only the stat:processed counters)'
+    );
   });
 
   it('groups failures by error class and normalised message', async () => {
@@ -234,7 +247,13 @@ describe('job lists, failures and workers', () => {
   it('reports the Sidekiq process as a worker', async () => {
     const rows = await system.workers(ctx(), ['slow']);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ pid: sidekiq.pid, queues: ['default', 'critical', 'slow'], busy: 1, concurrency: 3, alive: true });
+    expect(rows[0]).toMatchObject({
+      pid: sidekiq.pid,
+      queues: ['default', 'critical', 'slow'],
+      busy: 1,
+      concurrency: 3,
+      alive: true,
+    });
     expect(rows[0].name).toBe(await processKey());
     expect(await system.workers(ctx(), ['backlog'])).toEqual([]);
   });
@@ -259,7 +278,8 @@ describe('through the packaged executable', () => {
     const { A } = await grafana.queryData(ds, [{ refId: 'A', json: { system: 'sidekiq' } }], { FromAlert: 'true' });
     expect(A.error).toBeFalsy();
     const values = readNumeric(A.frames.map(decodeFrame)); // throws on duplicate label sets
-    const get = (queue: string, metric: string) => values.find((v) => v.labels.queue === queue && v.metric === metric)?.value;
+    const get = (queue: string, metric: string) =>
+      values.find((v) => v.labels.queue === queue && v.metric === metric)?.value;
     expect(get('backlog', 'wait')).toBe(5);
     expect(get('slow', 'active')).toBe(1);
     expect(get('*', 'dead')).toBe(3);
@@ -286,14 +306,16 @@ describe('through the packaged executable', () => {
   it('lists the queues for the query editor', async () => {
     const res = await grafana.callResource(ds, 'GET', 'queues');
     expect(JSON.parse(res.body).filter((q: any) => q.system === 'sidekiq')).toEqual(
-      ['backlog', 'critical', 'default', 'slow'].map((queue) => ({ system: 'sidekiq', queue })),
+      ['backlog', 'critical', 'default', 'slow'].map((queue) => ({ system: 'sidekiq', queue }))
     );
   });
 
   it('answers every query type as a read-only ACL user, and MONITOR sees no write command', async () => {
     const report = await runAsReadOnlyUser({ kind: 'redis', url: URL }, everyQueryType({ system: 'sidekiq' }));
     expect(report.errors).toEqual({});
-    expect(report.commands).toEqual(expect.arrayContaining(['llen', 'lindex', 'zcard', 'smembers', 'hmget', 'hkeys', 'hstrlen', 'hget']));
+    expect(report.commands).toEqual(
+      expect.arrayContaining(['llen', 'lindex', 'zcard', 'smembers', 'hmget', 'hkeys', 'hstrlen', 'hget'])
+    );
     expect(report.writes).toEqual([]);
   });
 });
@@ -306,13 +328,16 @@ describe('a process that stops beating', () => {
       await waitUntil(
         'the heartbeat to go stale',
         async () => Date.now() - Number(await redis.hget(id, 'beat')) * 1000 > STALE_AFTER_MS + 500,
-        STALE_AFTER_MS + 15_000,
+        STALE_AFTER_MS + 15_000
       );
       const ctx = readContext(redis);
       const values = byQueue(await system.overview(ctx, ['slow', 'default']));
-      expect(values.slow).toMatchObject({ active: 0, stalled: 1, workers: 0 });
+      // Still active (taken, not finished), and stalled: its process is gone.
+      expect(values.slow).toMatchObject({ active: 1, stalled: 1, workers: 0 });
       expect((await system.jobs(ctx, ['slow'], { state: 'stalled' })).map((r) => r.id)).toEqual(jids.slow);
-      expect(await system.jobs(ctx, ['slow'], { state: 'active' })).toEqual([]);
+      expect((await system.jobs(ctx, ['slow'], { state: 'active' })).map((r) => [r.id, r.state])).toEqual(
+        jids.slow.map((id: string) => [id, 'stalled'])
+      );
       const [worker] = await system.workers(ctx, ['slow']);
       expect(worker).toMatchObject({ name: id, alive: false });
     } finally {

@@ -19,7 +19,11 @@ import { isDelayed, readUnacked } from './unacked';
 import { readResults, resultsForQueues, TaskResult } from './results';
 
 /** Messages waiting in the queue lists, next-to-run first, at most `perQueue` per queue. */
-export async function readWaiting(ctx: ReadContext, queues: string[], perQueue: number): Promise<Array<{ queue: string; message: CeleryMessage }>> {
+export async function readWaiting(
+  ctx: ReadContext,
+  queues: string[],
+  perQueue: number
+): Promise<Array<{ queue: string; message: CeleryMessage }>> {
   if (queues.length === 0) {
     return [];
   }
@@ -76,7 +80,8 @@ function messageRow(queue: string, m: CeleryMessage, state: string, deliveredAt?
 }
 
 function resultRow(r: TaskResult & { queue: string }, payloadLimit: number): JobRow {
-  const args = r.args !== undefined || r.kwargs !== undefined ? JSON.stringify([r.args ?? null, r.kwargs ?? null]) : undefined;
+  const args =
+    r.args !== undefined || r.kwargs !== undefined ? JSON.stringify([r.args ?? null, r.kwargs ?? null]) : undefined;
   return {
     queue: r.queue,
     id: r.id,
@@ -86,17 +91,21 @@ function resultRow(r: TaskResult & { queue: string }, payloadLimit: number): Job
     finishedAt: r.doneAt,
     error: r.excType ? `${r.excType}: ${r.excMessage ?? ''}` : undefined,
     stacktrace: r.traceback,
-    payload: args !== undefined ? describePayload(args, payloadLimit) : r.value !== undefined ? describePayload(r.value, payloadLimit) : undefined,
+    payload:
+      args !== undefined
+        ? describePayload(args, payloadLimit)
+        : r.value !== undefined
+          ? describePayload(r.value, payloadLimit)
+          : undefined,
   };
 }
-
 
 export async function listJobs(
   ctx: ReadContext,
   queues: string[],
   options: JobsOptions,
   bindings: Binding[],
-  visibilityTimeoutS: number,
+  visibilityTimeoutS: number
 ): Promise<JobRow[]> {
   const { state, search } = options;
   const perQueue = search || state !== 'waiting' ? Math.min(ctx.limit * 10, 5000) : ctx.limit;
@@ -136,12 +145,25 @@ export async function listJobs(
         for (const e of unacked.entries) {
           const m = e.message!;
           const delayed = isDelayed(m, ctx.now);
-          const stalled = e.deliveredAt < stalledBefore;
+          const stalled = !delayed && e.deliveredAt < stalledBefore;
           const include =
-            state === 'active' ? !delayed : state === 'stalled' ? stalled : state === 'delayed' ? delayed : (m.retries ?? 0) > 0;
+            state === 'active'
+              ? !delayed
+              : state === 'stalled'
+                ? stalled
+                : state === 'delayed'
+                  ? delayed
+                  : (m.retries ?? 0) > 0;
           for (const queue of e.queues.filter((q) => wanted.has(q))) {
             if (include) {
-              rows.push(messageRow(queue, m, state === 'retry' ? 'retry' : stalled ? 'stalled' : delayed ? 'delayed' : 'active', e.deliveredAt));
+              rows.push(
+                messageRow(
+                  queue,
+                  m,
+                  state === 'retry' ? 'retry' : stalled ? 'stalled' : delayed ? 'delayed' : 'active',
+                  e.deliveredAt
+                )
+              );
             }
           }
         }

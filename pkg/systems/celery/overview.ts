@@ -11,7 +11,8 @@
  *   delayed      unacked messages of the queue whose ETA is in the future (workers take
  *                ETA/countdown tasks at once and hold them until due)
  *   retries      unacked messages with headers.retries > 0 (a retry waiting for its time)
- *   stalled      unacked messages older than the visibility timeout
+ *   stalled      the active ones older than the visibility timeout (kombu's restore_visible
+ *                also redelivers held ETA messages that old: those stay in delayed)
  * Not recorded by Celery's broker, so left out with a notice: oldest_wait_seconds (no
  * enqueue time in a message), completed/failed (only in the result backend, which needs
  * a SCAN: see the failures and jobs queries), queue_paused, dead, workers per queue.
@@ -24,7 +25,12 @@ import { isDelayed, readUnacked } from './unacked';
 
 const LISTS = 10;
 
-export async function readOverview(ctx: ReadContext, queues: string[], bindings: Binding[], visibilityTimeoutS: number): Promise<QueueStats[]> {
+export async function readOverview(
+  ctx: ReadContext,
+  queues: string[],
+  bindings: Binding[],
+  visibilityTimeoutS: number
+): Promise<QueueStats[]> {
   if (queues.length === 0) {
     return [];
   }
@@ -36,7 +42,10 @@ export async function readOverview(ctx: ReadContext, queues: string[], bindings:
     const lens = replies.slice(i * LISTS, (i + 1) * LISTS);
     lens.forEach((r, j) => {
       if (r[0]) {
-        ctx.notice('warning', `${queue}: ${priorityLists(queue)[j].replace(/\x06\x16/, ' priority ')}: ${r[0].message}`);
+        ctx.notice(
+          'warning',
+          `${queue}: ${priorityLists(queue)[j].replace(/\x06\x16/, ' priority ')}: ${r[0].message}`
+        );
       }
     });
     const mine = unacked.entries.filter((e) => e.queues.includes(queue));
@@ -46,7 +55,8 @@ export async function readOverview(ctx: ReadContext, queues: string[], bindings:
       active: mine.filter((e) => !isDelayed(e.message, ctx.now)).length,
       delayed: mine.filter((e) => isDelayed(e.message, ctx.now)).length,
       retries: mine.filter((e) => (e.message?.retries ?? 0) > 0).length,
-      stalled: mine.filter((e) => e.deliveredAt < stalledBefore).length,
+      // The part of active past the visibility timeout (an ETA message a worker holds is delayed).
+      stalled: mine.filter((e) => !isDelayed(e.message, ctx.now) && e.deliveredAt < stalledBefore).length,
     };
     return { queue, values };
   });
@@ -55,7 +65,7 @@ export async function readOverview(ctx: ReadContext, queues: string[], bindings:
     'Celery records no enqueue time (oldest wait unknown), keeps completed/failed only in the result backend ' +
       '(see the failures and jobs queries) and has no pause or dead-letter queue in Redis; active, delayed, retries ' +
       'and stalled count messages delivered to workers and not yet acknowledged (with early ack, the default, a ' +
-      'running task is already acknowledged)',
+      'running task is already acknowledged)'
   );
   return stats;
 }

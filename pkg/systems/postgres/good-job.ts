@@ -7,11 +7,12 @@
  * States are GoodJob's own scopes (app/models/good_job/job.rb), `executions` being the
  * serialized Active Job's count (Job.params_execution_count):
  * - wait = `queued`: performed_at IS NULL AND finished_at IS NULL AND scheduled_at <= now;
+ *   oldest_wait_seconds counts from greatest(created_at, scheduled_at), when it became runnable;
  * - delayed = `scheduled`: finished_at IS NULL AND scheduled_at > now AND executions < 2;
  * - retries = `retried`: finished_at IS NULL AND scheduled_at > now AND executions > 1
  *   (GoodJob lists these apart from `scheduled`, so they are not also in delayed);
- * - active/stalled = `running` (performed_at IS NOT NULL AND finished_at IS NULL), split by
- *   whether the locking process (locked_by_id) is active per GoodJob::Process.active: an
+ * - active = `running` (performed_at IS NOT NULL AND finished_at IS NULL); stalled, the part
+ *   of them whose locking process (locked_by_id) is not active per GoodJob::Process.active: an
  *   advisory-locked process row (lock_type 0, GoodJob's default md5 lock key) or one whose
  *   record was refreshed within Process::EXPIRED_INTERVAL (5 minutes). A running job whose
  *   process is gone or expired is stalled (GoodJob marks it interrupted when it runs again);
@@ -101,9 +102,7 @@ export class GoodJob implements PgJobSystem {
   }
 
   async queues(ctx: PgReadContext): Promise<string[]> {
-    const rows = await ctx.sql<{ queue_name: string }>(
-      distinctValuesSql(this.jobsTable, 'queue_name'),
-    );
+    const rows = await ctx.sql<{ queue_name: string }>(distinctValuesSql(this.jobsTable, 'queue_name'));
     return rows.map((r) => r.queue_name);
   }
 
@@ -116,10 +115,10 @@ export class GoodJob implements PgJobSystem {
       unfinished AS (
         SELECT j.queue_name AS name,
           count(*) FILTER (WHERE j.performed_at IS NULL AND j.scheduled_at <= ${NOW_UTC}) AS wait,
-          extract(epoch FROM ${NOW_UTC} - min(j.scheduled_at) FILTER (WHERE j.performed_at IS NULL AND j.scheduled_at <= ${NOW_UTC})) AS oldest,
+          extract(epoch FROM ${NOW_UTC} - min(greatest(j.created_at, j.scheduled_at)) FILTER (WHERE j.performed_at IS NULL AND j.scheduled_at <= ${NOW_UTC})) AS oldest,
           count(*) FILTER (WHERE j.scheduled_at > ${NOW_UTC} AND ${EXECUTIONS} < 2) AS delayed,
           count(*) FILTER (WHERE j.scheduled_at > ${NOW_UTC} AND ${EXECUTIONS} > 1) AS retries,
-          count(*) FILTER (WHERE j.performed_at IS NOT NULL AND j.locked_by_id IN (SELECT id FROM live)) AS active,
+          count(*) FILTER (WHERE j.performed_at IS NOT NULL) AS active,
           count(*) FILTER (WHERE j.performed_at IS NOT NULL AND (j.locked_by_id IS NULL OR j.locked_by_id NOT IN (SELECT id FROM live))) AS stalled
         FROM ${this.jobsTable} j
         WHERE j.finished_at IS NULL AND j.queue_name = ANY($1::text[])
@@ -146,11 +145,15 @@ export class GoodJob implements PgJobSystem {
   }
 
   async overview(ctx: PgReadContext, queues: string[]): Promise<QueueStats[]> {
-    const rows = await ctx.sql(this.overviewSql(), [queues, new Date(ctx.from).toISOString(), new Date(ctx.to).toISOString()]);
+    const rows = await ctx.sql(this.overviewSql(), [
+      queues,
+      new Date(ctx.from).toISOString(),
+      new Date(ctx.to).toISOString(),
+    ]);
     ctx.notice(
       'info',
       `${this.describe}: completed and failed count job records GoodJob keeps (preserve_job_records, cleaned up after 14 days by default); ` +
-        `states follow GoodJob's scopes (retried jobs are not counted in delayed)`,
+        `states follow GoodJob's scopes (retried jobs are not counted in delayed)`
     );
     return rows.map((r) => {
       const stats = statsFromRow(r);
@@ -170,20 +173,29 @@ export class GoodJob implements PgJobSystem {
          AND ${at} >= ${utcParam(2)} AND ${at} < ${utcParam(3)}
        ORDER BY ${at} DESC
        LIMIT ${MAX_FAILURE_SAMPLES}`,
-      [queues, new Date(ctx.from).toISOString(), new Date(ctx.to).toISOString()],
+      [queues, new Date(ctx.from).toISOString(), new Date(ctx.to).toISOString()]
     );
     return groupSampledFailures(
       ctx,
       this.describe,
-      rows.map((r) => ({ queue: r.queue, jobId: r.id, ...splitGoodJobError(r.error), at: ms(r.at) })),
+      rows.map((r) => ({ queue: r.queue, jobId: r.id, ...splitGoodJobError(r.error), at: ms(r.at) }))
     );
   }
 
   private static readonly STATE_FILTER: Record<PgJobsOptions['state'], { where: string; order: string }> = {
-    waiting: { where: `j.finished_at IS NULL AND j.performed_at IS NULL AND j.scheduled_at <= ${NOW_UTC}`, order: 'j.scheduled_at ASC' },
-    delayed: { where: `j.finished_at IS NULL AND j.scheduled_at > ${NOW_UTC} AND ${EXECUTIONS} < 2`, order: 'j.scheduled_at ASC' },
-    retry: { where: `j.finished_at IS NULL AND j.scheduled_at > ${NOW_UTC} AND ${EXECUTIONS} > 1`, order: 'j.scheduled_at ASC' },
-    active: { where: `j.finished_at IS NULL AND j.performed_at IS NOT NULL AND j.locked_by_id IN (SELECT id FROM live)`, order: 'j.performed_at DESC' },
+    waiting: {
+      where: `j.finished_at IS NULL AND j.performed_at IS NULL AND j.scheduled_at <= ${NOW_UTC}`,
+      order: 'j.scheduled_at ASC',
+    },
+    delayed: {
+      where: `j.finished_at IS NULL AND j.scheduled_at > ${NOW_UTC} AND ${EXECUTIONS} < 2`,
+      order: 'j.scheduled_at ASC',
+    },
+    retry: {
+      where: `j.finished_at IS NULL AND j.scheduled_at > ${NOW_UTC} AND ${EXECUTIONS} > 1`,
+      order: 'j.scheduled_at ASC',
+    },
+    active: { where: `j.finished_at IS NULL AND j.performed_at IS NOT NULL`, order: 'j.performed_at DESC' },
     stalled: {
       where: `j.finished_at IS NULL AND j.performed_at IS NOT NULL AND (j.locked_by_id IS NULL OR j.locked_by_id NOT IN (SELECT id FROM live))`,
       order: 'j.performed_at ASC',
@@ -215,11 +227,12 @@ export class GoodJob implements PgJobSystem {
          coalesce(j.serialized_params->>'traceparent', substring(left((j.serialized_params->'__otel_headers')::text, 4096) from '${TRACEPARENT_RE}')) AS traceparent
        FROM pick JOIN ${this.jobsTable} j ON j.id = pick.id
        ORDER BY pick.n`,
-      params,
+      params
     );
     return rows.map((r) => {
       const e = splitGoodJobError(r.error);
-      const event = r.error_event === null || r.error_event === undefined ? undefined : ERROR_EVENTS[Number(r.error_event)];
+      const event =
+        r.error_event === null || r.error_event === undefined ? undefined : ERROR_EVENTS[Number(r.error_event)];
       return {
         queue: r.queue_name,
         id: r.id,
@@ -245,7 +258,7 @@ export class GoodJob implements PgJobSystem {
        FROM ${this.jobsTable}
        WHERE finished_at IS NOT NULL AND finished_at >= ${utcParam(4)} AND finished_at < ${utcParam(5)} AND queue_name = ANY($1::text[])
        GROUP BY 1, 2, 3`,
-      [queues, plan.start, plan.step, new Date(ctx.from).toISOString(), new Date(ctx.to).toISOString()],
+      [queues, plan.start, plan.step, new Date(ctx.from).toISOString(), new Date(ctx.to).toISOString()]
     );
     ctx.notice('info', `${this.describe}: finished jobs have a history while GoodJob preserves job records`);
     return bucketSeries(this.id, queues, ['completed', 'failed'], rows, plan);
@@ -262,7 +275,7 @@ export class GoodJob implements PgJobSystem {
          (SELECT count(*) FROM ${this.jobsTable} j WHERE j.locked_by_id = p.id AND j.finished_at IS NULL AND j.performed_at IS NOT NULL) AS busy
        FROM ${this.s}.good_job_processes p
        ORDER BY p.updated_at DESC
-       LIMIT 1000`,
+       LIMIT 1000`
     );
     const out: WorkerRow[] = [];
     for (const r of rows) {

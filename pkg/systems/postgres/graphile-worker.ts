@@ -7,7 +7,9 @@
  * - a job is runnable when `is_available` (locked_at IS NULL AND attempts < max_attempts):
  *   wait when run_at <= now(), delayed otherwise (index `jobs_main_index` WHERE is_available);
  * - retries: runnable jobs that failed before (attempts > 0);
- * - active: locked; stalled: locked for more than 4 hours (resetLockedAt.js frees them);
+ *   oldest_wait_seconds counts from greatest(created_at, run_at), when the job became runnable;
+ * - active: locked; stalled, the part of them locked for more than 4 hours (resetLockedAt.js
+ *   frees them);
  * - failed = dead: attempts >= max_attempts, kept in the table forever;
  * - a job that succeeds is deleted: completed counts are not recorded.
  * - failJobs.js sets run_at = greatest(now(), run_at) + exp(least(attempts, 10)) s and
@@ -47,7 +49,9 @@ export class GraphileWorker implements PgJobSystem {
   }
 
   async queues(ctx: PgReadContext): Promise<string[]> {
-    const rows = await ctx.sql<{ identifier: string }>(`SELECT identifier FROM ${this.s}._private_tasks ORDER BY identifier LIMIT 10000`);
+    const rows = await ctx.sql<{ identifier: string }>(
+      `SELECT identifier FROM ${this.s}._private_tasks ORDER BY identifier LIMIT 10000`
+    );
     return rows.map((r) => r.identifier);
   }
 
@@ -58,14 +62,14 @@ export class GraphileWorker implements PgJobSystem {
         SELECT j.task_id,
           count(*) FILTER (WHERE j.run_at <= now()) AS wait,
           count(*) FILTER (WHERE j.run_at > now()) AS delayed,
-          extract(epoch FROM now() - min(j.run_at) FILTER (WHERE j.run_at <= now())) AS oldest
+          extract(epoch FROM now() - min(greatest(j.created_at, j.run_at)) FILTER (WHERE j.run_at <= now())) AS oldest
         FROM ${this.s}._private_jobs j
         WHERE j.is_available = true AND j.task_id IN (SELECT id FROM t)
         GROUP BY j.task_id
       ), other AS (
         SELECT j.task_id,
           count(*) FILTER (WHERE j.locked_at IS NULL AND j.attempts > 0 AND j.attempts < j.max_attempts) AS retries,
-          count(*) FILTER (WHERE j.locked_at IS NOT NULL AND NOT (${STALLED})) AS active,
+          count(*) FILTER (WHERE j.locked_at IS NOT NULL) AS active,
           count(*) FILTER (WHERE ${STALLED}) AS stalled,
           count(*) FILTER (WHERE j.locked_at IS NULL AND j.attempts >= j.max_attempts) AS failed,
           count(*) FILTER (WHERE j.locked_at IS NULL AND j.attempts >= j.max_attempts AND ${FAILED_AT} >= $2 AND ${FAILED_AT} < $3) AS failed_in_range
@@ -82,7 +86,10 @@ export class GraphileWorker implements PgJobSystem {
 
   async overview(ctx: PgReadContext, queues: string[]): Promise<QueueStats[]> {
     const rows = await ctx.sql(this.overviewSql(), [queues, new Date(ctx.from), new Date(ctx.to)]);
-    ctx.notice('info', `${this.describe}: completed jobs are deleted by graphile-worker (completed not recorded); workers are not registered`);
+    ctx.notice(
+      'info',
+      `${this.describe}: completed jobs are deleted by graphile-worker (completed not recorded); workers are not registered`
+    );
     return rows.map(statsFromRow);
   }
 
@@ -94,14 +101,14 @@ export class GraphileWorker implements PgJobSystem {
        WHERE t.identifier = ANY($1::text[]) AND j.last_error IS NOT NULL AND ${FAILED_AT} >= $2 AND ${FAILED_AT} < $3
        ORDER BY at DESC
        LIMIT ${MAX_FAILURE_SAMPLES}`,
-      [queues, new Date(ctx.from), new Date(ctx.to)],
+      [queues, new Date(ctx.from), new Date(ctx.to)]
     );
     return groupFailures(
       rows.map((r) => {
         // last_error is the thrown error's message (worker.js); no class is recorded.
         return { queue: r.queue, jobId: r.id, message: r.message ?? '', at: ms(r.at) };
       }),
-      ctx.limit,
+      ctx.limit
     );
   }
 
@@ -111,7 +118,7 @@ export class GraphileWorker implements PgJobSystem {
     retry: { where: `j.locked_at IS NULL AND j.attempts > 0 AND j.attempts < j.max_attempts`, order: 'j.run_at DESC' },
     delayed: { where: `j.is_available = true AND j.run_at > now()`, order: 'j.run_at ASC' },
     waiting: { where: `j.is_available = true AND j.run_at <= now()`, order: 'j.created_at DESC' },
-    active: { where: `j.locked_at IS NOT NULL AND NOT (${STALLED})`, order: 'j.locked_at DESC' },
+    active: { where: `j.locked_at IS NOT NULL`, order: 'j.locked_at DESC' },
     stalled: { where: STALLED, order: 'j.locked_at ASC' },
     completed: undefined,
   };
@@ -134,7 +141,7 @@ export class GraphileWorker implements PgJobSystem {
        WHERE t.identifier = ANY($1::text[]) AND ${f.where} ${search}
        ORDER BY ${f.order}
        LIMIT $2`,
-      params,
+      params
     );
     return rows.map((r) => {
       const error: string | undefined = r.last_error ?? undefined;
@@ -165,7 +172,7 @@ export class GraphileWorker implements PgJobSystem {
        WHERE t.identifier = ANY($1::text[]) AND j.locked_at IS NULL AND j.attempts >= j.max_attempts
          AND ${FAILED_AT} >= $4 AND ${FAILED_AT} < $5
        GROUP BY 1, 2, 3`,
-      [queues, plan.start, plan.step, new Date(ctx.from), new Date(ctx.to)],
+      [queues, plan.start, plan.step, new Date(ctx.from), new Date(ctx.to)]
     );
     ctx.notice('info', `${this.describe}: only permanent failures have a history (completed jobs are deleted)`);
     return bucketSeries(this.id, queues, ['failed'], rows, plan);
@@ -180,9 +187,12 @@ export class GraphileWorker implements PgJobSystem {
        GROUP BY j.locked_by
        ORDER BY last DESC
        LIMIT $2`,
-      [queues, ctx.limit],
+      [queues, ctx.limit]
     );
-    ctx.notice('info', `${this.describe}: workers are seen only while they hold a job (locked_by); idle workers are not recorded`);
+    ctx.notice(
+      'info',
+      `${this.describe}: workers are seen only while they hold a job (locked_by); idle workers are not recorded`
+    );
     return rows.map((r) => ({
       name: r.worker,
       queues: r.queues ?? [],

@@ -8,7 +8,8 @@
  * Rules, from Oban's own code (lib/oban/engines/basic.ex, lib/oban/lifeline.ex):
  * - wait: `available`; delayed: `scheduled` and `retryable` (error_job sets retryable with a
  *   future scheduled_at; the stager makes both available when due); retries: `retryable`;
- * - active: `executing`; stalled: executing with attempted_at older than 60 min, the
+ * - oldest_wait_seconds: the oldest `available` job, from greatest(inserted_at, scheduled_at);
+ * - active: `executing`; stalled, the part of them with attempted_at older than 60 min, the
  *   Lifeline plugin's default rescue_after (rescue_jobs makes them available or discarded);
  * - failed = dead: `discarded` (discard_job, attempts used up); `cancelled` is not a failure;
  * - errors jsonb[] gets one {at, attempt, error} per failure, `error` being
@@ -49,7 +50,11 @@ const STALLED = `j.state = 'executing' AND j.attempted_at < ${NOW_UTC} - interva
 const LAST_ERROR = `j.errors[cardinality(j.errors)]`;
 
 /** Exception.format/3 output → error class and message line, stack. */
-export function parseObanError(text: string | null | undefined): { errorClass?: string; message: string; stack?: string } {
+export function parseObanError(text: string | null | undefined): {
+  errorClass?: string;
+  message: string;
+  stack?: string;
+} {
   if (!text) {
     return { message: '' };
   }
@@ -65,7 +70,7 @@ export class Oban implements PgJobSystem {
 
   constructor(
     readonly schema: string,
-    private readonly hasPeers = true,
+    private readonly hasPeers = true
   ) {
     this.s = ident(schema);
     this.describe = `Oban in schema "${schema}"`;
@@ -75,7 +80,7 @@ export class Oban implements PgJobSystem {
   async queues(ctx: PgReadContext): Promise<string[]> {
     const rows = await ctx.sql<{ name: string }>(
       `${queuesByStateSql(`${this.s}.oban_jobs`)}
-       SELECT DISTINCT queue AS name FROM pairs ORDER BY name LIMIT 10000`,
+       SELECT DISTINCT queue AS name FROM pairs ORDER BY name LIMIT 10000`
     );
     return rows.map((r) => r.name);
   }
@@ -87,10 +92,10 @@ export class Oban implements PgJobSystem {
           count(*) FILTER (WHERE j.state = 'available') AS wait,
           count(*) FILTER (WHERE j.state IN ('scheduled', 'retryable')) AS delayed,
           count(*) FILTER (WHERE j.state = 'retryable') AS retries,
-          count(*) FILTER (WHERE j.state = 'executing' AND NOT (${STALLED})) AS active,
+          count(*) FILTER (WHERE j.state = 'executing') AS active,
           count(*) FILTER (WHERE ${STALLED}) AS stalled,
           count(*) FILTER (WHERE j.state = 'discarded') AS failed,
-          extract(epoch FROM ${NOW_UTC} - min(j.scheduled_at) FILTER (WHERE j.state = 'available')) AS oldest
+          extract(epoch FROM ${NOW_UTC} - min(greatest(j.inserted_at, j.scheduled_at)) FILTER (WHERE j.state = 'available')) AS oldest
         FROM ${this.s}.oban_jobs j
         WHERE j.state IN ('available', 'scheduled', 'retryable', 'executing', 'discarded') AND j.queue = ANY($1::text[])
         GROUP BY j.queue
@@ -114,7 +119,7 @@ export class Oban implements PgJobSystem {
     const rows = await ctx.sql(this.overviewSql(), [queues, new Date(ctx.from), new Date(ctx.to)]);
     ctx.notice(
       'info',
-      `${this.describe}: completed counts jobs completed inside the time range that Oban's Pruner has not deleted yet (max_age 60 s by default); stalled = executing for more than 60 min (Lifeline's default rescue_after)`,
+      `${this.describe}: completed counts jobs completed inside the time range that Oban's Pruner has not deleted yet (max_age 60 s by default); stalled = executing for more than 60 min (Lifeline's default rescue_after)`
     );
     return rows.map(statsFromRow);
   }
@@ -129,7 +134,7 @@ export class Oban implements PgJobSystem {
        WHERE f.at >= $2 AND f.at < $3
        ORDER BY f.at DESC
        LIMIT ${MAX_FAILURE_SAMPLES}`,
-      [queues, new Date(ctx.from), new Date(ctx.to)],
+      [queues, new Date(ctx.from), new Date(ctx.to)]
     );
     return groupSampledFailures(
       ctx,
@@ -137,7 +142,7 @@ export class Oban implements PgJobSystem {
       rows.map((r) => {
         const e = parseObanError(r.error);
         return { queue: r.queue, jobId: r.id, errorClass: e.errorClass, message: e.message, at: ms(r.at) };
-      }),
+      })
     );
   }
 
@@ -147,7 +152,7 @@ export class Oban implements PgJobSystem {
     retry: { where: `j.state = 'retryable'`, order: 'j.scheduled_at ASC' },
     delayed: { where: `j.state IN ('scheduled', 'retryable')`, order: 'j.scheduled_at ASC' },
     waiting: { where: `j.state = 'available'`, order: 'j.scheduled_at ASC' },
-    active: { where: `j.state = 'executing' AND NOT (${STALLED})`, order: 'j.attempted_at DESC' },
+    active: { where: `j.state = 'executing'`, order: 'j.attempted_at DESC' },
     stalled: { where: STALLED, order: 'j.attempted_at ASC' },
     completed: { where: `j.state = 'completed'`, order: 'j.completed_at DESC' },
   };
@@ -167,7 +172,7 @@ export class Oban implements PgJobSystem {
        WHERE j.queue = ANY($1::text[]) AND ${f.where} ${search}
        ORDER BY ${f.order}
        LIMIT $2`,
-      params,
+      params
     );
     return rows.map((r) => {
       const e = parseObanError(r.error);
@@ -200,7 +205,7 @@ export class Oban implements PgJobSystem {
          WHERE j.state = 'discarded' AND j.discarded_at >= ${utcParam(4)} AND j.discarded_at < ${utcParam(5)} AND j.queue = ANY($1::text[])
        ) t
        GROUP BY 1, 2, 3`,
-      [queues, plan.start, plan.step, new Date(ctx.from), new Date(ctx.to)],
+      [queues, plan.start, plan.step, new Date(ctx.from), new Date(ctx.to)]
     );
     return bucketSeries(this.id, queues, ['completed', 'failed'], rows, plan);
   }
@@ -223,9 +228,12 @@ export class Oban implements PgJobSystem {
        FROM busy b FULL JOIN peers p ON p.node = b.node
        ORDER BY b.n DESC NULLS LAST, name
        LIMIT $2`,
-      [queues, ctx.limit],
+      [queues, ctx.limit]
     );
-    ctx.notice('info', `${this.describe}: nodes are seen by the jobs they execute (attempted_by) and the leader lease (oban_peers); Oban Pro's oban_producers is not read`);
+    ctx.notice(
+      'info',
+      `${this.describe}: nodes are seen by the jobs they execute (attempted_by) and the leader lease (oban_peers); Oban Pro's oban_producers is not read`
+    );
     return rows.map((r) => ({
       name: r.name ?? '(unknown node)',
       queues: r.queues ?? [],

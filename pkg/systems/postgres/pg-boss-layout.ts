@@ -31,14 +31,16 @@
  *   partitioned by name, but queues share the DEFAULT partition `job_common` unless created
  *   with `partition: true` (own table `j<sha224(name)>`); `queue.table_name` says which.
  *   Queue policies `standard|short|singleton|stately|exclusive`; `dead_letter` per job and
- *   queue; `queue` caches counts (queued_count...) refreshed by the monitor.
+ *   queue (from 10: a job failed for good is copied, as a new `created` job, into its
+ *   dead_letter queue, failJobs' dlq_jobs); `queue` caches counts (queued_count...) refreshed by the monitor.
  *   Fetch index `job_i5 (name, start_after) WHERE state < 'active'` on `job_common`.
  * - Schema 27 to 46 = pg-boss 12.6 to 12.38 (46 = 12.38.0, package.json "pgboss.schema"),
  *   columns added by minor releases: 27 group_id/group_tier (and `bam`), 30 heartbeat_on and
  *   heartbeat_seconds (a job whose heartbeat is older than heartbeat_seconds is failed by
  *   failJobsByHeartbeat), 31 blocked/blocking/pending_dependencies and `job_dependency`
  *   (flows: a blocked job waits for its parents), 34/43 dead-letter provenance (source_*),
- *   44 (12.36.0) the `instance` table: every running PgBoss registers itself with a
+ *   44 (12.36.0) `job.trace_context` (the OpenTelemetry carrier pg-boss injects when its
+ *   openTelemetry.propagateContext is on: {traceparent, tracestate}) and the `instance` table: every running PgBoss registers itself with a
  *   heartbeat and one `workers` entry per work() call (queue, localConcurrency, active).
  *   12.x can also be installed without partitioning (`noTablePartitioning`: `job` is a plain
  *   table). Indexes used here: job_i14 (name, state, blocked, start_after) WHERE state IN
@@ -53,7 +55,8 @@ export interface PgBossLayout {
   major: 9 | 10 | 11 | 12;
   schemaVersion: number;
   /** Stored columns → id, name, state, data, output, retry_count, start_after, started_on,
-   *  created_on, completed_on, stalled_after (when an active job counts as stalled), blocked. */
+   *  created_on, completed_on, stalled_after (when an active job counts as stalled), blocked,
+   *  dead_letter (the queue a failed job is copied to; v10+) and trace_context (schema 44+). */
   columns: string;
   /** `archive` table (v9, v10) with its archived-on column; v11+ delete instead. */
   archivedOn?: string;
@@ -70,8 +73,9 @@ export const NEWEST_TESTED_SCHEMA = 46;
 /** The oldest schema read (pg-boss 7.4.0, the layout pg-boss 8 and 9 kept). */
 export const OLDEST_SCHEMA = 20;
 
-const base = (expiry: string, blocked = 'false') =>
-  `id, name, state, data, output, retry_count, start_after, started_on, created_on, completed_on, ${expiry} AS stalled_after, ${blocked} AS blocked`;
+const base = (expiry: string, blocked = 'false', traceContext = 'NULL::jsonb') =>
+  `id, name, state, data, output, retry_count, start_after, started_on, created_on, completed_on, ${expiry} AS stalled_after, ${blocked} AS blocked, ` +
+  `dead_letter, ${traceContext} AS trace_context`;
 
 /** The layout for a pg-boss schema version, or undefined before pg-boss 7.4 (schema 20). */
 export function pgBossLayout(schemaVersion: number): PgBossLayout | undefined {
@@ -85,7 +89,8 @@ export function pgBossLayout(schemaVersion: number): PgBossLayout | undefined {
       schemaVersion: v,
       columns:
         'id, name, state, data, output, retrycount AS retry_count, startafter AS start_after, startedon AS started_on, ' +
-        'createdon AS created_on, completedon AS completed_on, startedon + expirein AS stalled_after, false AS blocked',
+        'createdon AS created_on, completedon AS completed_on, startedon + expirein AS stalled_after, false AS blocked, ' +
+        'NULL::text AS dead_letter, NULL::jsonb AS trace_context',
       archivedOn: 'archivedon',
       queueTable: false,
       failedStates: ['failed', 'expired'],
@@ -93,14 +98,25 @@ export function pgBossLayout(schemaVersion: number): PgBossLayout | undefined {
     };
   }
   if (v <= 24) {
-    return { major: 10, schemaVersion: v, columns: base('started_on + expire_in'), archivedOn: 'archived_on', queueTable: true, failedStates: ['failed'], instances: false };
+    return {
+      major: 10,
+      schemaVersion: v,
+      columns: base('started_on + expire_in'),
+      archivedOn: 'archived_on',
+      queueTable: true,
+      failedStates: ['failed'],
+      instances: false,
+    };
   }
   const seconds = (col: string) => `${col} * interval '1 second'`;
-  const expiry = v >= 30 ? `least(started_on + ${seconds('expire_seconds')}, heartbeat_on + ${seconds('heartbeat_seconds')})` : `started_on + ${seconds('expire_seconds')}`;
+  const expiry =
+    v >= 30
+      ? `least(started_on + ${seconds('expire_seconds')}, heartbeat_on + ${seconds('heartbeat_seconds')})`
+      : `started_on + ${seconds('expire_seconds')}`;
   return {
     major: v <= 26 ? 11 : 12,
     schemaVersion: v,
-    columns: base(expiry, v >= 31 ? 'blocked' : 'false'),
+    columns: base(expiry, v >= 31 ? 'blocked' : 'false', v >= 44 ? 'trace_context' : 'NULL::jsonb'),
     queueTable: true,
     failedStates: ['failed'],
     instances: v >= 44,

@@ -10,11 +10,21 @@
  * - wait: created/retry, not blocked (12.x flows), start_after <= now(); delayed: the other
  *   created/retry jobs. wait + delayed = pg-boss's getQueueSize (v9, v10: `state < 'active'`)
  *   = queuedCount of getQueueStats (11, 12; 12 splits it into ready, deferred, blocked).
- * - retries: state `retry`; failed = dead: state `failed` (v9 also `expired`), set once
- *   retry_count reaches retry_limit.
- * - stalled: active past its expiry (v9/v10 started_on + expire_in, 11+ expire_seconds) or,
- *   12.x with heartbeats, past heartbeat_on + heartbeat_seconds: the rules of pg-boss's own
- *   expire / failJobsByTimeout / failJobsByHeartbeat.
+ * - oldest_wait_seconds: the oldest ready job, counted from greatest(created_on, start_after),
+ *   when it became runnable (pg-boss 12's own readyOldestSeconds, plans.getQueueStats); it is
+ *   read in the same pass as the ready count (12: job_i11 holds both columns).
+ * - retries: state `retry`; failed: state `failed` (v9 also `expired`), set once retry_count
+ *   reaches retry_limit.
+ * - dead, each dead letter counted once: a failed job with a dead-letter queue (v10+; pg-boss
+ *   copies it there as a new `created` job) is failed on its queue but dead only in the
+ *   dead-letter queue, whose queued jobs are its dead letters (not wait or delayed); a failed
+ *   job with none is dead on its own queue. A dead-letter queue is one another queue names in
+ *   `queue.dead_letter`; a notice links it to its sources.
+ * - active: state `active`; stalled, the part of them past its expiry (v9/v10 started_on +
+ *   expire_in, 11+ expire_seconds) or, 12.x with heartbeats, past heartbeat_on +
+ *   heartbeat_seconds: the rules of pg-boss's own expire / failJobsByTimeout / failJobsByHeartbeat.
+ * - workers (schema 44+): live PgBoss instances with a work() on the queue, from `instance`.
+ * - a job's trace id: 12.36+'s `trace_context` carrier, else a `traceparent` in its data.
  * Cost of the overview: pg-boss 12 indexes every part (job_i14 on the live states, job_i16
  * (name, completed_on)); before 12 no index covers active or finished rows, so the overview
  * is one pass over the queried queues' rows in `job` (v10+: their partitions only), which
@@ -45,6 +55,9 @@ import { pgBossLayout, type PgBossLayout } from './pg-boss-layout';
 /** Queued states; an IN list (not `< 'active'`) so 12.x's job_i14 predicate is implied too. */
 const QUEUED = `state IN ('created', 'retry')`;
 
+/** pg-boss's own liveness of an `instance` row (plans.getInstances: not stopped, a heartbeat within three intervals). */
+const LIVE_INSTANCE = `i.stopped_on IS NULL AND i.heartbeat_on >= now() - i.heartbeat_seconds * 3 * interval '1 second'`;
+
 /** A table holding jobs of the queried queues, its planner row count, and its queue when it holds only one. */
 interface PgBossTable {
   rel: string;
@@ -63,11 +76,13 @@ export class PgBoss implements PgJobSystem {
   private readonly failedList: string;
   /** The archive (finished jobs moved out of `job`), where the layout has one. */
   private readonly a?: string;
+  /** A job's queue is some queue's dead-letter queue (v10+: `queue.dead_letter`). */
+  private readonly inDeadLetterQueue: string;
 
   /** `schemaVersion`: the value of pg-boss's own `<schema>.version` table. */
   constructor(
     readonly schema: string,
-    schemaVersion: number,
+    schemaVersion: number
   ) {
     const layout = pgBossLayout(schemaVersion);
     if (!layout) {
@@ -81,6 +96,9 @@ export class PgBoss implements PgJobSystem {
     if (layout.archivedOn) {
       this.a = `(SELECT ${layout.columns}, ${layout.archivedOn} AS archived_on FROM ${this.s}.archive) a`;
     }
+    this.inDeadLetterQueue = layout.queueTable
+      ? `name IN (SELECT dq.dead_letter FROM ${this.s}.queue dq WHERE dq.dead_letter IS NOT NULL)`
+      : 'false';
   }
 
   /**
@@ -122,8 +140,10 @@ export class PgBoss implements PgJobSystem {
     const runningCounts = `
           count(*) FILTER (WHERE state = 'active') AS active,
           count(*) FILTER (WHERE state = 'active' AND stalled_after < now()) AS stalled,
-          count(*) FILTER (WHERE ${failed}) AS failed`;
-    const output = `SELECT q.name, c.wait, c.delayed, c.retries, c.oldest, c.active, c.stalled, c.completed, c.failed, c.failed_in_range
+          count(*) FILTER (WHERE ${failed}) AS failed,
+          count(*) FILTER (WHERE ${failed} AND dead_letter IS NOT NULL AND dead_letter <> name) AS dead_lettered`;
+    const output = `SELECT q.name, c.wait, c.delayed, c.retries, c.oldest, c.active, c.stalled, c.completed, c.failed, c.failed_in_range,
+        c.dead_lettered, ${this.queueFacts()}
       FROM unnest($1::text[]) AS q(name) LEFT JOIN counts c USING (name)`;
     if (this.layout.major !== 12) {
       return `
@@ -152,10 +172,69 @@ export class PgBoss implements PgJobSystem {
         WHERE name = ANY($1::text[]) AND ${inRange}
         GROUP BY name
       ), counts AS (
-        SELECT name, r.wait, r.delayed, r.retries, r.oldest, w.active, w.stalled, w.failed, f.completed, f.failed_in_range
+        SELECT name, r.wait, r.delayed, r.retries, r.oldest, w.active, w.stalled, w.failed, w.dead_lettered, f.completed, f.failed_in_range
         FROM ready r FULL JOIN running w USING (name) FULL JOIN finished f USING (name)
       )
       ${output}`;
+  }
+
+  /**
+   * Per queue, beside its job counts, from pg-boss's small `queue` and `instance` tables: the
+   * queues that name it as their deadLetter (v10+), and how many live PgBoss instances have a
+   * work() on it (schema 44+; null before, where pg-boss records no workers).
+   */
+  private queueFacts(): string {
+    const sources = this.layout.queueTable
+      ? `(SELECT array_agg(src.name ORDER BY src.name) FROM ${this.s}.queue src WHERE src.dead_letter = q.name)`
+      : 'NULL::text[]';
+    const workers = this.layout.instances
+      ? `(SELECT count(*) FROM ${this.s}.instance i WHERE ${LIVE_INSTANCE} AND jsonb_typeof(i.workers) = 'array'
+           AND i.workers @> jsonb_build_array(jsonb_build_object('queue', q.name)))`
+      : 'NULL::bigint';
+    return `${sources} AS dead_letter_of, ${workers} AS workers`;
+  }
+
+  /**
+   * One overview row → QueueStats, with pg-boss's dead letters counted once: a job that failed
+   * for good and was copied to its dead-letter queue is `failed` on its own queue but `dead`
+   * only in the dead-letter queue, where the queued copies are dead letters (not `wait`).
+   */
+  private statsOf(r: Record<string, unknown>): QueueStats {
+    const stats = statsFromRow(r);
+    const v = stats.values;
+    if (v.dead !== undefined) {
+      v.dead -= num(r.dead_lettered);
+    }
+    if (Array.isArray(r.dead_letter_of) && r.dead_letter_of.length > 0) {
+      v.dead = (v.dead ?? 0) + (v.wait ?? 0) + (v.delayed ?? 0);
+      v.wait = 0;
+      v.delayed = 0;
+      delete v.oldest_wait_seconds;
+    }
+    if (this.layout.instances) {
+      v.workers = num(r.workers);
+    }
+    return stats;
+  }
+
+  /** What the overview's numbers mean for this layout and these queues. */
+  private overviewNotices(ctx: PgReadContext, rows: Array<Record<string, unknown>>): void {
+    for (const r of rows) {
+      const sources = r.dead_letter_of as string[] | null;
+      if (sources?.length) {
+        ctx.notice(
+          'info',
+          `${this.describe}: "${r.name}" is the dead-letter queue of ${sources.map((q) => `"${q}"`).join(', ')}: its queued copies count as dead there, not as waiting; ` +
+            `the failed original counts as failed on its own queue but not as dead, so each dead letter is counted once`
+        );
+      }
+    }
+    ctx.notice(
+      'info',
+      this.layout.instances
+        ? `${this.describe}: workers = live PgBoss instances (not stopped, heartbeat within three intervals) with a work() on the queue`
+        : `${this.describe}: pg-boss before 12.36 (schema 44) keeps no worker registry, so workers is not reported`
+    );
   }
 
   /** wait, delayed, retries, oldest; `mixed`: rows of every state are aggregated, not just queued ones. */
@@ -166,7 +245,7 @@ export class PgBoss implements PgJobSystem {
           count(*) FILTER (WHERE ${queued(ready)}) AS wait,
           count(*) FILTER (WHERE ${queued('blocked OR start_after > now()')}) AS delayed,
           count(*) FILTER (WHERE state = 'retry') AS retries,
-          extract(epoch FROM now() - min(start_after) FILTER (WHERE ${queued(ready)})) AS oldest`;
+          extract(epoch FROM now() - min(greatest(created_on, start_after)) FILTER (WHERE ${queued(ready)})) AS oldest`;
   }
 
   /** The queued jobs of each queue, on pg-boss's fetch index (job_fetch, <partition>_i5, job_i5, job_i14). */
@@ -187,9 +266,15 @@ export class PgBoss implements PgJobSystem {
       }
     }
     const rows = await ctx.sql(this.overviewSql(), [queues, new Date(ctx.from), new Date(ctx.to)]);
-    const gone = this.a ? 'pg-boss has not archived yet (archive is not read)' : 'pg-boss has not deleted yet (after the queue\'s deleteAfterSeconds)';
-    ctx.notice('info', `${this.describe}: completed counts jobs completed inside the time range that ${gone}; failed counts failed jobs still in the job table`);
-    return rows.map(statsFromRow);
+    this.overviewNotices(ctx, rows);
+    const gone = this.a
+      ? 'pg-boss has not archived yet (archive is not read)'
+      : "pg-boss has not deleted yet (after the queue's deleteAfterSeconds)";
+    ctx.notice(
+      'info',
+      `${this.describe}: completed counts jobs completed inside the time range that ${gone}; failed counts failed jobs still in the job table`
+    );
+    return rows.map((r) => this.statsOf(r));
   }
 
   /**
@@ -210,10 +295,14 @@ export class PgBoss implements PgJobSystem {
         : // v9: one job table for every queue ($1 is typed here only because both forms take it).
           `SELECT c.relname AS rel, greatest(c.reltuples, 0)::float8 AS rows, NULL::text[] AS queues
            FROM pg_catalog.pg_class c WHERE c.relnamespace = $2::regnamespace AND c.relname = 'job' AND $1::text[] IS NOT NULL`,
-      [queues, this.schema],
+      [queues, this.schema]
     );
     // A table is one queue's only when no other queue's jobs share it.
-    return rows.map((r) => ({ rel: r.rel, rows: Number(r.rows), queues: Number(r.sharing) === 1 ? (r.queues ?? []) : [] }));
+    return rows.map((r) => ({
+      rel: r.rel,
+      rows: Number(r.rows),
+      queues: Number(r.sharing) === 1 ? (r.queues ?? []) : [],
+    }));
   }
 
   /**
@@ -223,12 +312,22 @@ export class PgBoss implements PgJobSystem {
    * 11 queues with a partition of their own) can be attributed to a queue; the queued jobs
    * stay exact (fetch index); stalled and the in-range counts are left out.
    */
-  private async estimatedOverview(ctx: PgReadContext, queues: string[], tables: PgBossTable[], rows: number): Promise<QueueStats[]> {
-    const ready = await ctx.sql(this.readySql(), [queues]);
+  private async estimatedOverview(
+    ctx: PgReadContext,
+    queues: string[],
+    tables: PgBossTable[],
+    rows: number
+  ): Promise<QueueStats[]> {
+    const ready = await ctx.sql(
+      `SELECT q.name, r.wait, r.delayed, r.retries, r.oldest, ${this.queueFacts()}
+       FROM unnest($1::text[]) AS q(name) LEFT JOIN (${this.readySql()}) r USING (name)`,
+      [queues]
+    );
+    this.overviewNotices(ctx, ready);
     const stats = await ctx.sql<{ rel: string; vals: string[] | null; freqs: number[] | null }>(
       `SELECT tablename AS rel, most_common_vals::text::text[] AS vals, most_common_freqs AS freqs
        FROM pg_catalog.pg_stats WHERE schemaname = $1 AND tablename = ANY($2::text[]) AND attname = 'state'`,
-      [this.schema, tables.map((t) => t.rel)],
+      [this.schema, tables.map((t) => t.rel)]
     );
     const byQueue = new Map<string, Record<string, number>>();
     for (const t of tables) {
@@ -245,13 +344,22 @@ export class PgBoss implements PgJobSystem {
       'warning',
       `${this.describe}: about ${Math.round(rows).toLocaleString('en')} rows to read without an index (more than maxExactRows, ${ctx.maxExactRows.toLocaleString('en')}): ` +
         'waiting, delayed and retries are exact; active and failed are planner estimates (table statistics) where a queue has a table of its own; ' +
-        'stalled, completed and failed_in_range are left out. Raise maxExactRows in the data source settings to count them exactly.',
+        'stalled, completed and failed_in_range are left out. Raise maxExactRows in the data source settings to count them exactly.'
     );
     return queues.map((name) => {
-      const r = ready.find((x) => x.name === name) ?? {};
-      const exact = statsFromRow({ name, ...r });
-      const { wait, delayed, retries, oldest_wait_seconds } = exact.values;
-      return { queue: name, values: { wait, delayed, retries, oldest_wait_seconds, ...(byQueue.get(name) ?? {}) } };
+      // failed is not read here: statsOf's dead is only a dead-letter queue's queued copies.
+      const exact = this.statsOf(ready.find((x) => x.name === name) ?? { name }).values;
+      const estimate = byQueue.get(name) ?? {};
+      const values: QueueStats['values'] = { ...estimate };
+      for (const key of ['wait', 'delayed', 'retries', 'oldest_wait_seconds', 'workers'] as const) {
+        if (exact[key] !== undefined) {
+          values[key] = exact[key];
+        }
+      }
+      if (exact.dead) {
+        values.dead = (estimate.dead ?? 0) + exact.dead;
+      }
+      return { queue: name, values };
     });
   }
 
@@ -259,7 +367,9 @@ export class PgBoss implements PgJobSystem {
    *  archived after it completed), finished inside the range. */
   private finishedIn(columns: string, where: string): string {
     const live = `SELECT ${columns} FROM ${this.j} WHERE name = ANY($1::text[]) AND ${where}`;
-    return this.a ? `${live} UNION ALL SELECT ${columns} FROM ${this.a} WHERE archived_on >= $2 AND name = ANY($1::text[]) AND ${where}` : live;
+    return this.a
+      ? `${live} UNION ALL SELECT ${columns} FROM ${this.a} WHERE archived_on >= $2 AND name = ANY($1::text[]) AND ${where}`
+      : live;
   }
 
   async failures(ctx: PgReadContext, queues: string[]): Promise<FailureGroup[]> {
@@ -270,23 +380,33 @@ export class PgBoss implements PgJobSystem {
        FROM (${this.finishedIn('name, id, completed_on, output', `state IN (${this.failedList}) AND completed_on >= $2 AND completed_on < $3`)}) f
        ORDER BY completed_on DESC
        LIMIT ${MAX_FAILURE_SAMPLES}`,
-      [queues, new Date(ctx.from), new Date(ctx.to)],
+      [queues, new Date(ctx.from), new Date(ctx.to)]
     );
     return groupSampledFailures(
       ctx,
       this.describe,
-      rows.map((r) => ({ queue: r.name, jobId: r.id, errorClass: r.error_class ?? undefined, message: r.message ?? '', at: ms(r.completed_on) })),
+      rows.map((r) => ({
+        queue: r.name,
+        jobId: r.id,
+        errorClass: r.error_class ?? undefined,
+        message: r.message ?? '',
+        at: ms(r.completed_on),
+      }))
     );
   }
 
   private stateFilter(state: PgJobsOptions['state']): { where: string; order: string } {
     const failed = { where: `state IN (${this.failedList})`, order: 'completed_on DESC NULLS LAST' };
+    // Dead, as the overview counts it: failed originals not copied to a dead-letter queue, and
+    // the queued copies in a dead-letter queue (which are then not waiting or delayed).
+    const dlq = this.inDeadLetterQueue;
+    const dead = `(${failed.where} AND (dead_letter IS NULL OR dead_letter = name)) OR (${QUEUED} AND ${dlq})`;
     return {
       failed,
-      dead: failed,
+      dead: { where: `(${dead})`, order: 'coalesce(completed_on, created_on) DESC' },
       retry: { where: `state = 'retry'`, order: 'created_on DESC' },
-      delayed: { where: `${QUEUED} AND (blocked OR start_after > now())`, order: 'start_after ASC' },
-      waiting: { where: `${QUEUED} AND NOT blocked AND start_after <= now()`, order: 'created_on DESC' },
+      delayed: { where: `${QUEUED} AND (blocked OR start_after > now()) AND NOT ${dlq}`, order: 'start_after ASC' },
+      waiting: { where: `${QUEUED} AND NOT blocked AND start_after <= now() AND NOT ${dlq}`, order: 'created_on DESC' },
       active: { where: `state = 'active'`, order: 'started_on DESC' },
       stalled: { where: `state = 'active' AND stalled_after < now()`, order: 'started_on ASC' },
       completed: { where: `state = 'completed'`, order: 'completed_on DESC NULLS LAST' },
@@ -299,7 +419,7 @@ export class PgBoss implements PgJobSystem {
               left(coalesce(output->>'message', output#>>'{value,message}'), 2000) AS message,
               left(output->>'stack', 8000) AS stack,
               octet_length(data::text) AS bytes, left(data::text, $3) AS preview,
-              left(data->>'traceparent', 64) AS traceparent
+              left(coalesce(trace_context->>'traceparent', data->>'traceparent'), 64) AS traceparent
        FROM ${this.j}
        WHERE name = ANY($1::text[]) AND ${f.where} ${search ? `AND (id::text ILIKE $4 OR name ILIKE $4 OR output::text ILIKE $4)` : ''}
        ORDER BY ${f.order}
@@ -336,7 +456,7 @@ export class PgBoss implements PgJobSystem {
               floor((extract(epoch FROM completed_on) * 1000 - $4) / $5)::int AS b, count(*) AS n
        FROM (${this.finishedIn('name, state, completed_on', `state IN ('completed', ${failed}) AND completed_on >= $2 AND completed_on < $3`)}) t
        GROUP BY 1, 2, 3`,
-      [queues, new Date(ctx.from), new Date(ctx.to), plan.start, plan.step],
+      [queues, new Date(ctx.from), new Date(ctx.to), plan.start, plan.step]
     );
     return bucketSeries(this.id, queues, ['completed', 'failed'], rows, plan);
   }
@@ -349,7 +469,7 @@ export class PgBoss implements PgJobSystem {
   workersSql(): string {
     return `
       SELECT coalesce(i.name, i.host || ':' || i.pid) AS name, i.host, i.pid, i.started_on, i.heartbeat_on,
-        i.stopped_on IS NULL AND i.heartbeat_on >= now() - i.heartbeat_seconds * 3 * interval '1 second' AS alive,
+        ${LIVE_INSTANCE} AS alive,
         w.queues, w.busy, w.concurrency
       FROM ${this.s}.instance i
       CROSS JOIN LATERAL (
@@ -392,7 +512,7 @@ export async function detectPgBoss(sql: Sql, schema: string, readable: boolean):
     return `pg-boss tables found in schema "${schema}" but this user may not read ${schema}.version: GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO <user>`;
   }
   const [row] = await sql<{ v: number | null }>(
-    `SELECT max(CASE WHEN to_jsonb(v)->>'version' ~ '^[0-9]{1,6}$' THEN (to_jsonb(v)->>'version')::int END) AS v FROM ${ident(schema)}.version v`,
+    `SELECT max(CASE WHEN to_jsonb(v)->>'version' ~ '^[0-9]{1,6}$' THEN (to_jsonb(v)->>'version')::int END) AS v FROM ${ident(schema)}.version v`
   );
   const version = row?.v ?? null;
   if (version === null) {

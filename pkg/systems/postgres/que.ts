@@ -12,6 +12,8 @@
  *   delayed: pending with run_at in the future; retries: pending with error_count > 0
  *   (set_error pushes run_at by retry_interval, count^4 + 3 s by default);
  * - stalled: none: the lock dies with the worker's connection, the job is then pending again;
+ * - oldest_wait_seconds: from run_at, the only time que_jobs keeps (no created_at): a job
+ *   enqueued with run_at in the past counts from that run_at (the overview notice says so);
  * - failed = dead: expired_at IS NOT NULL (expire after maximum_retry_count, 15 by default);
  * - completed: finished_at in range, only for jobs that call `finish` (the default
  *   action destroys a job that succeeded);
@@ -75,7 +77,7 @@ export class Que implements PgJobSystem {
          SELECT DISTINCT j.queue AS name FROM ${this.s}.que_jobs j WHERE ${PENDING}
          UNION SELECT DISTINCT j.queue FROM ${this.s}.que_jobs j WHERE j.finished_at IS NOT NULL OR j.expired_at IS NOT NULL
          UNION SELECT DISTINCT unnest(queues) FROM ${this.s}.que_lockers
-       ) q ORDER BY name LIMIT 10000`,
+       ) q ORDER BY name LIMIT 10000`
     );
     return rows.map((r) => r.name);
   }
@@ -110,7 +112,7 @@ export class Que implements PgJobSystem {
     const rows = await ctx.sql(this.overviewSql(), [queues, new Date(ctx.from), new Date(ctx.to)]);
     ctx.notice(
       'info',
-      `${this.describe}: completed counts only jobs kept with finish (Que destroys a job that succeeded by default); active = jobs whose advisory lock is held; Que has no stalled jobs (a lock dies with its connection)`,
+      `${this.describe}: completed counts only jobs kept with finish (Que destroys a job that succeeded by default); active = jobs whose advisory lock is held; Que has no stalled jobs (a lock dies with its connection); oldest_wait_seconds counts from run_at (que_jobs records no creation time)`
     );
     return rows.map(statsFromRow);
   }
@@ -123,7 +125,7 @@ export class Que implements PgJobSystem {
          AND ${FAILED_AT} >= $2 AND ${FAILED_AT} < $3
        ORDER BY at DESC
        LIMIT ${MAX_FAILURE_SAMPLES}`,
-      [queues, new Date(ctx.from), new Date(ctx.to)],
+      [queues, new Date(ctx.from), new Date(ctx.to)]
     );
     return groupSampledFailures(
       ctx,
@@ -131,7 +133,7 @@ export class Que implements PgJobSystem {
       rows.map((r) => {
         const e = splitQueError(r.message);
         return { queue: r.queue, jobId: r.id, errorClass: e.errorClass, message: e.message, at: ms(r.at) };
-      }),
+      })
     );
   }
 
@@ -149,7 +151,10 @@ export class Que implements PgJobSystem {
   async jobs(ctx: PgReadContext, queues: string[], options: PgJobsOptions): Promise<JobRow[]> {
     const f = Que.STATE_FILTER[options.state];
     if (!f) {
-      ctx.notice('info', `${this.describe}: Que has no stalled jobs (a job's advisory lock dies with its worker's connection)`);
+      ctx.notice(
+        'info',
+        `${this.describe}: Que has no stalled jobs (a job's advisory lock dies with its worker's connection)`
+      );
       return [];
     }
     const params: unknown[] = [queues, ctx.limit, ctx.payloadLimit + 1];
@@ -168,10 +173,20 @@ export class Que implements PgJobSystem {
        WHERE j.queue = ANY($1::text[]) AND ${f.where} ${search}
        ORDER BY ${f.order}
        LIMIT $2`,
-      params,
+      params
     );
     return rows.map((r) => {
-      const state = r.expired_at ? 'expired' : r.finished_at ? 'finished' : r.locked ? 'active' : num(r.error_count) > 0 ? 'errored' : new Date(r.run_at).getTime() > Date.now() ? 'scheduled' : 'ready';
+      const state = r.expired_at
+        ? 'expired'
+        : r.finished_at
+          ? 'finished'
+          : r.locked
+            ? 'active'
+            : num(r.error_count) > 0
+              ? 'errored'
+              : new Date(r.run_at).getTime() > Date.now()
+                ? 'scheduled'
+                : 'ready';
       return {
         queue: r.queue,
         id: r.id,
@@ -197,9 +212,12 @@ export class Que implements PgJobSystem {
        FROM ${this.s}.que_jobs j
        WHERE j.queue = ANY($1::text[]) AND coalesce(j.expired_at, j.finished_at) >= $4 AND coalesce(j.expired_at, j.finished_at) < $5
        GROUP BY 1, 2, 3`,
-      [queues, plan.start, plan.step, new Date(ctx.from), new Date(ctx.to)],
+      [queues, plan.start, plan.step, new Date(ctx.from), new Date(ctx.to)]
     );
-    ctx.notice('info', `${this.describe}: completed jobs appear only when they call finish (the default destroys them)`);
+    ctx.notice(
+      'info',
+      `${this.describe}: completed jobs appear only when they call finish (the default destroys them)`
+    );
     return bucketSeries(this.id, queues, ['completed', 'failed'], rows, plan);
   }
 
@@ -215,7 +233,7 @@ export class Que implements PgJobSystem {
        WHERE l.queues && $1::text[]
        ORDER BY l.ruby_hostname, l.ruby_pid
        LIMIT $2`,
-      [queues, ctx.limit],
+      [queues, ctx.limit]
     );
     return rows.map((r) => ({
       name: `${r.ruby_hostname}:${r.ruby_pid}`,

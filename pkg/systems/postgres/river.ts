@@ -7,7 +7,9 @@
  * Rules, from River's own code:
  * - wait: `available`; delayed: `scheduled` and `retryable` (both wait for scheduled_at;
  *   River's scheduler moves them to available); retries: `retryable` (failed, attempts left);
- * - active: `running`; stalled: running for more than 1 h since attempted_at, River's
+ * - oldest_wait_seconds: the oldest `available` job, from greatest(created_at, scheduled_at)
+ *   (when it became runnable: a scheduled_at in the past does not add to its wait);
+ * - active: `running`; stalled, the part of them running for more than 1 h since attempted_at, River's
  *   default RescueStuckJobsAfter (internal/maintenance/job_rescuer.go): its rescuer would
  *   retry or discard them;
  * - failed = dead: `discarded` (attempts used up, or JobCancel is `cancelled`, not counted);
@@ -65,7 +67,7 @@ export class River implements PgJobSystem {
     const rows = await ctx.sql<{ name: string }>(
       `${queuesByStateSql(`${this.s}.river_job`)}
        SELECT name FROM (SELECT queue AS name FROM pairs UNION SELECT name FROM ${this.s}.river_queue) q
-       ORDER BY name LIMIT 10000`,
+       ORDER BY name LIMIT 10000`
     );
     return rows.map((r) => r.name);
   }
@@ -77,11 +79,11 @@ export class River implements PgJobSystem {
           count(*) FILTER (WHERE j.state = 'available') AS wait,
           count(*) FILTER (WHERE j.state IN ('scheduled', 'retryable')) AS delayed,
           count(*) FILTER (WHERE j.state = 'retryable') AS retries,
-          count(*) FILTER (WHERE j.state = 'running' AND NOT (${STALLED})) AS active,
+          count(*) FILTER (WHERE j.state = 'running') AS active,
           count(*) FILTER (WHERE ${STALLED}) AS stalled,
           count(*) FILTER (WHERE j.state = 'discarded') AS failed,
           count(*) FILTER (WHERE j.state = 'pending') AS waiting_children,
-          extract(epoch FROM now() - min(j.scheduled_at) FILTER (WHERE j.state = 'available')) AS oldest
+          extract(epoch FROM now() - min(greatest(j.created_at, j.scheduled_at)) FILTER (WHERE j.state = 'available')) AS oldest
         FROM ${this.s}.river_job j
         WHERE j.state IN ('available', 'scheduled', 'retryable', 'running', 'discarded', 'pending') AND j.queue = ANY($1::text[])
         GROUP BY j.queue
@@ -104,7 +106,7 @@ export class River implements PgJobSystem {
     const rows = await ctx.sql(this.overviewSql(), [queues, new Date(ctx.from), new Date(ctx.to)]);
     ctx.notice(
       'info',
-      `${this.describe}: completed counts jobs finalized inside the time range that River's job cleaner has not deleted yet (24 h by default); failed counts discarded jobs still kept (7 days by default); stalled = running for more than 1 h (River's default rescue threshold)`,
+      `${this.describe}: completed counts jobs finalized inside the time range that River's job cleaner has not deleted yet (24 h by default); failed counts discarded jobs still kept (7 days by default); stalled = running for more than 1 h (River's default rescue threshold)`
     );
     return rows.map((r) => {
       const stats = statsFromRow(r);
@@ -124,13 +126,13 @@ export class River implements PgJobSystem {
        WHERE f.at >= $2 AND f.at < $3
        ORDER BY f.at DESC
        LIMIT ${MAX_FAILURE_SAMPLES}`,
-      [queues, new Date(ctx.from), new Date(ctx.to)],
+      [queues, new Date(ctx.from), new Date(ctx.to)]
     );
     // River stores err.Error() only; no error class is recorded.
     return groupSampledFailures(
       ctx,
       this.describe,
-      rows.map((r) => ({ queue: r.queue, jobId: r.id, message: r.message ?? '', at: ms(r.at) })),
+      rows.map((r) => ({ queue: r.queue, jobId: r.id, message: r.message ?? '', at: ms(r.at) }))
     );
   }
 
@@ -140,7 +142,7 @@ export class River implements PgJobSystem {
     retry: { where: `j.state = 'retryable'`, order: 'j.scheduled_at ASC' },
     delayed: { where: `j.state IN ('scheduled', 'retryable')`, order: 'j.scheduled_at ASC' },
     waiting: { where: `j.state = 'available'`, order: 'j.scheduled_at ASC' },
-    active: { where: `j.state = 'running' AND NOT (${STALLED})`, order: 'j.attempted_at DESC' },
+    active: { where: `j.state = 'running'`, order: 'j.attempted_at DESC' },
     stalled: { where: STALLED, order: 'j.attempted_at ASC' },
     completed: { where: `j.state = 'completed'`, order: 'j.finalized_at DESC' },
   };
@@ -158,7 +160,7 @@ export class River implements PgJobSystem {
        WHERE j.queue = ANY($1::text[]) AND ${f.where} ${search}
        ORDER BY ${f.order}
        LIMIT $2`,
-      params,
+      params
     );
     return rows.map((r) => ({
       queue: r.queue,
@@ -184,7 +186,7 @@ export class River implements PgJobSystem {
        FROM ${this.s}.river_job j
        WHERE j.state IN ('completed', 'discarded') AND j.finalized_at >= $4 AND j.finalized_at < $5 AND j.queue = ANY($1::text[])
        GROUP BY 1, 2, 3`,
-      [queues, plan.start, plan.step, new Date(ctx.from), new Date(ctx.to)],
+      [queues, plan.start, plan.step, new Date(ctx.from), new Date(ctx.to)]
     );
     return bucketSeries(this.id, queues, ['completed', 'failed'], rows, plan);
   }
@@ -204,9 +206,12 @@ export class River implements PgJobSystem {
        FROM busy b FULL JOIN ${this.s}.river_leader l ON l.leader_id = b.client
        ORDER BY b.n DESC NULLS LAST, name
        LIMIT $2`,
-      [queues, ctx.limit],
+      [queues, ctx.limit]
     );
-    ctx.notice('info', `${this.describe}: clients are seen by the jobs they run (attempted_by) and the leader lease (river_leader); idle non-leader clients are not recorded`);
+    ctx.notice(
+      'info',
+      `${this.describe}: clients are seen by the jobs they run (attempted_by) and the leader lease (river_leader); idle non-leader clients are not recorded`
+    );
     return rows.map((r) => ({
       name: r.name ?? '(unknown client)',
       queues: r.queues ?? [],

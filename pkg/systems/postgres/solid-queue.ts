@@ -4,16 +4,17 @@
  * v1.5.0). A job is one `solid_queue_jobs` row; its state is which execution table holds it:
  *
  * - wait: `solid_queue_ready_executions` (SolidQueue::Queue#size counts exactly these;
- *   oldest_wait_seconds is Queue#latency: now - min(ready.created_at));
+ *   oldest_wait_seconds is Queue#latency: now - min(ready.created_at), the ready row being
+ *   written when the job became runnable, so a scheduled_at in the past does not count);
  * - delayed: `solid_queue_scheduled_executions` (scheduled_at in the future until the
  *   dispatcher moves them to ready);
  * - retries: scheduled jobs whose serialized Active Job says `executions` > 0. Solid Queue
  *   never retries by itself: Active Job's `retry_on` enqueues the job again (a new row,
  *   same active_job_id) and the failed attempt's row is finished, not failed;
- * - active: `solid_queue_claimed_executions` held by a registered process whose heartbeat is
- *   younger than SolidQueue.process_alive_threshold (5 minutes by default, lib/solid_queue.rb);
- *   stalled: claimed by a process that is gone (ClaimedExecution.orphaned) or whose heartbeat
- *   is older (Process::Prunable.prunable: the supervisor will fail these claims);
+ * - active: every `solid_queue_claimed_executions` row; stalled, the part of them whose
+ *   process is gone (ClaimedExecution.orphaned) or has not beaten within
+ *   SolidQueue.process_alive_threshold (5 minutes by default, lib/solid_queue.rb;
+ *   Process::Prunable.prunable: the supervisor will fail these claims);
  * - failed = dead: `solid_queue_failed_executions` (error = JSON {exception_class, message,
  *   backtrace}, FailedExecution#expand_error_details_from_exception), kept until retried or
  *   discarded by hand;
@@ -54,7 +55,6 @@ import {
   utcParam,
 } from './job-system';
 
-
 /** SolidQueue.process_alive_threshold default (lib/solid_queue.rb: 5.minutes). */
 export const PROCESS_ALIVE_THRESHOLD = `interval '5 minutes'`;
 
@@ -66,7 +66,8 @@ export const TRACEPARENT_RE = `"traceparent"\\s*[:,]\\s*"([0-9a-f]{2}-[0-9a-f]{3
  * right after "arguments", followed by "exception_executions"), read from the tail of the
  * text so a large argument list is never parsed.
  */
-const EXECUTIONS = (args: string) => `substring(right(${args}, 4096) from '"executions":([0-9]+),"exception_executions"')::int`;
+const EXECUTIONS = (args: string) =>
+  `substring(right(${args}, 4096) from '"executions":([0-9]+),"exception_executions"')::int`;
 
 /** A claim is alive while its process is registered and has beaten within the threshold. */
 const ALIVE = `(p.id IS NOT NULL AND p.last_heartbeat_at > ${NOW_UTC} - ${PROCESS_ALIVE_THRESHOLD})`;
@@ -89,7 +90,10 @@ function unescapeJson(s: string): string {
  * A JSON error object read from a prefix of its text (`left(error, n)`): JSON.parse when
  * whole, else the leading string fields by pattern (a cut backtrace is dropped).
  */
-export function errorFromPrefix(text: string | null | undefined, keys: { cls: string; message: string; backtrace: string }): ErrorDetails {
+export function errorFromPrefix(
+  text: string | null | undefined,
+  keys: { cls: string; message: string; backtrace: string }
+): ErrorDetails {
   if (!text) {
     return {};
   }
@@ -133,9 +137,7 @@ export class SolidQueue implements PgJobSystem {
 
   /** SolidQueue::Queue.all: distinct queue_name of solid_queue_jobs by a loose index scan. */
   async queues(ctx: PgReadContext): Promise<string[]> {
-    const rows = await ctx.sql<{ queue_name: string }>(
-      distinctValuesSql(this.t('jobs'), 'queue_name'),
-    );
+    const rows = await ctx.sql<{ queue_name: string }>(distinctValuesSql(this.t('jobs'), 'queue_name'));
     return rows.map((r) => r.queue_name);
   }
 
@@ -156,7 +158,7 @@ export class SolidQueue implements PgJobSystem {
         WHERE e.queue_name = ANY($1::text[])
         GROUP BY e.queue_name
       ), claimed AS (
-        SELECT j.queue_name AS name, count(*) FILTER (WHERE ${ALIVE}) AS active, count(*) FILTER (WHERE NOT ${ALIVE}) AS stalled
+        SELECT j.queue_name AS name, count(*) AS active, count(*) FILTER (WHERE NOT ${ALIVE}) AS stalled
         FROM ${this.t('claimed_executions')} c
         JOIN ${this.t('jobs')} j ON j.id = c.job_id
         LEFT JOIN ${this.t('processes')} p ON p.id = c.process_id
@@ -189,15 +191,22 @@ export class SolidQueue implements PgJobSystem {
   }
 
   async overview(ctx: PgReadContext, queues: string[]): Promise<QueueStats[]> {
-    const rows = await ctx.sql(this.overviewSql(), [queues, new Date(ctx.from).toISOString(), new Date(ctx.to).toISOString()]);
+    const rows = await ctx.sql(this.overviewSql(), [
+      queues,
+      new Date(ctx.from).toISOString(),
+      new Date(ctx.to).toISOString(),
+    ]);
     ctx.notice(
       'info',
       `${this.describe}: completed counts finished jobs Solid Queue still keeps (preserve_finished_jobs, cleared after clear_finished_jobs_after); ` +
-        `Solid Queue does not retry by itself: retries are jobs Active Job's retry_on scheduled again, and a retried attempt counts as completed`,
+        `Solid Queue does not retry by itself: retries are jobs Active Job's retry_on scheduled again, and a retried attempt counts as completed`
     );
     const blocked = rows.filter((r) => num(r.blocked) > 0);
     if (blocked.length > 0) {
-      ctx.notice('info', `${this.describe}: ${blocked.map((r) => `${num(r.blocked)} job(s) in "${r.name}"`).join(', ')} blocked by concurrency controls (not counted as waiting)`);
+      ctx.notice(
+        'info',
+        `${this.describe}: ${blocked.map((r) => `${num(r.blocked)} job(s) in "${r.name}"`).join(', ')} blocked by concurrency controls (not counted as waiting)`
+      );
     }
     return rows.map((r) => {
       const stats = statsFromRow(r);
@@ -219,7 +228,7 @@ export class SolidQueue implements PgJobSystem {
        )
        SELECT p.queue_name AS queue, p.job_id::text AS id, ${instant('p.created_at')} AS at, left(f.error, 4000) AS error
        FROM pick p JOIN ${this.t('failed_executions')} f ON f.id = p.id`,
-      [queues, new Date(ctx.from).toISOString(), new Date(ctx.to).toISOString()],
+      [queues, new Date(ctx.from).toISOString(), new Date(ctx.to).toISOString()]
     );
     return groupSampledFailures(
       ctx,
@@ -227,7 +236,7 @@ export class SolidQueue implements PgJobSystem {
       rows.map((r) => {
         const e = errorFromPrefix(r.error, SQ_ERROR_KEYS);
         return { queue: r.queue, jobId: r.id, errorClass: e.exceptionClass, message: e.message ?? '', at: ms(r.at) };
-      }),
+      })
     );
   }
 
@@ -237,9 +246,17 @@ export class SolidQueue implements PgJobSystem {
     const claimed = `${this.t('claimed_executions')} e JOIN ${jobs} j ON j.id = e.job_id LEFT JOIN ${this.t('processes')} p ON p.id = e.process_id`;
     switch (state) {
       case 'waiting':
-        return { from: `${this.t('ready_executions')} e JOIN ${jobs} j ON j.id = e.job_id`, where: `e.queue_name = ANY($1::text[])`, order: 'e.priority, e.job_id' };
+        return {
+          from: `${this.t('ready_executions')} e JOIN ${jobs} j ON j.id = e.job_id`,
+          where: `e.queue_name = ANY($1::text[])`,
+          order: 'e.priority, e.job_id',
+        };
       case 'delayed':
-        return { from: `${this.t('scheduled_executions')} e JOIN ${jobs} j ON j.id = e.job_id`, where: `e.queue_name = ANY($1::text[])`, order: 'e.scheduled_at, e.priority, e.job_id' };
+        return {
+          from: `${this.t('scheduled_executions')} e JOIN ${jobs} j ON j.id = e.job_id`,
+          where: `e.queue_name = ANY($1::text[])`,
+          order: 'e.scheduled_at, e.priority, e.job_id',
+        };
       case 'retry':
         return {
           from: `${this.t('scheduled_executions')} e JOIN ${jobs} j ON j.id = e.job_id`,
@@ -247,14 +264,22 @@ export class SolidQueue implements PgJobSystem {
           order: 'e.scheduled_at, e.priority, e.job_id',
         };
       case 'active':
-        return { from: claimed, where: `j.queue_name = ANY($1::text[]) AND ${ALIVE}`, order: 'e.created_at DESC' };
+        return { from: claimed, where: `j.queue_name = ANY($1::text[])`, order: 'e.created_at DESC' };
       case 'stalled':
         return { from: claimed, where: `j.queue_name = ANY($1::text[]) AND NOT ${ALIVE}`, order: 'e.created_at ASC' };
       case 'failed':
       case 'dead':
-        return { from: `${this.t('failed_executions')} e JOIN ${jobs} j ON j.id = e.job_id`, where: `j.queue_name = ANY($1::text[])`, order: 'e.created_at DESC' };
+        return {
+          from: `${this.t('failed_executions')} e JOIN ${jobs} j ON j.id = e.job_id`,
+          where: `j.queue_name = ANY($1::text[])`,
+          order: 'e.created_at DESC',
+        };
       case 'completed':
-        return { from: `${jobs} j`, where: `j.queue_name = ANY($1::text[]) AND j.finished_at IS NOT NULL`, order: 'j.finished_at DESC' };
+        return {
+          from: `${jobs} j`,
+          where: `j.queue_name = ANY($1::text[]) AND j.finished_at IS NOT NULL`,
+          order: 'j.finished_at DESC',
+        };
     }
   }
 
@@ -286,7 +311,7 @@ export class SolidQueue implements PgJobSystem {
        FROM pick JOIN ${this.t('jobs')} j ON j.id = pick.job_id
        LEFT JOIN ${this.t('failed_executions')} fe ON fe.job_id = j.id
        ORDER BY pick.n`,
-      params,
+      params
     );
     return rows.map((r) => {
       const e = errorFromPrefix(r.error, SQ_ERROR_KEYS);
@@ -320,9 +345,12 @@ export class SolidQueue implements PgJobSystem {
          WHERE j.queue_name = ANY($1::text[]) AND f.created_at >= ${utcParam(4)} AND f.created_at < ${utcParam(5)}
        ) t
        GROUP BY 1, 2, 3`,
-      [queues, plan.start, plan.step, new Date(ctx.from).toISOString(), new Date(ctx.to).toISOString()],
+      [queues, plan.start, plan.step, new Date(ctx.from).toISOString(), new Date(ctx.to).toISOString()]
     );
-    ctx.notice('info', `${this.describe}: completed jobs have a history only while preserve_finished_jobs keeps them; failed ones while their failed execution is kept`);
+    ctx.notice(
+      'info',
+      `${this.describe}: completed jobs have a history only while preserve_finished_jobs keeps them; failed ones while their failed execution is kept`
+    );
     return bucketSeries(this.id, queues, ['completed', 'failed'], rows, plan);
   }
 
@@ -336,7 +364,7 @@ export class SolidQueue implements PgJobSystem {
        FROM ${this.t('processes')} p
        WHERE p.kind = 'Worker'
        ORDER BY p.last_heartbeat_at DESC
-       LIMIT 1000`,
+       LIMIT 1000`
     );
     const out: WorkerRow[] = [];
     for (const r of rows) {
@@ -347,8 +375,13 @@ export class SolidQueue implements PgJobSystem {
         meta = {};
       }
       // Worker#metadata: queues joined with "," ("*" for all, "prefix*" for a prefix).
-      const patterns = String(meta.queues ?? '*').split(',').map((s) => s.trim()).filter(Boolean);
-      const serves = queues.filter((q) => patterns.some((p) => p === '*' || p === q || (p.endsWith('*') && q.startsWith(p.slice(0, -1)))));
+      const patterns = String(meta.queues ?? '*')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const serves = queues.filter((q) =>
+        patterns.some((p) => p === '*' || p === q || (p.endsWith('*') && q.startsWith(p.slice(0, -1))))
+      );
       if (serves.length === 0) {
         continue;
       }

@@ -7,7 +7,7 @@
  *   dead      ZREVRANGE dead 0 n-1 (newest death first)  ┘ entries, filtered by queue
  *   failed    retry + dead entries whose last failure is in the time range (dead by
  *             ZREVRANGEBYSCORE on its death-time score, with LIMIT)
- *   active / stalled  work entries of live / stale processes
+ *   active / stalled  work entries of every process / of stale processes
  *   completed Sidekiq does not keep finished jobs: empty, with a notice
  * Lists and sorted sets hold the job JSON itself: Redis cannot tell an element's size
  * before sending it, so the count is bounded, not the bytes (Sidekiq's own API reads the
@@ -33,7 +33,11 @@ interface SetEntry {
 }
 
 /** Reads entries of the shared sorted sets, newest/soonest first, in one round trip. */
-async function readSets(ctx: ReadContext, ns: string, reads: Array<{ set: SetName; depth: number; inRange?: boolean }>): Promise<SetEntry[][]> {
+async function readSets(
+  ctx: ReadContext,
+  ns: string,
+  reads: Array<{ set: SetName; depth: number; inRange?: boolean }>
+): Promise<SetEntry[][]> {
   const p = ctx.client.pipeline();
   for (const r of reads) {
     const key = sidekiqKey(ns, r.set);
@@ -82,11 +86,17 @@ function setRows(ctx: ReadContext, entries: SetEntry[], queues: Set<string>, sta
   return rows;
 }
 
-async function workRows(ctx: ReadContext, ns: string, queues: Set<string>, state: 'active' | 'stalled'): Promise<JobRow[]> {
+async function workRows(
+  ctx: ReadContext,
+  ns: string,
+  queues: Set<string>,
+  state: 'active' | 'stalled'
+): Promise<JobRow[]> {
   const procs = await readProcesses(ctx, ns, true);
   const rows: JobRow[] = [];
   for (const pr of procs) {
-    if (pr.alive !== (state === 'active')) {
+    // active lists every running job (a stale process's shown as stalled); stalled only those.
+    if (state === 'stalled' && pr.alive) {
       continue;
     }
     for (const w of pr.work) {
@@ -94,13 +104,18 @@ async function workRows(ctx: ReadContext, ns: string, queues: Set<string>, state
         continue;
       }
       const parsed = w.payload !== undefined ? parseJob(w.payload) : { raw: '', bytes: w.bytes };
-      rows.push(jobRow(w.queue, state, parsed, ctx.payloadLimit, { processedAt: w.runAt }));
+      rows.push(jobRow(w.queue, pr.alive ? 'active' : 'stalled', parsed, ctx.payloadLimit, { processedAt: w.runAt }));
     }
   }
   return rows.sort((a, b) => (a.processedAt ?? 0) - (b.processedAt ?? 0));
 }
 
-export async function listJobs(ctx: ReadContext, ns: string, queues: string[], options: JobsOptions): Promise<JobRow[]> {
+export async function listJobs(
+  ctx: ReadContext,
+  ns: string,
+  queues: string[],
+  options: JobsOptions
+): Promise<JobRow[]> {
   const wanted = new Set(queues);
   // The sets are shared by all queues (and searched): look further than one page, bounded.
   const depth = Math.min(SCAN_DEPTH, Math.max(1, ctx.limit) * 10);
@@ -131,7 +146,10 @@ export async function listJobs(ctx: ReadContext, ns: string, queues: string[], o
         { set: 'dead', depth, inRange: true },
       ]);
       const inRange = (r: JobRow) => r.finishedAt !== undefined && r.finishedAt >= ctx.from && r.finishedAt <= ctx.to;
-      rows = [...setRows(ctx, retry, wanted, 'retry', 'retry').filter(inRange), ...setRows(ctx, dead, wanted, 'dead', 'dead')];
+      rows = [
+        ...setRows(ctx, retry, wanted, 'retry', 'retry').filter(inRange),
+        ...setRows(ctx, dead, wanted, 'dead', 'dead'),
+      ];
       rows.sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
       break;
     }
@@ -147,7 +165,12 @@ export async function listJobs(ctx: ReadContext, ns: string, queues: string[], o
 }
 
 /** Failures to group: retry entries whose last failure is in range, dead ones that died in range. */
-export async function failureSamples(ctx: ReadContext, ns: string, queues: string[], depth: number): Promise<FailureSample[]> {
+export async function failureSamples(
+  ctx: ReadContext,
+  ns: string,
+  queues: string[],
+  depth: number
+): Promise<FailureSample[]> {
   const wanted = new Set(queues);
   const [retry, dead] = await readSets(ctx, ns, [
     { set: 'retry', depth },

@@ -3,7 +3,8 @@
  * processes.ts (four, shared with nothing else), whatever the number of queues:
  *   1. per queue: LLEN queue:<q>, LINDEX queue:<q> -1 (the oldest job, Queue#latency);
  *      once: ZCARD schedule / retry / dead, GET stat:processed / stat:failed
- *   2-5. processes.ts: active (running jobs per queue), stalled, workers
+ *   2-5. processes.ts: active (running jobs per queue, of every process), stalled (those of
+ *        processes that stopped beating), workers (live processes)
  * Sidekiq keeps scheduled, retry and dead jobs of every queue in one sorted set each,
  * and its processed/failed counters are global: those values are reported once, under
  * the queue label "*", exactly as Sidekiq's own Stats report them (counting them per
@@ -53,12 +54,18 @@ export async function readOverview(ctx: ReadContext, ns: string, queues: string[
     }
     const live = procs.filter((pr) => pr.alive);
     values.workers = live.filter((pr) => !pr.quiet && pr.queues.includes(queue)).length;
-    values.active = live.reduce((n, pr) => n + pr.work.filter((w) => w.queue === queue).length, 0);
-    values.stalled = procs.filter((pr) => !pr.alive).reduce((n, pr) => n + pr.work.filter((w) => w.queue === queue).length, 0);
+    // active: every job a process is running, a stale process's (stalled) included.
+    values.active = procs.reduce((n, pr) => n + pr.work.filter((w) => w.queue === queue).length, 0);
+    values.stalled = procs
+      .filter((pr) => !pr.alive)
+      .reduce((n, pr) => n + pr.work.filter((w) => w.queue === queue).length, 0);
     return { queue, values };
   });
   if (missingEnqueuedAt > 0) {
-    ctx.notice('info', `${missingEnqueuedAt} queue(s): the oldest job records no enqueued_at, so its wait time is left out`);
+    ctx.notice(
+      'info',
+      `${missingEnqueuedAt} queue(s): the oldest job records no enqueued_at, so its wait time is left out`
+    );
   }
 
   const base = queues.length * 2;
@@ -75,7 +82,7 @@ export async function readOverview(ctx: ReadContext, ns: string, queues: string[
     'info',
     'Sidekiq keeps scheduled, retry and dead jobs and its processed/failed counters for all queues together: ' +
       'delayed, retries, dead, completed (stat:processed − stat:failed) and failed are reported once under queue "*"; ' +
-      'it records no prioritized, paused, waiting-children or failed-in-range values',
+      'it records no prioritized, paused, waiting-children or failed-in-range values'
   );
   return stats;
 }

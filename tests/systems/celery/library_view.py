@@ -48,7 +48,8 @@ with jobs.app.connection_for_read() as conn:
             'unacked': len(mine),
             'delayed': sum(1 for _, m in mine if (eta_of(m) or 0) > now),
             'retries': sum(1 for _, m in mine if (m['headers'].get('retries') or 0) > 0),
-            'stalled': sum(1 for t, _ in mine if delivered.get(t, now) < now - vt),
+            # past the visibility timeout and due (an ETA message a worker holds is delayed, not stalled)
+            'stalled': sum(1 for t, m in mine if delivered.get(t, now) < now - vt and (eta_of(m) or 0) <= now),
         }
     workers = sorted(queue.rsplit('.celery.pidbox', 1)[0] for _, _, queue in ch.get_table('celery.pidbox'))
     out = {
