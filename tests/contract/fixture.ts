@@ -1,0 +1,27 @@
+/**
+ * What a system brings to the contract suite: a state made with its real library on its
+ * real server, the data source that reads it, and the queues it made.
+ */
+import type { JobState, JobSystemId, QueryType } from '../../pkg/query/model';
+import type { DatasourceSettings } from '../harness/grpc-client';
+
+export interface FixtureState {
+  ds: DatasourceSettings;
+  /** Queue labels the state holds (as the overview labels them); at least one. */
+  queues: string[];
+  /**
+   * A job state holding at least two finished jobs (failed, completed or dead) in the last
+   * hour, for the limit and newest-first checks; undefined when the system keeps none.
+   */
+  finishedState?: JobState;
+  release(): Promise<void>;
+}
+
+export interface ContractFixture {
+  id: JobSystemId;
+  setup(): Promise<FixtureState>;
+  /** Query types this system answers with a downstream error on this state, and the status. */
+  downstreamErrors?: Partial<Record<QueryType, number>>;
+  /** Longest the setup may take (real workers, brokers, runtimes). */
+  setupTimeoutMs?: number;
+}
