@@ -10,10 +10,11 @@ export interface FixtureState {
   /** Queue labels the state holds (as the overview labels them); at least one. */
   queues: string[];
   /**
-   * A job state holding at least two finished jobs (failed, completed or dead) in the last
-   * hour, for the limit and newest-first checks; undefined when the system keeps none.
+   * A job state holding at least two jobs in the last hour, for the limit check, and how
+   * the system orders that list: finished jobs newest first, or (a broker's peek of a
+   * queue) in queue order, which is all a queue can be read in.
    */
-  finishedState?: JobState;
+  listing: { state: JobState; order: 'newest-first' | 'queue-order' };
   release(): Promise<void>;
 }
 
