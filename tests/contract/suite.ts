@@ -166,6 +166,14 @@ export function describeContract(fixture: ContractFixture): void {
       }
     });
 
+    it('lists its declared default job state when a jobs query names none', async () => {
+      const ids = async (json: Record<string, unknown>) =>
+        tableRows(await ask({ queryType: 'jobs', queues: state.queues, ...json }), 'jobs')
+          .map((r) => `${r.queue}/${r.id}`)
+          .sort();
+      expect(await ids({})).toEqual(await ids({ state: d.defaultJobState }));
+    });
+
     it('answers the other job states empty, with a notice', async () => {
       for (const jobState of JOB_STATES.filter((s) => !d.jobStates.includes(s))) {
         const a = await ask({ queryType: 'jobs', state: jobState, queues: state.queues });
