@@ -107,7 +107,7 @@ export const GOOD_JOB: JobSystemDescriptor = {
     failed_in_range: 'Jobs discarded inside the time range.',
     dead: 'The discarded jobs: GoodJob keeps given-up jobs as discarded.',
     queue_paused: '1 while the queue is listed in the pauses setting.',
-    oldest_wait_seconds: 'now − the oldest scheduled_at of the queued jobs.',
+    oldest_wait_seconds: 'now − the oldest greatest(created_at, scheduled_at) of the queued jobs.',
   },
   jobStates: ['failed', 'dead', 'retry', 'delayed', 'waiting', 'active', 'stalled', 'completed'],
   capabilities: {

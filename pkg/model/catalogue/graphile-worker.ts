@@ -103,7 +103,7 @@ export const GRAPHILE_WORKER: JobSystemDescriptor = {
     failed: 'Jobs with attempts >= max_attempts (permanent failures).',
     failed_in_range: 'Permanent failures whose failure time is in the time range.',
     dead: 'The permanent failures: graphile-worker keeps given-up jobs in its table.',
-    oldest_wait_seconds: 'now − the oldest run_at of the due jobs.',
+    oldest_wait_seconds: 'now − the oldest greatest(created_at, run_at) of the due jobs.',
   },
   jobStates: ['failed', 'dead', 'retry', 'delayed', 'waiting', 'active', 'stalled'],
   capabilities: {

@@ -118,7 +118,7 @@ export const OBAN: JobSystemDescriptor = {
     failed: 'Jobs in state discarded still kept.',
     failed_in_range: 'Jobs discarded inside the time range.',
     dead: 'The discarded jobs: Oban keeps given-up jobs as discarded.',
-    oldest_wait_seconds: 'now − the oldest scheduled_at of the available jobs.',
+    oldest_wait_seconds: 'now − the oldest greatest(inserted_at, scheduled_at) of the available jobs.',
   },
   jobStates: ['failed', 'dead', 'retry', 'delayed', 'waiting', 'active', 'stalled', 'completed'],
   capabilities: {

@@ -115,8 +115,11 @@ export const PG_BOSS: JobSystemDescriptor = {
     completed: 'Jobs completed inside the time range, not yet archived or deleted.',
     failed: 'Jobs in state failed (v9 also expired) still in the job table.',
     failed_in_range: 'Failed jobs whose completed_on is in the time range.',
-    dead: 'The failed jobs: pg-boss keeps given-up jobs as failed.',
-    oldest_wait_seconds: 'now − the oldest start_after of the due jobs.',
+    dead: 'Given-up jobs: failed jobs of a queue without a dead-letter queue; in a dead-letter queue, its queued copies (their originals count as failed on the source only).',
+    workers:
+      'Live PgBoss instances with a work() on the queue (12.36+, schema 44); before that pg-boss keeps no worker registry and a notice says so.',
+    oldest_wait_seconds:
+      'now − the oldest greatest(created_on, start_after) of the due jobs (when each became runnable; 12.x readyOldestSeconds).',
   },
   jobStates: ['failed', 'dead', 'retry', 'delayed', 'waiting', 'active', 'stalled', 'completed'],
   capabilities: {

@@ -93,7 +93,7 @@ export const QUE: JobSystemDescriptor = {
     failed: 'Expired jobs (expired_at set).',
     failed_in_range: 'Jobs expired inside the time range.',
     dead: 'The expired jobs: Que keeps given-up jobs as expired.',
-    oldest_wait_seconds: 'now − the oldest run_at of the ready jobs.',
+    oldest_wait_seconds: 'now − the oldest run_at of the ready jobs (Que keeps no creation time; a notice says so).',
   },
   jobStates: ['failed', 'dead', 'retry', 'delayed', 'waiting', 'active', 'completed'],
   capabilities: {

@@ -130,7 +130,7 @@ export const RIVER: JobSystemDescriptor = {
     failed_in_range: 'Jobs discarded inside the time range.',
     dead: 'The discarded jobs: River keeps given-up jobs as discarded.',
     queue_paused: '1 while river_queue.paused_at is set.',
-    oldest_wait_seconds: 'now − the oldest scheduled_at of the available jobs.',
+    oldest_wait_seconds: 'now − the oldest greatest(created_at, scheduled_at) of the available jobs.',
   },
   jobStates: ['failed', 'dead', 'retry', 'delayed', 'waiting', 'active', 'stalled', 'completed'],
   capabilities: {
