@@ -18,7 +18,7 @@ import { Admin, AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import type { DatasourceConfig } from '../../instances/settings';
 import type { Logger } from '../../protocol/logger';
 import type { JobscopeQuery } from '../../query/model';
-import { globToRegExp, queueFilter } from '../../query/parse';
+import { globMatches, queueFilter } from '../../query/glob';
 import type { Notice } from '../../frames/frame';
 import { badRequest, notFound } from '../../errors/errors';
 import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
@@ -218,12 +218,10 @@ export class KafkaSource implements QueueSource {
       const [topicList, listed] = await Promise.all([onceMoreIfGone(() => admin.listTopics()), admin.listGroups()]);
       const topics = new Set(topicList.filter((t) => !t.startsWith('__')));
       // A pattern "g*/t" can only match groups matching "g*"; one without "/" matches any group.
-      const groupPatterns = (patterns ?? []).map((p) =>
-        p.includes('/') ? globToRegExp(p.slice(0, p.indexOf('/'))) : /^/
-      );
+      const groupPatterns = (patterns ?? []).map((p) => (p.includes('/') ? p.slice(0, p.indexOf('/')) : '*'));
       let ids = listed.groups
         .map((g) => g.groupId)
-        .filter((id) => groupPatterns.length === 0 || groupPatterns.some((re) => re.test(id)))
+        .filter((id) => groupPatterns.length === 0 || groupPatterns.some((glob) => globMatches(glob, id)))
         .sort();
       if (ids.length > MAX_GROUPS) {
         notice({
