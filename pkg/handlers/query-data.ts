@@ -35,7 +35,11 @@ async function framesFor(ds: Datasource, req: QueryDataRequest, dq: DataQuery, q
     tracingDatasourceUid: config.json.tracingDatasourceUid,
     logs:
       config.json.logsDatasourceUid && config.json.logsDatasourceType
-        ? { uid: config.json.logsDatasourceUid, type: config.json.logsDatasourceType, labelSelector: config.json.logsLabelSelector }
+        ? {
+            uid: config.json.logsDatasourceUid,
+            type: config.json.logsDatasourceType,
+            labelSelector: config.json.logsLabelSelector,
+          }
         : undefined,
     channel: live ? streamPathFor(config.uid, query) : undefined,
   });
@@ -47,7 +51,9 @@ async function answer(ds: Datasource, req: QueryDataRequest, dq: DataQuery): Pro
   try {
     const query = parseQuery(dq.refId, dq.json, dq.queryType);
     type = query.queryType ?? 'overview';
-    const frames = (await framesFor(ds, req, dq, query)).map(encodeFrame);
+    const frames = (
+      await ds.bounded(req.pluginContext, `query ${dq.refId} (${type})`, () => framesFor(ds, req, dq, query))
+    ).map(encodeFrame);
     ds.metrics.queries.add({ type, status: 'ok' }, 1);
     return { frames, status: 200 };
   } catch (err) {
