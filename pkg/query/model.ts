@@ -12,7 +12,15 @@ export const REDIS_SYSTEMS = ['bullmq', 'bull', 'sidekiq', 'celery', 'rq'] as co
 export type RedisSystem = (typeof REDIS_SYSTEMS)[number];
 
 /** Job systems whose jobs are rows in PostgreSQL (data source kind `postgres`). */
-export const POSTGRES_SYSTEMS = ['pg-boss', 'graphile-worker', 'oban', 'river', 'solid-queue', 'good-job', 'que'] as const;
+export const POSTGRES_SYSTEMS = [
+  'pg-boss',
+  'graphile-worker',
+  'oban',
+  'river',
+  'solid-queue',
+  'good-job',
+  'que',
+] as const;
 export type PostgresSystem = (typeof POSTGRES_SYSTEMS)[number];
 
 /** Every system a query can be restricted to (the broker kinds name their own). */
@@ -142,6 +150,8 @@ export interface JobscopeSettings {
   logsLabelSelector?: string;
   /** How often live panels refresh, in ms (at least 500). */
   streamIntervalMs?: number;
+  /** Bound on connecting and on each broker command or request, seconds (1–300, default 10). */
+  timeoutSeconds?: number;
 }
 
 /** Data source `secureJsonData` keys (write-only from the browser). */

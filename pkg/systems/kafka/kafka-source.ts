@@ -23,12 +23,11 @@ import type { Notice } from '../../frames/frame';
 import { badRequest, notFound } from '../../errors/errors';
 import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
 import { matchesSearch, QueueStats, WorkerRow } from '../rows';
-import { DEFAULT_PAYLOAD_LIMIT } from '../payload';
 import { groupFailures } from '../failure-reasons';
 import { RecordFetcher } from './fetch';
 import { readNewestDeadLetters } from './dead-letter-reads';
 import { PartitionLag, readTimeLags } from './time-lag';
-import { kafkaSettings, KafkaSettings } from './settings';
+import { kafkaSettings, KafkaSettings } from '../../kinds/kafka/settings';
 import { isGone, kafkaError } from './errors';
 import {
   deadLetterTopicsOf,
@@ -161,8 +160,7 @@ export class KafkaSource implements QueueSource {
     this.s = kafkaSettings(config);
     this.kafka = new Kafka({ ...this.s.client, logLevel: logLevel.NOTHING });
     this.fetcher = new RecordFetcher(this.kafka);
-    const limit = Number((config.json as any).payloadLimitBytes);
-    this.payloadLimit = limit > 0 ? limit : DEFAULT_PAYLOAD_LIMIT;
+    this.payloadLimit = this.s.payloadLimit;
   }
 
   /**

@@ -98,10 +98,11 @@ export class RedisSource implements QueueSource {
     if (client.status === 'ready') {
       return;
     }
-    // Redis refused the credentials or the database: reconnecting will not change that.
-    const refusal = this.lastError();
-    if (refusal && REFUSED.test(refusal.message)) {
-      throw refusal;
+    // Redis refused the credentials or the database (reconnecting will not change that),
+    // or the connection is down and retrying in the background: say why at once.
+    const last = this.lastError();
+    if (last && (REFUSED.test(last.message) || client.status === 'reconnecting')) {
+      throw last;
     }
     await new Promise<void>((resolve, reject) => {
       // Never outlives the call's own deadline, so waiting calls leave no listeners behind.
