@@ -4,6 +4,7 @@
  */
 import type { DataQuery, DataResponse, QueryDataRequest, QueryDataResponse } from '../protocol/messages';
 import { classify } from '../errors/errors';
+import { relativiseStack } from '../errors/scrub';
 import { parseQuery } from '../query/parse';
 import { encodeFrame, Frame } from '../frames/frame';
 import { table } from '../frames/dataplane';
@@ -60,7 +61,11 @@ async function answer(ds: Datasource, req: QueryDataRequest, dq: DataQuery): Pro
     const e = classify(err);
     ds.metrics.queries.add({ type, status: e.source === 'plugin' ? 'plugin_error' : 'downstream_error' }, 1);
     if (e.source === 'plugin') {
-      ds.log.error('query failed', { refId: dq.refId, error: e.message });
+      ds.log.error('query failed', {
+        refId: dq.refId,
+        error: e.message,
+        stack: relativiseStack((err as Error)?.stack ?? ''),
+      });
     } else {
       ds.log.debug('query refused', { refId: dq.refId, error: e.message });
     }
