@@ -21,8 +21,6 @@ export function parseSettings(settings: DataSourceInstanceSettings | null | unde
   if (!settings) {
     throw badRequest('the request carries no data source settings');
   }
-  // Secure values are known from here on: no message or log line may carry them.
-  rememberSecrets(Object.values(settings.decryptedSecureJsonData ?? {}));
   let json: JobscopeSettings;
   const raw = settings.jsonData?.length ? settings.jsonData.toString('utf8') : '{}';
   try {
@@ -39,6 +37,11 @@ export function parseSettings(settings: DataSourceInstanceSettings | null | unde
   if (!DATASOURCE_KINDS.includes(kind)) {
     throw badRequest(`unknown data source kind "${String(kind)}"; expected one of ${DATASOURCE_KINDS.join(', ')}`);
   }
+  // Secure values are known from here on: no message or log line may carry them.
+  rememberSecrets(Object.values(settings.decryptedSecureJsonData ?? {}), [
+    typeof json.username === 'string' ? json.username : undefined,
+    userOf(typeof json.url === 'string' ? json.url : settings.url),
+  ]);
   if (json.url !== undefined && typeof json.url !== 'string') {
     throw badRequest(`setting url: must be text, got ${JSON.stringify(json.url)}`);
   }
@@ -51,4 +54,13 @@ export function parseSettings(settings: DataSourceInstanceSettings | null | unde
     secure: settings.decryptedSecureJsonData ?? {},
     version: Number(settings.lastUpdatedMS) || 0,
   };
+}
+
+/** The user name of a URL, if it parses and has one. */
+function userOf(url: string | undefined): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url ?? '').username) || undefined;
+  } catch {
+    return undefined;
+  }
 }

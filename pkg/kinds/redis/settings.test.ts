@@ -54,7 +54,7 @@ describe('redis settings', () => {
     [{ discoveryPattern: 123 }, /setting discoveryPattern: must be a queue-name glob/],
     [{ discoveryPattern: '*'.repeat(300) }, /setting "discoveryPattern" holds a pattern of 300 characters/],
     [{ bullPrefix: 42 }, /setting bullPrefix: must be a key prefix \(text\), got 42/],
-    [{ url: 'redis://:PW@127.0.0.1:abc' }, /setting url: "redis:\/\/\*\*\*@127.0.0.1:abc" is not a valid URL/],
+    [{ url: 'redis://:PW@127.0.0.1:abc' }, /setting url: "redis:\/\/:\*\*\*@127.0.0.1:abc" is not a valid URL/],
     [{ url: 'http://127.0.0.1:6379' }, /setting url: must start with redis:\/\/ or rediss:\/\//],
     [{ url: 'redis://127.0.0.1:6379/-1' }, /setting url: the database index "\/-1"/],
     [{ url: 'redis://127.0.0.1:6379/abc' }, /setting url: the database index "\/abc"/],
