@@ -5,7 +5,7 @@
 import * as tls from 'tls';
 import { isIP } from 'net';
 import { connect, JetStreamManager, NatsConnection, NatsError, TlsOptions } from 'nats';
-import { brokerFailed, JobscopeError, notFound } from '../../errors/errors';
+import { brokerFailed, JobscopeError, notFound, timedOut } from '../../errors/errors';
 import type { NatsSettings } from '../../kinds/nats/settings';
 
 export interface NatsHandle {
@@ -111,11 +111,11 @@ export function natsError(err: unknown, s?: NatsSettings, what?: string): Jobsco
       );
     case 'TIMEOUT':
     case '408':
-      return brokerFailed(`NATS server at ${where} did not answer in time${what ? ` (${what})` : ''}`);
+      return timedOut(`NATS server at ${where} did not answer in time${what ? ` (${what})` : ''} (timeoutSeconds)`);
     case '503':
       return brokerFailed(`JetStream is not enabled on the NATS server at ${where} (or not for this account)`);
     case 'CONNECTION_TIMEOUT':
-      return brokerFailed(`NATS server at ${where}: connection timed out`);
+      return timedOut(`NATS server at ${where} did not answer: connection timed out (timeoutSeconds)`);
   }
   const message = (e instanceof Error ? e.message : String(err)).replace(/^Error( \[[A-Z_]+\])?: /, '');
   if (/ENOTFOUND|EAI_AGAIN/.test(message)) {
