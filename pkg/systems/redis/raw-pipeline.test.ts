@@ -33,7 +33,9 @@ describe('RawConnection refusals (the shared Redis, db 9, reading one absent key
   const host = base.hostname;
   const port = Number(base.port || 6379);
   const read = (c: InstanceType<typeof RawConnection>) =>
-    c.pipeline().get('jobscope-raw-refusal-test-absent').exec() as Promise<unknown>;
+    (c.pipeline() as unknown as { get(key: string): { exec(): Promise<unknown> } })
+      .get('jobscope-raw-refusal-test-absent')
+      .exec();
 
   it('fails the batch, not the process, when AUTH is refused; again on the next socket', async () => {
     const c = new RawConnection(host, port, { password: 'no-password-is-set-here', db: 9 });
