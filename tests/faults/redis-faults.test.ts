@@ -237,6 +237,23 @@ describe('a pathological queue glob', () => {
         ms: Math.max(...pings),
         outcome: 'SERVING',
       });
+      // The same glob through a live-stream path (Viewers open these): a frame arrives, pings answer.
+      const path = `overview/${Buffer.from(JSON.stringify({ q: [glob] })).toString('base64url')}`;
+      expect((await rig.grafana.subscribeStream(ds, path)).status).toBe(0);
+      const started = Date.now();
+      const stream = rig.grafana.runStream(ds, path);
+      try {
+        await stream.waitFor(1, 10_000);
+        rig.timings.push({
+          fault: 'pathological glob in a live-stream path (first frame)',
+          ms: Date.now() - started,
+          outcome: 'frame',
+        });
+        expect(await rig.grafana.ping()).toBe(1);
+      } finally {
+        stream.cancel();
+        await stream.ended;
+      }
     } finally {
       r.disconnect();
       await deletePrefix(prefix);
