@@ -2,7 +2,7 @@
  * Settings and query mistakes through the packaged executable: each is a downstream 400
  * naming the setting or field (never a plugin 500 such as "x.split is not a function",
  * never blamed on the broker), answered at once, with no secret in the answer or the logs.
- * Nothing here reaches a broker: the settings are refused before any connection is made.
+ * The refused settings never reach a broker: they are refused before any connection is made.
  */
 import { expectError, faultDatasource, FaultRig, SECRET } from './support';
 import { TEST_CA } from '../../pkg/kinds/test-pem';
