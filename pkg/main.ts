@@ -4,6 +4,7 @@ import { HandshakeError } from './protocol/handshake';
 import { logger } from './protocol/logger';
 import { Datasource } from './handlers/datasource';
 import { backendHandlers } from './handlers/backend';
+import { installProcessGuards } from './protocol/process-guards';
 
 async function main(): Promise<void> {
   // Grafana's own plugins ignore SIGINT (a Ctrl-C in Grafana's terminal reaches the whole
@@ -12,7 +13,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => undefined);
   let terminate: () => void = () => process.exit(0);
   process.on('SIGTERM', () => terminate());
-  const plugin = await servePlugin(backendHandlers(new Datasource(logger)), logger);
+  const ds = new Datasource(logger);
+  // One data source's broken broker or settings must never end the process serving all.
+  installProcessGuards(logger, (kind) => ds.metrics.uncaughtErrors.add({ kind }, 1));
+  const plugin = await servePlugin(backendHandlers(ds), logger);
   terminate = () => void plugin.stop('SIGTERM');
   await plugin.stopped;
 }
@@ -26,5 +30,5 @@ main().then(
       logger.error('plugin failed to start', { error: err.message });
     }
     process.exit(1);
-  },
+  }
 );

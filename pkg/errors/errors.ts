@@ -4,14 +4,16 @@
  * DataResponse errors or resource responses; nothing here knows about gRPC.
  */
 import type { ErrorSource } from '../protocol/messages';
+import { scrubSecrets } from './scrub';
 
 export class JobscopeError extends Error {
   constructor(
     message: string,
     readonly status: number,
-    readonly source: ErrorSource,
+    readonly source: ErrorSource
   ) {
-    super(message);
+    // Every message that reaches a response or a log passes here or through classify().
+    super(scrubSecrets(message));
   }
 }
 
@@ -21,6 +23,9 @@ export const badRequest = (message: string) => new JobscopeError(message, 400, '
 export const notFound = (message: string) => new JobscopeError(message, 404, 'downstream');
 /** The broker is down, refused, or answered with an error (HTTP 502). */
 export const brokerFailed = (message: string) => new JobscopeError(message, 502, 'downstream');
+
+/** The broker (or a node of it) did not answer within the data source's time bound (HTTP 504). */
+export const timedOut = (message: string) => new JobscopeError(message, 504, 'downstream');
 
 /** Anything not classified is our fault. */
 export function classify(err: unknown): JobscopeError {
@@ -43,3 +48,6 @@ export function safeUrl(url: string, fallback = '(invalid URL)'): string {
     return fallback;
   }
 }
+
+/** A URL as the user typed it, for "is not valid" messages: userinfo scrubbed. */
+export const shownUrl = (url: string): string => scrubSecrets(url);

@@ -17,17 +17,19 @@ function json(code: number, body: unknown): CallResourceResponse {
 export async function callResource(ds: Datasource, req: CallResourceRequest): Promise<CallResourceResponse> {
   const path = req.path.replace(/^\/+/, '').replace(/\/+$/, '');
   try {
-    if (path === 'queues' && req.method === 'GET') {
-      const { source } = await ds.source(req.pluginContext);
-      return json(200, await source.listQueues());
-    }
-    if (req.method === 'GET' && path !== '') {
-      const { source } = await ds.source(req.pluginContext);
-      if (source.resource) {
-        return json(200, await source.resource(path));
+    return await ds.bounded(req.pluginContext, `resource ${path}`, async () => {
+      if (path === 'queues' && req.method === 'GET') {
+        const { source } = await ds.source(req.pluginContext);
+        return json(200, await source.listQueues());
       }
-    }
-    return json(404, { error: `no resource ${req.method} /${path}` });
+      if (req.method === 'GET' && path !== '') {
+        const { source } = await ds.source(req.pluginContext);
+        if (source.resource) {
+          return json(200, await source.resource(path));
+        }
+      }
+      return json(404, { error: `no resource ${req.method} /${path}` });
+    });
   } catch (err) {
     const e = classify(err);
     return json(e.status, { error: e.message, errorSource: e.source });

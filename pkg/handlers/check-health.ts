@@ -6,8 +6,9 @@ import type { Datasource } from './datasource';
 
 export async function checkHealth(ds: Datasource, req: CheckHealthRequest): Promise<CheckHealthResponse> {
   try {
-    const { source } = await ds.source(req.pluginContext);
-    const report = await source.checkHealth();
+    const report = await ds.bounded(req.pluginContext, 'the health check', async () =>
+      (await ds.source(req.pluginContext)).source.checkHealth()
+    );
     const found = Object.entries(report.systems)
       .map(([system, n]) => `${n} ${system} queue${n === 1 ? '' : 's'}`)
       .join(', ');
@@ -15,7 +16,9 @@ export async function checkHealth(ds: Datasource, req: CheckHealthRequest): Prom
     return {
       status: HealthStatus.OK,
       message: `Connected to ${report.server}. Found ${found || 'no job queues yet'}.`,
-      jsonDetails: Buffer.from(JSON.stringify({ server: report.server, systems: report.systems, notices: report.notices })),
+      jsonDetails: Buffer.from(
+        JSON.stringify({ server: report.server, systems: report.systems, notices: report.notices })
+      ),
     };
   } catch (err) {
     const e = classify(err);

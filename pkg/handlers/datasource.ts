@@ -9,6 +9,12 @@ import type { PluginContext } from '../protocol/messages';
 import type { Logger } from '../protocol/logger';
 import type { QueueSource } from '../systems/source';
 import { pluginMetrics, PluginMetrics } from '../metrics/registry';
+import { withDeadline } from '../errors/deadline';
+import { timedOut } from '../errors/errors';
+import { timeoutMsOf } from '../kinds/settings-checks';
+
+/** The handlers' last guard answers this long after the data source's own time bound. */
+const HANDLER_GRACE_MS = 1000;
 
 export interface StreamOptions {
   /** Poll period of live streams; Grafana users see updates this often. */
@@ -21,14 +27,14 @@ export class Datasource {
 
   constructor(
     readonly log: Logger,
-    readonly stream: StreamOptions = { intervalMs: 5000 },
+    readonly stream: StreamOptions = { intervalMs: 5000 }
   ) {
     this.instances = new InstanceManager(
       (config) => {
         log.info('opening data source connection', { datasource: config.uid, kind: config.kind });
         return createSource(config, log);
       },
-      (err) => log.warn('closing a replaced connection failed', { error: err.message }),
+      (err) => log.warn('closing a replaced connection failed', { error: err.message })
     );
   }
 
@@ -38,6 +44,27 @@ export class Datasource {
     const source = await this.instances.get(config);
     this.metrics.instances.set({}, this.instances.size);
     return { config, source };
+  }
+
+  /**
+   * The last guard on every call: whatever a kind's own connect and command timeouts
+   * miss, `work` answers within the data source's time bound plus a second, as a
+   * downstream 504 naming what did not answer.
+   */
+  bounded<T>(ctx: PluginContext, what: string, work: () => Promise<T>): Promise<T> {
+    const settings = ctx.dataSourceInstanceSettings;
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(settings?.jsonData?.toString('utf8') || '{}') ?? {};
+    } catch {
+      // parseSettings reports it
+    }
+    const ms = timeoutMsOf(json) + HANDLER_GRACE_MS;
+    return withDeadline(Promise.resolve().then(work), ms, () =>
+      timedOut(
+        `${what} on data source "${settings?.name ?? '?'}" (${String(json.kind ?? 'redis')}) did not answer within ${ms / 1000} s`
+      )
+    );
   }
 
   close(): Promise<void> {

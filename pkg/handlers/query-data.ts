@@ -4,6 +4,7 @@
  */
 import type { DataQuery, DataResponse, QueryDataRequest, QueryDataResponse } from '../protocol/messages';
 import { classify } from '../errors/errors';
+import { relativiseStack } from '../errors/scrub';
 import { parseQuery } from '../query/parse';
 import { encodeFrame, Frame } from '../frames/frame';
 import { table } from '../frames/dataplane';
@@ -35,7 +36,11 @@ async function framesFor(ds: Datasource, req: QueryDataRequest, dq: DataQuery, q
     tracingDatasourceUid: config.json.tracingDatasourceUid,
     logs:
       config.json.logsDatasourceUid && config.json.logsDatasourceType
-        ? { uid: config.json.logsDatasourceUid, type: config.json.logsDatasourceType, labelSelector: config.json.logsLabelSelector }
+        ? {
+            uid: config.json.logsDatasourceUid,
+            type: config.json.logsDatasourceType,
+            labelSelector: config.json.logsLabelSelector,
+          }
         : undefined,
     channel: live ? streamPathFor(config.uid, query) : undefined,
   });
@@ -47,14 +52,20 @@ async function answer(ds: Datasource, req: QueryDataRequest, dq: DataQuery): Pro
   try {
     const query = parseQuery(dq.refId, dq.json, dq.queryType);
     type = query.queryType ?? 'overview';
-    const frames = (await framesFor(ds, req, dq, query)).map(encodeFrame);
+    const frames = (
+      await ds.bounded(req.pluginContext, `query ${dq.refId} (${type})`, () => framesFor(ds, req, dq, query))
+    ).map(encodeFrame);
     ds.metrics.queries.add({ type, status: 'ok' }, 1);
     return { frames, status: 200 };
   } catch (err) {
     const e = classify(err);
     ds.metrics.queries.add({ type, status: e.source === 'plugin' ? 'plugin_error' : 'downstream_error' }, 1);
     if (e.source === 'plugin') {
-      ds.log.error('query failed', { refId: dq.refId, error: e.message });
+      ds.log.error('query failed', {
+        refId: dq.refId,
+        error: e.message,
+        stack: relativiseStack((err as Error)?.stack ?? ''),
+      });
     } else {
       ds.log.debug('query refused', { refId: dq.refId, error: e.message });
     }

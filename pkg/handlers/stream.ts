@@ -14,13 +14,18 @@ import type { Frame } from '../frames/frame';
 import { classify } from '../errors/errors';
 import { overviewValues } from '../frames/result-frames';
 import type { Datasource } from './datasource';
+import { commonSettings, Json } from '../kinds/settings-checks';
 
 /** Grafana's limit on channel paths; longer queries are served without live updates. */
 const MAX_CHANNEL_LENGTH = 160;
 const MIN_INTERVAL_MS = 500;
 
 export function encodeStreamPath(query: JobscopeQuery): string {
-  const compact = { q: query.queues?.length ? query.queues : undefined, m: query.metrics?.length ? query.metrics : undefined, s: query.system };
+  const compact = {
+    q: query.queues?.length ? query.queues : undefined,
+    m: query.metrics?.length ? query.metrics : undefined,
+    s: query.system,
+  };
   return `overview/${Buffer.from(JSON.stringify(compact)).toString('base64url')}`;
 }
 
@@ -72,13 +77,21 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export async function runStream(ds: Datasource, req: StreamRequest, send: (json: Buffer) => void, signal: AbortSignal): Promise<void> {
+export async function runStream(
+  ds: Datasource,
+  req: StreamRequest,
+  send: (json: Buffer) => void,
+  signal: AbortSignal
+): Promise<void> {
   const query = decodeStreamPath(req.path);
   if (!query) {
     throw new Error(`unknown stream path ${req.path}`);
   }
   const { config, source } = await ds.source(req.pluginContext);
-  const interval = Math.max(MIN_INTERVAL_MS, Number(config.json.streamIntervalMs) || ds.stream.intervalMs);
+  const interval = Math.max(
+    MIN_INTERVAL_MS,
+    commonSettings(config.json as Json).streamIntervalMs ?? ds.stream.intervalMs
+  );
   ds.metrics.activeStreams.add({}, 1);
   ds.log.info('stream started', { path: req.path, intervalMs: interval });
   try {
@@ -86,19 +99,31 @@ export async function runStream(ds: Datasource, req: StreamRequest, send: (json:
       const now = Date.now();
       let frame: Frame;
       try {
-        const result = await source.read(query, { from: now - 3600_000, to: now, now, intervalMs: interval });
+        const result = await ds.bounded(req.pluginContext, 'the live overview', () =>
+          source.read(query, { from: now - 3600_000, to: now, now, intervalMs: interval })
+        );
         const values = result.type === 'overview' ? overviewValues(result, query.metrics) : [];
         frame = {
           name: 'overview',
           meta: { notices: result.notices.length ? result.notices : undefined },
           fields: [
             { name: 'time', type: 'time', values: [now] },
-            ...values.map((v) => ({ name: v.metric, type: 'number' as const, values: [v.value], labels: v.labels, config: v.config })),
+            ...values.map((v) => ({
+              name: v.metric,
+              type: 'number' as const,
+              values: [v.value],
+              labels: v.labels,
+              config: v.config,
+            })),
           ],
         };
       } catch (err) {
         // A broker outage is shown on the panel and retried on the next tick.
-        frame = { name: 'overview', meta: { notices: [{ severity: 'error', text: classify(err).message }] }, fields: [] };
+        frame = {
+          name: 'overview',
+          meta: { notices: [{ severity: 'error', text: classify(err).message }] },
+          fields: [],
+        };
       }
       if (signal.aborted) {
         break;

@@ -3,6 +3,8 @@
  * {"@level","@message","@timestamp", ...fields} and re-logs it under the plugin's name.
  * Stdout is reserved for the handshake line.
  */
+import { scrubSecrets } from '../errors/scrub';
+
 export type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4 };
 
@@ -24,13 +26,24 @@ export interface Logger {
 
 export function createLogger(
   write: (line: string) => void = (line) => process.stderr.write(line),
-  minLevel: Level = 'debug',
+  minLevel: Level = 'debug'
 ): Logger {
   const log = (level: Level, message: string, fields: Fields = {}) => {
     if (ORDER[level] < ORDER[minLevel]) {
       return;
     }
-    write(JSON.stringify({ '@level': level, '@message': message, '@timestamp': hclogTimestamp(new Date()), ...fields }) + '\n');
+    // Scrubbed here, so that no caller can log a URL's userinfo or a secure field's value.
+    const clean: Fields = {};
+    for (const [k, v] of Object.entries(fields)) {
+      clean[k] = typeof v === 'string' ? scrubSecrets(v) : v;
+    }
+    const line = {
+      '@level': level,
+      '@message': scrubSecrets(message),
+      '@timestamp': hclogTimestamp(new Date()),
+      ...clean,
+    };
+    write(JSON.stringify(line) + '\n');
   };
   return {
     log,

@@ -4,6 +4,7 @@
  * grpc-js calls to the BackendHandlers interface.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import { services } from './wire';
 import { ServingStatus } from './definitions';
@@ -26,6 +27,7 @@ import type {
   SubscribeStreamResponse,
 } from './messages';
 import type { Logger } from './logger';
+import { removeStaleSockets } from './stale-sockets';
 
 export interface BackendHandlers {
   queryData(req: QueryDataRequest): Promise<QueryDataResponse>;
@@ -56,7 +58,7 @@ function unary<Req, Res>(log: Logger, name: string, fn: (req: Req) => Promise<Re
       (err: Error) => {
         log.error('handler failed', { method: name, error: err?.message ?? String(err) });
         callback({ code: grpc.status.INTERNAL, details: err?.message ?? String(err) });
-      },
+      }
     );
   };
 }
@@ -77,13 +79,15 @@ export async function servePlugin(
   handlers: BackendHandlers,
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
-  writeStdout: (line: string) => void = (line) => fs.writeSync(1, line),
+  writeStdout: (line: string) => void = (line) => fs.writeSync(1, line)
 ): Promise<RunningPlugin> {
   checkEnvironment(env);
   const server = new grpc.Server(SERVER_OPTIONS);
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
-  const openStreams = new Set<grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>>();
+  const openStreams = new Set<
+    grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>
+  >();
   let stopping: Promise<void> | undefined;
 
   const stop = (reason: string): Promise<void> => {
@@ -94,7 +98,10 @@ export async function servePlugin(
       }
       // Grafana kills us 2 s after asking; whatever has not closed within 1 s is cut.
       const deadline = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-      await Promise.race([handlers.close().catch((err: Error) => log.warn('close failed', { error: err.message })), deadline(1000)]);
+      await Promise.race([
+        handlers.close().catch((err: Error) => log.warn('close failed', { error: err.message })),
+        deadline(1000),
+      ]);
       await Promise.race([new Promise<void>((resolve) => server.tryShutdown(() => resolve())), deadline(300)]);
       server.forceShutdown();
       if (address.network === 'unix') {
@@ -105,7 +112,9 @@ export async function servePlugin(
     return stopping;
   };
 
-  server.addService(services.data, { QueryData: unary(log, 'QueryData', (r: QueryDataRequest) => handlers.queryData(r)) });
+  server.addService(services.data, {
+    QueryData: unary(log, 'QueryData', (r: QueryDataRequest) => handlers.queryData(r)),
+  });
   server.addService(services.diagnostics, {
     CheckHealth: unary(log, 'CheckHealth', (r: CheckHealthRequest) => handlers.checkHealth(r)),
     CollectMetrics: unary(log, 'CollectMetrics', async () => ({
@@ -119,7 +128,7 @@ export async function servePlugin(
           call.write(res);
           call.end();
         },
-        (err: Error) => failStream(call, err),
+        (err: Error) => failStream(call, err)
       );
     },
   });
@@ -138,7 +147,7 @@ export async function servePlugin(
           (err: Error) => {
             log.error('stream failed', { path: call.request.path, error: err.message });
             failStream(call, err);
-          },
+          }
         )
         .finally(() => openStreams.delete(call));
     },
@@ -180,12 +189,25 @@ export async function servePlugin(
   const address = await bind(server, env);
   writeStdout(handshakeLine(address));
   log.info('plugin serving', { network: address.network, address: address.advertised });
+  if (address.network === 'unix') {
+    // After the handshake, so Grafana never waits for the sweep.
+    void removeStaleSockets(path.dirname(address.advertised), address.advertised).then((removed) => {
+      if (removed.length > 0) {
+        log.info('removed stale plugin sockets', {
+          count: removed.length,
+          names: removed.map((f) => path.basename(f)).join(','),
+        });
+      }
+    });
+  }
   return { address, stopped, stop };
 }
 
 function bindOnce(server: grpc.Server, target: string): Promise<number> {
   return new Promise((resolve, reject) =>
-    server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, port) =>
+      err ? reject(err) : resolve(port)
+    )
   );
 }
 

@@ -154,6 +154,8 @@ export interface JobscopeSettings {
   logsLabelSelector?: string;
   /** How often live panels refresh, in ms (at least 500). */
   streamIntervalMs?: number;
+  /** Bound on connecting and on each broker command or request, seconds (1–300, default 10). */
+  timeoutSeconds?: number;
 }
 
 /** Data source `secureJsonData` keys (write-only from the browser). */

@@ -1,6 +1,9 @@
 /** Validates a panel's query JSON against the shared model; bad input is the user's to fix. */
 import { badRequest } from '../errors/errors';
 import { JOB_STATES, JobscopeQuery, OVERVIEW_METRICS, QUERY_TYPES, SYSTEMS } from './model';
+import { globListProblem } from './glob';
+
+export { queueFilter } from './glob';
 
 export const MAX_LIST_LIMIT = 1000;
 
@@ -26,16 +29,22 @@ export function parseQuery(refId: string, json: Buffer | string, queryType = '')
   if (!Array.isArray(queues) || queues.some((v) => typeof v !== 'string')) {
     throw badRequest(`query ${refId}: "queues" must be a list of queue names or patterns`);
   }
+  const tooMany = globListProblem(queues as string[], 'queues');
+  if (tooMany) {
+    throw badRequest(`query ${refId}: ${tooMany}`);
+  }
   const metrics = q.metrics ?? [];
   if (!Array.isArray(metrics) || metrics.some((m) => !OVERVIEW_METRICS.includes(m as never))) {
     throw badRequest(`query ${refId}: "metrics" must be a subset of ${OVERVIEW_METRICS.join(', ')}`);
   }
-  const limit = q.limit === undefined ? undefined : Number(q.limit);
+  const limit = parseLimit(q.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0 && limit <= MAX_LIST_LIMIT)) {
     throw badRequest(`query ${refId}: "limit" must be an integer from 1 to ${MAX_LIST_LIMIT}`);
   }
   if (q.state !== undefined && q.state !== '' && !JOB_STATES.includes(q.state as never)) {
-    throw badRequest(`query ${refId}: unknown job state "${String(q.state)}"; expected one of ${JOB_STATES.join(', ')}`);
+    throw badRequest(
+      `query ${refId}: unknown job state "${String(q.state)}"; expected one of ${JOB_STATES.join(', ')}`
+    );
   }
   if (q.search !== undefined && typeof q.search !== 'string') {
     throw badRequest(`query ${refId}: "search" must be text`);
@@ -52,17 +61,16 @@ export function parseQuery(refId: string, json: Buffer | string, queryType = '')
   };
 }
 
-/** Glob (`*`, `?`) to an anchored RegExp; everything else is literal. */
-export function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
-}
-
-/** True when `name` matches any pattern; no patterns means everything matches. */
-export function queueFilter(patterns: string[] | undefined): (name: string) => boolean {
-  if (!patterns || patterns.length === 0) {
-    return () => true;
+/**
+ * `limit` as the query editor writes it (a JSON integer), or a string of digits as a
+ * dashboard variable may leave it; `true`, `[1]` and `1.5` are refused (NaN), not read as 1.
+ */
+function parseLimit(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === '') {
+    return undefined;
   }
-  const regexps = patterns.map(globToRegExp);
-  return (name) => regexps.some((r) => r.test(name));
+  if (typeof v === 'number') {
+    return v;
+  }
+  return typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
 }

@@ -65,7 +65,7 @@ it('turns a down server, a missing database and an unknown role into actionable 
     [{ kind: 'postgres', url: `postgres://postgres@${db.hostPort}/jobscope_no_such_db` }, 400, /database "jobscope_no_such_db" does not exist/],
     // The loopback server trusts 127.0.0.1 (any password passes), so refuse by role name.
     [{ kind: 'postgres', url: `postgres://jobscope_no_such_role@${db.hostPort}/${db.name}` }, 502, /refused user "jobscope_no_such_role" \(28000\): check the user name, the password/],
-    [{ kind: 'postgres', url: 'redis://127.0.0.1:6379' }, 400, /not PostgreSQL/],
+    [{ kind: 'postgres', url: 'redis://127.0.0.1:6379' }, 400, /setting url: must start with postgres:\/\/ or postgresql:\/\//],
   ];
   for (const [jsonData, status, message] of cases) {
     const bad = { uid: `bad-${status}-${Math.random()}`, jsonData, secureJsonData: { password: secret } };

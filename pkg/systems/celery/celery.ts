@@ -3,13 +3,20 @@
  * Settings: `celeryVisibilityTimeout` (seconds, kombu's visibility_timeout transport
  * option, default 3600) decides when an unacknowledged message counts as stalled.
  */
-import type { JobscopeSettings } from '../../query/model';
 import type { Discovery, JobsOptions, ReadContext, RedisJobSystem } from '../redis/job-system';
 import { execPipeline, value } from '../redis/job-system';
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../rows';
 import type { Series } from '../../frames/dataplane';
 import { groupFailures } from '../failure-reasons';
-import { Binding, BINDING_PREFIX, DEFAULT_VISIBILITY_TIMEOUT, escapeGlob, isControlExchange, isControlQueue, parseBinding } from './keys';
+import {
+  Binding,
+  BINDING_PREFIX,
+  DEFAULT_VISIBILITY_TIMEOUT,
+  escapeGlob,
+  isControlExchange,
+  isControlQueue,
+  parseBinding,
+} from './keys';
 import { readOverview } from './overview';
 import { listJobs } from './jobs';
 import { readResults, resultsForQueues } from './results';
@@ -18,11 +25,6 @@ import { DEFAULT_PIDBOX_EXCHANGES, isWorkerPidbox, readWorkers } from './workers
 
 /** Binding sets larger than this are not task-queue registries (one member per bound queue). */
 const MAX_BINDINGS = 10_000;
-
-export function visibilityTimeoutOf(settings: JobscopeSettings): number {
-  const v = Number(settings.celeryVisibilityTimeout);
-  return Number.isFinite(v) && v > 0 ? v : DEFAULT_VISIBILITY_TIMEOUT;
-}
 
 export class CelerySystem implements RedisJobSystem {
   readonly id = 'celery' as const;

@@ -1,5 +1,5 @@
 /** kafkajs errors → JobscopeError in Grafana's terms (never with secrets). */
-import { brokerFailed, JobscopeError } from '../../errors/errors';
+import { brokerFailed, JobscopeError, timedOut } from '../../errors/errors';
 
 /** The innermost error kafkajs wrapped (retries, aggregate errors). */
 export function root(err: any): any {
@@ -31,7 +31,7 @@ export function kafkaError(err: unknown, brokers: string[], username?: string): 
     return brokerFailed(`Kafka broker(s) ${where} unreachable (${code}): check the URL, the port and TLS settings`);
   }
   if (/timeout|timed out/i.test(message)) {
-    return brokerFailed(`Kafka at ${where} did not answer in time: ${message}`);
+    return timedOut(`Kafka at ${where} did not answer in time (timeoutSeconds): ${message}`);
   }
   if (
     e?.type === 'GROUP_AUTHORIZATION_FAILED' ||

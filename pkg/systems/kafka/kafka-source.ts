@@ -18,17 +18,16 @@ import { Admin, AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import type { DatasourceConfig } from '../../instances/settings';
 import type { Logger } from '../../protocol/logger';
 import type { JobscopeQuery } from '../../query/model';
-import { globToRegExp, queueFilter } from '../../query/parse';
+import { globMatches, queueFilter } from '../../query/glob';
 import type { Notice } from '../../frames/frame';
 import { badRequest, notFound } from '../../errors/errors';
 import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
 import { matchesSearch, QueueStats, WorkerRow } from '../rows';
-import { DEFAULT_PAYLOAD_LIMIT } from '../payload';
 import { groupFailures } from '../failure-reasons';
 import { RecordFetcher } from './fetch';
 import { readNewestDeadLetters } from './dead-letter-reads';
 import { PartitionLag, readTimeLags } from './time-lag';
-import { kafkaSettings, KafkaSettings } from './settings';
+import { kafkaSettings, KafkaSettings } from '../../kinds/kafka/settings';
 import { isGone, kafkaError } from './errors';
 import {
   deadLetterTopicsOf,
@@ -161,8 +160,7 @@ export class KafkaSource implements QueueSource {
     this.s = kafkaSettings(config);
     this.kafka = new Kafka({ ...this.s.client, logLevel: logLevel.NOTHING });
     this.fetcher = new RecordFetcher(this.kafka);
-    const limit = Number((config.json as any).payloadLimitBytes);
-    this.payloadLimit = limit > 0 ? limit : DEFAULT_PAYLOAD_LIMIT;
+    this.payloadLimit = this.s.payloadLimit;
   }
 
   /**
@@ -218,12 +216,10 @@ export class KafkaSource implements QueueSource {
       const [topicList, listed] = await Promise.all([onceMoreIfGone(() => admin.listTopics()), admin.listGroups()]);
       const topics = new Set(topicList.filter((t) => !t.startsWith('__')));
       // A pattern "g*/t" can only match groups matching "g*"; one without "/" matches any group.
-      const groupPatterns = (patterns ?? []).map((p) =>
-        p.includes('/') ? globToRegExp(p.slice(0, p.indexOf('/'))) : /^/
-      );
+      const groupPatterns = (patterns ?? []).map((p) => (p.includes('/') ? p.slice(0, p.indexOf('/')) : '*'));
       let ids = listed.groups
         .map((g) => g.groupId)
-        .filter((id) => groupPatterns.length === 0 || groupPatterns.some((re) => re.test(id)))
+        .filter((id) => groupPatterns.length === 0 || groupPatterns.some((glob) => globMatches(glob, id)))
         .sort();
       if (ids.length > MAX_GROUPS) {
         notice({

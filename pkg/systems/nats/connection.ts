@@ -5,11 +5,8 @@
 import * as tls from 'tls';
 import { isIP } from 'net';
 import { connect, JetStreamManager, NatsConnection, NatsError, TlsOptions } from 'nats';
-import { brokerFailed, JobscopeError, notFound } from '../../errors/errors';
-import type { NatsSettings } from './settings';
-
-const CONNECT_TIMEOUT_MS = 5_000;
-const REQUEST_TIMEOUT_MS = 5_000;
+import { brokerFailed, JobscopeError, notFound, timedOut } from '../../errors/errors';
+import type { NatsSettings } from '../../kinds/nats/settings';
 
 export interface NatsHandle {
   nc: NatsConnection;
@@ -42,9 +39,11 @@ export class NatsConnector {
         pass: this.s.password,
         token: this.s.token,
         // nats.js hands these options on to tls.connect (so rejectUnauthorized and checkServerIdentity apply).
-        tls: this.s.tls ? ({ ...this.s.tls, checkServerIdentity: ipAwareIdentity(this.s.servers) } as TlsOptions) : undefined,
+        tls: this.s.tls
+          ? ({ ...this.s.tls, checkServerIdentity: ipAwareIdentity(this.s.servers) } as TlsOptions)
+          : undefined,
         name: 'jobscope (read-only)',
-        timeout: CONNECT_TIMEOUT_MS,
+        timeout: this.s.timeoutMs,
         reconnect: false,
         maxReconnectAttempts: 0,
         noEcho: true,
@@ -54,7 +53,7 @@ export class NatsConnector {
     }
     try {
       // jetstreamManager() asks for the account info: fails clearly when JetStream is off.
-      const jsm = await nc.jetstreamManager({ timeout: REQUEST_TIMEOUT_MS });
+      const jsm = await nc.jetstreamManager({ timeout: this.s.timeoutMs });
       return { nc, jsm };
     } catch (err) {
       await nc.close().catch(() => undefined);
@@ -112,11 +111,11 @@ export function natsError(err: unknown, s?: NatsSettings, what?: string): Jobsco
       );
     case 'TIMEOUT':
     case '408':
-      return brokerFailed(`NATS server at ${where} did not answer in time${what ? ` (${what})` : ''}`);
+      return timedOut(`NATS server at ${where} did not answer in time${what ? ` (${what})` : ''} (timeoutSeconds)`);
     case '503':
       return brokerFailed(`JetStream is not enabled on the NATS server at ${where} (or not for this account)`);
     case 'CONNECTION_TIMEOUT':
-      return brokerFailed(`NATS server at ${where}: connection timed out`);
+      return timedOut(`NATS server at ${where} did not answer: connection timed out (timeoutSeconds)`);
   }
   const message = (e instanceof Error ? e.message : String(err)).replace(/^Error( \[[A-Z_]+\])?: /, '');
   if (/ENOTFOUND|EAI_AGAIN/.test(message)) {

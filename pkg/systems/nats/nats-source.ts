@@ -23,7 +23,7 @@ import { badRequest, brokerFailed, notFound } from '../../errors/errors';
 import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
 import type { JobRow, QueueStats, WorkerRow } from '../rows';
 import { groupFailures } from '../failure-reasons';
-import { natsSettings, NatsSettings } from './settings';
+import { natsSettings, NatsSettings } from '../../kinds/nats/settings';
 import { NatsConnector, natsError } from './connection';
 import { consumerValues, lastActive, oldestUndeliveredTime } from './overview';
 import {

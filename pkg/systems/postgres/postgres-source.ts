@@ -13,8 +13,8 @@ import { queueFilter } from '../../query/parse';
 import type { Notice } from '../../frames/frame';
 import { badRequest, notFound } from '../../errors/errors';
 import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
-import { DEFAULT_PAYLOAD_LIMIT } from '../payload';
-import { createPool, postgresOptions, readOnly, type PostgresOptions, type Sql } from './connection';
+import { createPool, readOnly, type PostgresOptions, type Sql } from './connection';
+import { postgresSettings } from '../../kinds/postgres/settings';
 import { detectSystems } from './detect';
 import type { PgJobSystem, PgReadContext } from './job-system';
 import { addNotice } from '../results';
@@ -61,10 +61,10 @@ export class PostgresSource implements QueueSource {
   private discovery?: { at: number; result: Discovery };
 
   constructor(config: DatasourceConfig, _log: Logger) {
-    this.options = postgresOptions(config);
+    this.options = postgresSettings(config);
     this.pool = createPool(this.options);
-    this.pattern = queueFilter(config.json.discoveryPattern ? [config.json.discoveryPattern] : []);
-    this.payloadLimit = Number(config.json.payloadLimitBytes) > 0 ? Number(config.json.payloadLimitBytes) : DEFAULT_PAYLOAD_LIMIT;
+    this.pattern = queueFilter(this.options.discoveryPattern ? [this.options.discoveryPattern] : []);
+    this.payloadLimit = this.options.payloadLimit;
   }
 
   private context(sql: Sql, window: QueryWindow, limit: number, notices: Notice[]): PgReadContext {
@@ -115,7 +115,9 @@ export class PostgresSource implements QueueSource {
     discovery.notices.forEach((n) => ctx.notice('warning', n));
     const unknown = missing();
     if (unknown.length > 0) {
-      const where = discovery.found.map((f) => f.system.describe).join(', ') || `database ${this.options.display} (no job system found)`;
+      const where =
+        discovery.found.map((f) => f.system.describe).join(', ') ||
+        `database ${this.options.display} (no job system found)`;
       const text = `queue ${unknown.map((q) => `"${q}"`).join(', ')} not found (looked in ${where})`;
       if (unknown.length === literals.length && literals.length === (query.queues ?? []).length) {
         throw notFound(text);
@@ -131,7 +133,9 @@ export class PostgresSource implements QueueSource {
 
   async checkHealth(): Promise<HealthReport> {
     return this.run(async (sql) => {
-      const [{ server_version: version, db }] = await sql(`SELECT current_setting('server_version') AS server_version, current_database() AS db`);
+      const [{ server_version: version, db }] = await sql(
+        `SELECT current_setting('server_version') AS server_version, current_database() AS db`
+      );
       const notices: Notice[] = [];
       const now = Date.now();
       const ctx = this.context(sql, { from: now - 3600_000, to: now, now, intervalMs: 60_000 }, 0, notices);
@@ -144,7 +148,9 @@ export class PostgresSource implements QueueSource {
         if (f.queues.length > 0) {
           const stats = await f.system.overview(ctx, f.queues);
           const sum = (m: 'wait' | 'active' | 'failed') => stats.reduce((a, s) => a + (s.values[m] ?? 0), 0);
-          summaries.push(`${f.system.describe}: ${f.queues.length} queue(s), ${sum('wait')} waiting, ${sum('active')} active, ${sum('failed')} failed`);
+          summaries.push(
+            `${f.system.describe}: ${f.queues.length} queue(s), ${sum('wait')} waiting, ${sum('active')} active, ${sum('failed')} failed`
+          );
         }
       }
       return {
@@ -161,7 +167,9 @@ export class PostgresSource implements QueueSource {
       const now = Date.now();
       const ctx = this.context(sql, { from: now, to: now, now, intervalMs: 0 }, 0, []);
       const discovery = await this.discover(ctx);
-      return discovery.found.flatMap((f) => f.queues.map((queue) => ({ system: f.system.id, queue: f.prefix + queue })));
+      return discovery.found.flatMap((f) =>
+        f.queues.map((queue) => ({ system: f.system.id, queue: f.prefix + queue }))
+      );
     });
   }
 
@@ -170,12 +178,15 @@ export class PostgresSource implements QueueSource {
       const notices: Notice[] = [];
       const ctx = this.context(sql, window, query.limit ?? DEFAULT_LIMIT, notices);
       const targets = (await this.targets(query, ctx)).filter((t) => t.queues.length > 0);
-      const executed = targets.map((t) => `${t.system.describe}: ${t.queues.length} queue(s)`).join('; ') || 'no matching queues';
+      const executed =
+        targets.map((t) => `${t.system.describe}: ${t.queues.length} queue(s)`).join('; ') || 'no matching queues';
       // One transaction = one connection: systems are read one after the other.
       const each = async <T>(fn: (system: PgJobSystem, queues: string[]) => Promise<T[]>) => {
         const out: Array<T & { system: string }> = [];
         for (const t of targets) {
-          out.push(...(await fn(t.system, t.queues)).map((row) => ({ ...qualified(row, t.prefix), system: t.system.id })));
+          out.push(
+            ...(await fn(t.system, t.queues)).map((row) => ({ ...qualified(row, t.prefix), system: t.system.id }))
+          );
         }
         return out;
       };

@@ -6,8 +6,9 @@
  * permission beyond access to the vhost. Only message and consumer counts are available.
  */
 import * as amqp from 'amqplib';
-import { brokerFailed, safeUrl } from '../../errors/errors';
-import type { RabbitSettings } from './settings';
+import { brokerFailed, JobscopeError, safeUrl, timedOut } from '../../errors/errors';
+import { withDeadline } from '../../errors/deadline';
+import type { RabbitSettings } from '../../kinds/rabbitmq/settings';
 
 export interface PassiveCount {
   messageCount: number;
@@ -49,16 +50,27 @@ export function describeAmqpError(err: Error & { code?: string | number }, url: 
 export async function connectAmqp(s: RabbitSettings & { amqpUrl: string }): Promise<amqp.ChannelModel> {
   const u = new URL(s.amqpUrl);
   const withCreds = !u.username && s.username ? { credentials: amqp.credentials.plain(s.username, s.password) } : {};
+  // amqplib's timeout covers the TCP connect only: a server that accepts and stays silent
+  // would hold the handshake forever. A connection that arrives after the deadline is closed.
+  const opening = amqp.connect(s.amqpUrl, {
+    timeout: s.timeoutMs,
+    rejectUnauthorized: !s.tlsSkipVerify,
+    ...s.tls,
+    ...withCreds,
+  });
   try {
-    const conn = await amqp.connect(s.amqpUrl, {
-      timeout: 10_000,
-      rejectUnauthorized: !s.tlsSkipVerify,
-      ...s.tls,
-      ...withCreds,
-    });
+    const conn = await withDeadline(opening, s.timeoutMs, () =>
+      timedOut(
+        `RabbitMQ at ${safeUrl(s.amqpUrl, 'the AMQP URL')} did not complete the AMQP handshake within ${s.timeoutMs / 1000} s (timeoutSeconds)`
+      )
+    );
     conn.on('error', () => undefined); // a later failure surfaces on the next call
     return conn;
   } catch (err) {
+    if (err instanceof JobscopeError) {
+      opening.then((late) => late.close()).catch(() => undefined);
+      throw err;
+    }
     throw describeAmqpError(err as Error, s.amqpUrl);
   }
 }

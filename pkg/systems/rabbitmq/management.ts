@@ -4,10 +4,9 @@
  */
 import * as http from 'http';
 import * as https from 'https';
-import { brokerFailed, JobscopeError, notFound } from '../../errors/errors';
-import type { RabbitSettings } from './settings';
+import { brokerFailed, JobscopeError, notFound, timedOut } from '../../errors/errors';
+import type { RabbitSettings } from '../../kinds/rabbitmq/settings';
 
-const TIMEOUT_MS = 10_000;
 /** Responses larger than this are refused (a page of 500 queues is far smaller). */
 const MAX_BODY = 64 * 1024 * 1024;
 
@@ -55,7 +54,7 @@ export class ManagementApi {
         {
           method,
           agent: this.agent,
-          timeout: TIMEOUT_MS,
+          timeout: this.settings.timeoutMs,
           headers: {
             authorization: auth,
             accept: 'application/json',
@@ -93,11 +92,18 @@ export class ManagementApi {
           });
         }
       );
-      req.on('timeout', () =>
-        req.destroy(Object.assign(new Error(`no answer within ${TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' }))
-      );
+      // `timeout` is socket inactivity; this bounds the whole request (a server that trickles bytes).
+      const overall = setTimeout(() => req.destroy(this.timeoutError()), this.settings.timeoutMs);
+      req.on('close', () => clearTimeout(overall));
+      req.on('timeout', () => req.destroy(this.timeoutError()));
       req.on('error', (err) => reject(this.describe(err)));
       req.end(payload);
+    });
+  }
+
+  private timeoutError(): Error {
+    return Object.assign(new Error(`no answer within ${this.settings.timeoutMs / 1000} s (timeoutSeconds)`), {
+      code: 'ETIMEDOUT',
     });
   }
 
@@ -138,6 +144,11 @@ export class ManagementApi {
       return err;
     }
     const code = err.code ?? '';
+    if (code === 'ETIMEDOUT') {
+      return timedOut(
+        `RabbitMQ management API at ${this.where} did not answer within ${this.settings.timeoutMs / 1000} s (timeoutSeconds)`
+      );
+    }
     if (
       code === 'ECONNREFUSED' ||
       code === 'ENOTFOUND' ||

@@ -17,7 +17,7 @@ import { badRequest, notFound } from '../../errors/errors';
 import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
 import type { JobRow, QueueStats } from '../rows';
 import { groupFailures, FailureSample } from '../failure-reasons';
-import { rabbitSettings, RabbitSettings } from './settings';
+import { rabbitSettings, RabbitSettings } from '../../kinds/rabbitmq/settings';
 import { ManagementApi, pagedList, vhostPath } from './management';
 import { BindingInfo, deadLetterSetting, deadLetterTopology, ExchangeInfo, QueueInfo, Topology } from './topology';
 import { QUEUE_COLUMNS, queueKinds, queueValues, statsMissing } from './overview';

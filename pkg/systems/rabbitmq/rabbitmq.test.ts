@@ -196,7 +196,14 @@ describe('quorum and stream helpers', () => {
   });
 
   it('derives the AMQP URL of a vhost from the management URL when none is set', () => {
-    const s = { username: 'u', password: 'p', tlsSkipVerify: false, allowPeek: false, payloadLimit: 10 };
+    const s = {
+      username: 'u',
+      password: 'p',
+      tlsSkipVerify: false,
+      allowPeek: false,
+      payloadLimit: 10,
+      timeoutMs: 10_000,
+    };
     expect(amqpUrlFor({ ...s, managementUrl: 'http://rabbit:15672' }, '/').url).toBe('amqp://rabbit:5672/%2F');
     expect(amqpUrlFor({ ...s, managementUrl: 'https://rabbit:443' }, 'a b').url).toBe('amqps://rabbit:5671/a%20b');
     expect(amqpUrlFor({ ...s, amqpUrl: 'amqp://h:1/old' }, 'new')).toEqual({ url: 'amqp://h:1/new', derived: false });

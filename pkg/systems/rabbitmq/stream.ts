@@ -19,7 +19,7 @@
 import type * as amqp from 'amqplib';
 import { connectAmqp, describeAmqpError } from './amqp';
 import type { PeekedMessage } from './dlq';
-import type { RabbitSettings } from './settings';
+import type { RabbitSettings } from '../../kinds/rabbitmq/settings';
 
 /** Longest a stream read waits for its messages before it returns what arrived. */
 export const STREAM_READ_TIMEOUT_MS = 3_000;

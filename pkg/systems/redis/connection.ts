@@ -1,55 +1,56 @@
 /**
- * A Redis connection built from data source settings. Commands fail fast while Redis is
+ * A Redis connection built from the kind's typed settings (pkg/kinds/redis/settings.ts).
+ * Every wait is bounded by the data source's time bound: connecting, each command, and
+ * the Sentinel and Cluster reconnect loops, which give up after a few rounds instead of
+ * retrying forever (the next call starts again). Commands fail fast while Redis is
  * unreachable (no unbounded offline queue), so a query answers with an error instead of
- * hanging; ioredis keeps reconnecting in the background.
+ * hanging.
  */
 import Redis, { Cluster, RedisOptions } from 'ioredis';
-import type { DatasourceConfig } from '../../instances/settings';
-import { badRequest, brokerFailed, safeUrl } from '../../errors/errors';
+import type { RedisSettings } from '../../kinds/redis/settings';
+import { badRequest, brokerFailed, JobscopeError, timedOut } from '../../errors/errors';
 import type { Logger } from '../../protocol/logger';
 
-export function redisOptions(config: DatasourceConfig): { url: string; options: RedisOptions } {
-  const url = config.json.url || 'redis://127.0.0.1:6379';
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw badRequest(`Redis URL "${url}" is not a valid URL (expected redis://host:port/db or rediss://…)`);
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw badRequest(`Redis URL must start with redis:// or rediss://, got "${parsed.protocol}//"`);
-  }
-  const options: RedisOptions = {
+/** Rounds of reconnecting to sentinels or cluster seeds before a call gives up. */
+const MAX_DISCOVERY_ROUNDS = 3;
+const backoff = (attempt: number) => Math.min(attempt * 250, 3000);
+
+/** Options shared by the main and the bulk connection (never the URL: ioredis would parse it again). */
+export function redisOptions(s: RedisSettings): RedisOptions {
+  return {
+    host: s.host,
+    port: s.port,
+    db: s.db,
+    username: s.username,
+    password: s.password,
+    tls: s.tls,
     lazyConnect: true,
-    connectTimeout: 3000,
+    connectTimeout: s.timeoutMs,
+    commandTimeout: s.timeoutMs,
     maxRetriesPerRequest: 1,
     enableReadyCheck: true,
-    retryStrategy: (attempt) => Math.min(attempt * 250, 3000),
+    retryStrategy: backoff,
     connectionName: 'jobscope',
   };
-  if (config.json.username) {
-    options.username = config.json.username;
-  }
-  if (config.secure.password) {
-    options.password = config.secure.password;
-  }
-  if (parsed.protocol === 'rediss:' || config.secure.tlsCACert || config.secure.tlsClientCert) {
-    options.tls = {
-      rejectUnauthorized: !config.json.tlsSkipVerify,
-      ca: config.secure.tlsCACert || undefined,
-      cert: config.secure.tlsClientCert || undefined,
-      key: config.secure.tlsClientKey || undefined,
-      servername: parsed.hostname,
-    };
-  }
-  return { url, options };
 }
 
-/** Turns ioredis/Redis failures into messages a Grafana user can act on. */
-export function describeRedisError(err: Error, url: string): Error {
+/** The server (or the sentinel / cluster nodes) a data source reads, for messages and logs. */
+export function redisWhere(s: RedisSettings): string {
+  return s.mode === 'standalone' ? s.display : `${s.mode} nodes ${s.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+}
+
+/** Turns ioredis/Redis failures into messages a Grafana user can act on (never the password). */
+export function describeRedisError(err: Error, s: RedisSettings): JobscopeError {
+  if (err instanceof JobscopeError) {
+    return err;
+  }
   const m = err.message || String(err);
-  const where = safeUrl(url);
-  if (/WRONGPASS|NOAUTH|invalid username-password|AUTH/.test(m)) {
+  const where =
+    s.mode === 'standalone' ? s.display : `${s.mode} ${s.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  if (/DB index is out of range|invalid DB index/i.test(m)) {
+    return badRequest(`setting url: Redis at ${where} has no database ${s.db} (the /<db> of the URL): ${m}`);
+  }
+  if (/WRONGPASS|NOAUTH|invalid username-password|AUTH.*without any password|AUTH/.test(m)) {
     return brokerFailed(`Redis at ${where} refused the credentials: check the username and password (${m})`);
   }
   if (/NOPERM/.test(m)) {
@@ -57,35 +58,20 @@ export function describeRedisError(err: Error, url: string): Error {
   }
   if (/certificate|self[- ]signed|SSL|TLS|EPROTO|wrong version number/i.test(m)) {
     return brokerFailed(
-      `TLS with Redis at ${where} failed: ${m}. Add the server's CA certificate to the data source, or skip verification for a test server`,
+      `TLS with Redis at ${where} failed: ${m}. Add the server's CA certificate to the data source, or skip verification for a test server`
     );
   }
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|connect|Connection is closed|max retries|Stream isn't writeable/i.test(m)) {
+  if (/Command timed out|ETIMEDOUT|did not answer/i.test(m)) {
+    return timedOut(`Redis at ${where} did not answer within ${s.timeoutMs / 1000} s (timeoutSeconds): ${m}`);
+  }
+  if (
+    /All sentinels are unreachable|None of startup nodes|Failed to refresh slots cache|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|connect|Connection is closed|max retries|Stream isn't writeable/i.test(
+      m
+    )
+  ) {
     return brokerFailed(`cannot reach Redis at ${where}: ${m}`);
   }
   return brokerFailed(`Redis at ${where} answered with an error: ${m}`);
-}
-
-
-/** `host:port,host:port` → ioredis node list. */
-export function parseNodes(text: string | undefined, defaultPort: number): Array<{ host: string; port: number }> {
-  const nodes = (text ?? '')
-    .split(',')
-    .map((n) => n.trim())
-    .filter(Boolean)
-    .map((n) => {
-      const i = n.lastIndexOf(':');
-      const host = i > 0 ? n.slice(0, i) : n;
-      const port = i > 0 ? Number(n.slice(i + 1)) : defaultPort;
-      if (!host || !Number.isInteger(port) || port <= 0 || port > 65535) {
-        throw badRequest(`Redis node "${n}" is not host:port`);
-      }
-      return { host, port };
-    });
-  if (nodes.length === 0) {
-    throw badRequest('Sentinel and Cluster modes need at least one node (host:port) in "Redis nodes"');
-  }
-  return nodes;
 }
 
 export interface RedisConnection {
@@ -94,43 +80,40 @@ export interface RedisConnection {
   lastError(): Error | undefined;
 }
 
-function connect(config: DatasourceConfig, url: string, options: RedisOptions): Redis | Cluster {
-  switch (config.json.redisMode ?? 'standalone') {
+function connect(s: RedisSettings, options: RedisOptions): Redis | Cluster {
+  switch (s.mode) {
     case 'standalone':
-      return new Redis(url, options);
-    case 'sentinel': {
-      const name = config.json.sentinelMaster;
-      if (!name) {
-        throw badRequest('Sentinel mode needs the master name');
-      }
+      return new Redis(options);
+    case 'sentinel':
       // Credentials and TLS from the URL/settings apply to the master and the sentinels.
-      const db = Number(new URL(url).pathname.slice(1)) || 0;
       return new Redis({
         ...options,
-        db,
-        sentinels: parseNodes(config.json.redisNodes, 26379),
-        name,
+        host: undefined,
+        port: undefined,
+        sentinels: s.nodes,
+        name: s.sentinelMaster,
         sentinelUsername: options.username,
         sentinelPassword: options.password,
         enableTLSForSentinelMode: Boolean(options.tls),
         sentinelTLS: options.tls,
+        sentinelCommandTimeout: s.timeoutMs,
+        sentinelRetryStrategy: (attempt) => (attempt > MAX_DISCOVERY_ROUNDS ? null : backoff(attempt)),
       });
-    }
-    case 'cluster':
-      return new Cluster(parseNodes(config.json.redisNodes, 6379), {
+    case 'cluster': {
+      const { host: _host, port: _port, retryStrategy: _retry, ...nodeOptions } = options;
+      return new Cluster(s.nodes, {
         lazyConnect: true,
         enableAutoPipelining: true,
-        redisOptions: { ...options, lazyConnect: false },
-        clusterRetryStrategy: (attempt) => Math.min(attempt * 250, 3000),
+        redisOptions: { ...nodeOptions, lazyConnect: false },
+        slotsRefreshTimeout: s.timeoutMs,
+        clusterRetryStrategy: (attempt) => (attempt > MAX_DISCOVERY_ROUNDS ? null : backoff(attempt)),
       });
-    default:
-      throw badRequest(`unknown Redis mode "${String(config.json.redisMode)}": standalone, sentinel or cluster`);
+    }
   }
 }
 
-export function createRedis(config: DatasourceConfig, log: Logger): RedisConnection {
-  const { url, options } = redisOptions(config);
-  const client = connect(config, url, options);
+export function createRedis(s: RedisSettings, uid: string, log: Logger): RedisConnection {
+  const client = connect(s, redisOptions(s));
   let lastLogged = 0;
   let lastError: Error | undefined;
   client.on('ready', () => (lastError = undefined));
@@ -139,7 +122,7 @@ export function createRedis(config: DatasourceConfig, log: Logger): RedisConnect
     // ioredis emits on every reconnect attempt; log at most every 30 s per connection.
     if (Date.now() - lastLogged > 30_000) {
       lastLogged = Date.now();
-      log.warn('redis connection error', { datasource: config.uid, url: safeUrl(url), error: err.message });
+      log.warn('redis connection error', { datasource: uid, redis: redisWhere(s), error: err.message });
     }
   });
   return { client, lastError: () => lastError };

@@ -8,7 +8,10 @@
  *
  * It speaks RESP2, authenticates and selects the database like the main connection,
  * queues concurrent pipelines in order on the one socket, and on any socket failure
- * fails what is pending and reconnects on the next use.
+ * fails what is pending and reconnects on the next use. A refused AUTH or SELECT fails
+ * the batch and drops the socket (the bytes after it are never parsed), and a batch not
+ * answered within the connection's command timeout fails the same way: nothing here can
+ * throw outside the promise of the batch it belongs to.
  */
 import * as net from 'net';
 import * as tls from 'tls';
@@ -22,7 +25,11 @@ const RedisParser = require('redis-parser') as new (options: {
   returnError(err: Error): void;
   returnFatalError?(err: Error): void;
   returnBuffers: boolean;
-}) => { execute(data: Buffer): void; reset(): void };
+}) => Parser;
+interface Parser {
+  execute(data: Buffer): void;
+  reset(): void;
+}
 
 type Arg = string | number | Buffer;
 
@@ -133,17 +140,13 @@ export class RawConnection {
   private socket?: net.Socket;
   private connecting?: Promise<net.Socket>;
   private readonly queue: Batch[] = [];
-  private readonly parser = new RedisParser({
-    returnBuffers: true,
-    returnReply: (reply) => this.onReply(null, reply),
-    returnError: (err) => this.onReply(err, null),
-    returnFatalError: (err) => this.fail(err),
-  });
+  /** Parses the current socket's bytes; a new socket gets a new parser (one that failed holds half a reply). */
+  private parser: Parser = this.newParser();
 
   constructor(
     private readonly host: string,
     private readonly port: number,
-    private readonly options: RedisOptions,
+    private readonly options: RedisOptions
   ) {}
 
   pipeline() {
@@ -177,9 +180,20 @@ export class RawConnection {
           }
           return record;
         },
-      },
+      }
     );
     return shim;
+  }
+
+  /** A parser whose replies count only while it is the current one (a failed socket's rest is dropped). */
+  private newParser(): Parser {
+    const parser: Parser = new RedisParser({
+      returnBuffers: true,
+      returnReply: (reply) => this.parser === parser && this.onReply(null, reply),
+      returnError: (err) => this.parser === parser && this.onReply(err, null),
+      returnFatalError: (err) => this.parser === parser && this.fail(err),
+    });
+    return parser;
   }
 
   private async exec(writer: RespWriter, shapes: number[]): Promise<Reply[]> {
@@ -188,9 +202,26 @@ export class RawConnection {
     }
     const fresh = !this.socket;
     const socket = await this.connect();
+    const limit = this.options.commandTimeout;
     return new Promise<Reply[]>((resolve, reject) => {
       const setup = fresh ? this.setupCommands() : [];
-      this.queue.push({ shapes, replies: [], skip: setup.length, resolve, reject });
+      // A server that accepted the connection and went silent: fail this socket's batches.
+      const timer = limit
+        ? setTimeout(() => {
+            if (this.socket === socket) {
+              this.fail(
+                new Error(`Command timed out: no reply from ${this.host}:${this.port} within ${limit / 1000} s`)
+              );
+            }
+          }, limit)
+        : undefined;
+      const settle =
+        <A>(fn: (a: A) => void) =>
+        (a: A) => {
+          clearTimeout(timer);
+          fn(a);
+        };
+      this.queue.push({ shapes, replies: [], skip: setup.length, resolve: settle(resolve), reject: settle(reject) });
       if (setup.length > 0) {
         const first = new RespWriter();
         setup.forEach((c) => first.command(c.command, c.args));
@@ -204,7 +235,10 @@ export class RawConnection {
   private setupCommands(): Array<{ command: string; args: Arg[] }> {
     const setup: Array<{ command: string; args: Arg[] }> = [];
     if (this.options.password) {
-      setup.push({ command: 'AUTH', args: this.options.username ? [this.options.username, this.options.password] : [this.options.password] });
+      setup.push({
+        command: 'AUTH',
+        args: this.options.username ? [this.options.username, this.options.password] : [this.options.password],
+      });
     }
     if (this.options.db) {
       setup.push({ command: 'SELECT', args: [this.options.db] });
@@ -221,7 +255,8 @@ export class RawConnection {
     if (batch.skip > 0) {
       batch.skip--;
       if (err && !/SETNAME/i.test(err.message)) {
-        // AUTH or SELECT refused: nothing on this socket can be trusted.
+        // AUTH or SELECT refused: nothing on this socket can be trusted. Failing drops the
+        // socket and its parser; the replies still in this chunk are never handed out.
         this.fail(err);
       }
       return;
@@ -244,7 +279,7 @@ export class RawConnection {
       return Promise.resolve(this.socket);
     }
     this.connecting ??= new Promise<net.Socket>((resolve, reject) => {
-      const timeout = this.options.connectTimeout ?? 3000;
+      const timeout = this.options.connectTimeout ?? 10_000;
       const socket = this.options.tls
         ? tls.connect({ host: this.host, port: this.port, ...this.options.tls })
         : net.connect({ host: this.host, port: this.port });
@@ -257,14 +292,34 @@ export class RawConnection {
         this.connecting = undefined;
         resolve(socket);
       });
-      socket.on('data', (chunk) => this.parser.execute(chunk));
+      const parser = (this.parser = this.newParser());
+      socket.on('data', (chunk) => {
+        // Only the current socket's parser may hand out replies; a dropped socket's late bytes are ignored.
+        if (this.parser !== parser) {
+          return;
+        }
+        try {
+          parser.execute(chunk);
+        } catch (err) {
+          this.fail(err as Error);
+        }
+      });
       socket.on('error', (err) => {
         clearTimeout(timer);
         this.connecting = undefined;
         reject(err);
-        this.fail(err);
+        if (this.socket === socket) {
+          this.fail(err);
+        }
       });
-      socket.on('close', () => this.fail(new Error('Connection is closed.')));
+      socket.on('close', () => {
+        clearTimeout(timer);
+        this.connecting = undefined;
+        reject(new Error('Connection is closed.'));
+        if (this.socket === socket) {
+          this.fail(new Error('Connection is closed.'));
+        }
+      });
     });
     return this.connecting;
   }
@@ -273,7 +328,8 @@ export class RawConnection {
   private fail(err: Error): void {
     const socket = this.socket;
     this.socket = undefined;
-    this.parser.reset();
+    // A fresh parser, not reset(): fail() may run inside the old parser's execute().
+    this.parser = this.newParser();
     for (const batch of this.queue.splice(0)) {
       batch.reject(err);
     }

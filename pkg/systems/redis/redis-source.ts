@@ -10,10 +10,11 @@ import type { Logger } from '../../protocol/logger';
 import type { JobscopeQuery } from '../../query/model';
 import { queueFilter } from '../../query/parse';
 import type { Notice } from '../../frames/frame';
-import { badRequest, JobscopeError, notFound } from '../../errors/errors';
+import { badRequest, notFound, timedOut } from '../../errors/errors';
+import { withDeadline } from '../../errors/deadline';
 import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
-import { DEFAULT_PAYLOAD_LIMIT } from '../payload';
-import { createRedis, describeRedisError, redisOptions } from './connection';
+import { redisSettings, RedisSettings } from '../../kinds/redis/settings';
+import { createRedis, describeRedisError, redisOptions, redisWhere } from './connection';
 import { scanKeys } from './scan';
 import { scatterPipeline, withPipeline } from './adapter-client';
 import { RawConnection } from './raw-pipeline';
@@ -25,6 +26,8 @@ import { addNotice } from '../results';
 /** Queue lists change rarely; rediscover at most this often. */
 const DISCOVERY_TTL_MS = 30_000;
 const DEFAULT_LIMIT = 100;
+/** Errors no reconnect can cure: credentials, permissions, the database index. */
+const REFUSED = /WRONGPASS|NOAUTH|NOPERM|invalid username-password|AUTH|DB index/i;
 
 export class RedisSource implements QueueSource {
   private readonly client: Redis | Cluster;
@@ -33,56 +36,94 @@ export class RedisSource implements QueueSource {
   /** The bulk-read connection (standalone only). */
   private raw?: RawConnection;
   private readonly lastError: () => Error | undefined;
-  private readonly url: string;
+  private readonly s: RedisSettings;
   private readonly systems: RedisJobSystem[];
   private readonly pattern: (name: string) => boolean;
-  private readonly payloadLimit: number;
   private readonly discovery = new Map<string, { at: number; result: Promise<Discovery> }>();
 
   constructor(config: DatasourceConfig, log: Logger) {
-    this.url = redisOptions(config).url;
-    ({ client: this.client, lastError: this.lastError } = createRedis(config, log));
+    const s = (this.s = redisSettings(config));
+    ({ client: this.client, lastError: this.lastError } = createRedis(s, config.uid, log));
     if ('isCluster' in this.client && this.client.isCluster) {
       const cluster = this.client as Cluster;
       this.adapterClient = withPipeline(cluster, () => scatterPipeline(cluster));
-    } else if ((config.json.redisMode ?? 'standalone') === 'standalone') {
-      const { url, options } = redisOptions(config);
-      const u = new URL(url);
-      const raw = new RawConnection(u.hostname || '127.0.0.1', Number(u.port) || 6379, {
-        ...options,
-        username: options.username ?? (decodeURIComponent(u.username) || undefined),
-        password: options.password ?? (decodeURIComponent(u.password) || undefined),
-        db: Number(u.pathname.slice(1)) || 0,
-      });
+    } else if (s.mode === 'standalone') {
+      const raw = new RawConnection(s.host, s.port, redisOptions(s));
       this.raw = raw;
       this.adapterClient = withPipeline(this.client, () => raw.pipeline());
     } else {
       this.adapterClient = this.client; // Sentinel: the master moves; ioredis follows it
     }
-    this.systems = redisJobSystems(config.json);
-    this.pattern = queueFilter(config.json.discoveryPattern ? [config.json.discoveryPattern] : []);
-    this.payloadLimit = Number(config.json.payloadLimitBytes) > 0 ? Number(config.json.payloadLimitBytes) : DEFAULT_PAYLOAD_LIMIT;
+    this.systems = redisJobSystems(s);
+    this.pattern = queueFilter(s.discoveryPattern ? [s.discoveryPattern] : []);
   }
 
-  /** Runs `fn` connected, turning Redis failures into errors a Grafana user can act on. */
+  /**
+   * Runs `fn` connected, within the data source's time bound (a silent port, a Sentinel
+   * or Cluster seed that never answers), turning Redis failures into errors a Grafana user
+   * can act on.
+   */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
+    const work = this.ready().then(fn);
     try {
-      if (this.client.status === 'wait' || this.client.status === 'end') {
-        await this.client.connect().catch((err: Error) => {
-          if (!/already connecting|already connected/.test(err.message)) {
-            throw err;
-          }
-        });
-      }
-      return await fn();
+      return await withDeadline(work, this.s.timeoutMs, () =>
+        timedOut(
+          `Redis at ${redisWhere(this.s)} ` +
+            `did not answer within ${this.s.timeoutMs / 1000} s (timeoutSeconds)` +
+            (this.client.status === 'ready'
+              ? ''
+              : `: still connecting (${this.lastError()?.message ?? this.client.status})`)
+        )
+      );
     } catch (err) {
-      if (err instanceof JobscopeError) {
-        throw err;
-      }
       // "Connection is closed." says nothing; the connection's own error says why.
       const cause = /Connection is closed|max retries/i.test((err as Error).message) ? (this.lastError() ?? err) : err;
-      throw describeRedisError(cause as Error, this.url);
+      throw describeRedisError(cause as Error, this.s);
     }
+  }
+
+  /**
+   * Connected and ready, or the reason why not. A Cluster whose seeds failed has no
+   * nodes: reading it anyway would answer zero queues as if all were well.
+   */
+  private async ready(): Promise<void> {
+    const client = this.client;
+    if (client.status === 'wait' || client.status === 'end' || client.status === 'close') {
+      await client.connect().catch((err: Error) => {
+        if (!/already connecting|already connected/.test(err.message)) {
+          throw err;
+        }
+      });
+    }
+    if (client.status === 'ready') {
+      return;
+    }
+    // Redis refused the credentials or the database (reconnecting will not change that),
+    // or the connection is down and retrying in the background: say why at once.
+    const last = this.lastError();
+    if (last && (REFUSED.test(last.message) || client.status === 'reconnecting')) {
+      throw last;
+    }
+    await new Promise<void>((resolve, reject) => {
+      // Never outlives the call's own deadline, so waiting calls leave no listeners behind.
+      const timer = setTimeout(() => {
+        const last = this.lastError()?.message;
+        done(new Error(`did not answer: still ${client.status}${last ? ` (last error: ${last})` : ''}`));
+      }, this.s.timeoutMs);
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        client.off('end', onEnd);
+        client.off('error', onError);
+        return err ? reject(err) : resolve();
+      };
+      const onReady = () => done();
+      const onEnd = () => done(this.lastError() ?? new Error('Connection is closed.'));
+      const onError = (err: Error) => REFUSED.test(err.message) && done(err);
+      client.on('ready', onReady);
+      client.on('end', onEnd);
+      client.on('error', onError);
+    });
   }
 
   private context(window: QueryWindow, limit: number, notices: Notice[]): ReadContext {
@@ -94,7 +135,7 @@ export class RedisSource implements QueueSource {
       from: window.from,
       to: window.to,
       intervalMs: window.intervalMs,
-      payloadLimit: this.payloadLimit,
+      payloadLimit: this.s.payloadLimit,
       limit,
       notice: (severity, text) => addNotice(notices, { severity, text }),
     };
@@ -124,7 +165,7 @@ export class RedisSource implements QueueSource {
         systems.map(async (system) => {
           const found = await this.discover(system, ctx, refresh);
           return { system, found, queues: found.queues.filter(wanted) };
-        }),
+        })
       );
     let targets = await resolve(fresh);
     const literals = (query.queues ?? []).filter((q) => !/[*?]/.test(q));
@@ -134,7 +175,10 @@ export class RedisSource implements QueueSource {
     }
     for (const t of targets) {
       if (!t.found.complete) {
-        ctx.notice('warning', `${t.system.describe}: discovery stopped early on a very large keyspace; some queues may be missing`);
+        ctx.notice(
+          'warning',
+          `${t.system.describe}: discovery stopped early on a very large keyspace; some queues may be missing`
+        );
       }
     }
     const unknown = missing();
@@ -155,7 +199,9 @@ export class RedisSource implements QueueSource {
       const notices: Notice[] = [];
       const ctx = this.context({ from: 0, to: 0, now: Date.now(), intervalMs: 0 }, 0, notices);
       const targets = await this.targets({}, ctx, true);
-      const systems = Object.fromEntries(targets.filter((t) => t.queues.length > 0).map((t) => [t.system.id, t.queues.length]));
+      const systems = Object.fromEntries(
+        targets.filter((t) => t.queues.length > 0).map((t) => [t.system.id, t.queues.length])
+      );
       return { server: `Redis ${version}`, systems, notices: notices.map((n) => n.text) };
     });
   }
@@ -173,11 +219,12 @@ export class RedisSource implements QueueSource {
       const notices: Notice[] = [];
       const ctx = this.context(window, query.limit ?? DEFAULT_LIMIT, notices);
       const targets = (await this.targets(query, ctx)).filter((t) => t.queues.length > 0);
-      const executed = targets.map((t) => `${t.system.describe}: ${t.queues.length} queue(s)`).join('; ') || 'no matching queues';
+      const executed =
+        targets.map((t) => `${t.system.describe}: ${t.queues.length} queue(s)`).join('; ') || 'no matching queues';
       const each = <T>(fn: (system: RedisJobSystem, queues: string[]) => Promise<T[]>) =>
-        Promise.all(targets.map(async (t) => (await fn(t.system, t.queues)).map((row) => ({ ...row, system: t.system.id })))).then((r) =>
-          r.flat(),
-        );
+        Promise.all(
+          targets.map(async (t) => (await fn(t.system, t.queues)).map((row) => ({ ...row, system: t.system.id })))
+        ).then((r) => r.flat());
       const limited = <T>(rows: T[]) => rows.slice(0, ctx.limit);
       switch (query.queryType ?? 'overview') {
         case 'overview':
@@ -204,7 +251,10 @@ export class RedisSource implements QueueSource {
   }
 
   private async clientList(): Promise<{ text: string; db: number }> {
-    const nodes = 'isCluster' in this.client && this.client.isCluster ? (this.client as Cluster).nodes('master') : [this.client as Redis];
+    const nodes =
+      'isCluster' in this.client && this.client.isCluster
+        ? (this.client as Cluster).nodes('master')
+        : [this.client as Redis];
     countRoundTrip(nodes.length);
     const lists = await Promise.all(nodes.map((n) => n.call('CLIENT', 'LIST') as Promise<string>));
     return { text: lists.join('\n'), db: nodes[0]?.options?.db ?? 0 };

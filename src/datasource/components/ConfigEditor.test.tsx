@@ -155,11 +155,13 @@ describe('ConfigEditor', () => {
     fireEvent.change(document.getElementById('jobscope-config-rq-prefix')!, { target: { value: 'rqx' } });
     fireEvent.change(document.getElementById('jobscope-config-celery-visibility')!, { target: { value: '600' } });
     fireEvent.change(document.getElementById('jobscope-config-stream-interval')!, { target: { value: '2000' } });
+    fireEvent.change(document.getElementById('jobscope-config-timeout')!, { target: { value: '4' } });
     expect(lastOptions(onChange).jsonData).toMatchObject({
       sidekiqNamespace: 'myapp',
       rqPrefix: 'rqx',
       celeryVisibilityTimeout: 600,
       streamIntervalMs: 2000,
+      timeoutSeconds: 4,
     });
   });
 
@@ -259,7 +261,11 @@ describe('ConfigEditor', () => {
     const logs = () => pickers['jobscope-config-logs'];
     const ds = (type: string, uid = `${type}-uid`) => ({ type, uid }) as DataSourceInstanceSettings;
     expect(['loki', 'elasticsearch'].map((t) => logs().filter!(ds(t)))).toEqual([true, true]);
-    expect(['tempo', 'prometheus', 'jobscope-queues-datasource'].map((t) => logs().filter!(ds(t)))).toEqual([false, false, false]);
+    expect(['tempo', 'prometheus', 'jobscope-queues-datasource'].map((t) => logs().filter!(ds(t)))).toEqual([
+      false,
+      false,
+      false,
+    ]);
     expect(document.getElementById('jobscope-config-logs-selector')).toBeNull();
 
     act(() => logs().onChange(ds('loki', 'loki-1')));
@@ -269,7 +275,9 @@ describe('ConfigEditor', () => {
     // the tracing setting is untouched
     expect(lastOptions(onChange).jsonData.tracingDatasourceUid).toBeUndefined();
 
-    fireEvent.change(document.getElementById('jobscope-config-logs-selector')!, { target: { value: '{namespace="jobs"}' } });
+    fireEvent.change(document.getElementById('jobscope-config-logs-selector')!, {
+      target: { value: '{namespace="jobs"}' },
+    });
     expect(lastOptions(onChange).jsonData.logsLabelSelector).toBe('{namespace="jobs"}');
 
     act(() => logs().onClear!());

@@ -97,7 +97,7 @@ export function ConfigEditor(props: ConfigEditorProps) {
       updateJsonData(key, event.target.value);
 
   const onNumberChange =
-    (key: 'payloadLimitBytes' | 'celeryVisibilityTimeout' | 'streamIntervalMs' | 'maxExactRows') =>
+    (key: 'payloadLimitBytes' | 'celeryVisibilityTimeout' | 'streamIntervalMs' | 'maxExactRows' | 'timeoutSeconds') =>
     (event: ChangeEvent<HTMLInputElement>) => {
       const raw = event.target.value.trim();
       const parsed = Number(raw);
@@ -437,6 +437,23 @@ export function ConfigEditor(props: ConfigEditorProps) {
         />
       </InlineField>
 
+      <InlineField
+        label="Timeout (s)"
+        labelWidth={LABEL_WIDTH}
+        tooltip="How long connecting and each command or request may take before the query answers with an error (1 to 300, default 10)."
+      >
+        <Input
+          id="jobscope-config-timeout"
+          type="number"
+          min={1}
+          max={300}
+          width={INPUT_WIDTH}
+          value={jsonData.timeoutSeconds ?? ''}
+          placeholder="10"
+          onChange={onNumberChange('timeoutSeconds')}
+        />
+      </InlineField>
+
       {kind === 'redis' && (
         <>
           <InlineField
@@ -522,10 +539,16 @@ export function ConfigEditor(props: ConfigEditorProps) {
           filter={isLogsDataSource}
           noDefault
           onChange={(ds: DataSourceInstanceSettings) =>
-            onOptionsChange({ ...options, jsonData: { ...jsonData, logsDatasourceUid: ds.uid, logsDatasourceType: ds.type } })
+            onOptionsChange({
+              ...options,
+              jsonData: { ...jsonData, logsDatasourceUid: ds.uid, logsDatasourceType: ds.type },
+            })
           }
           onClear={() =>
-            onOptionsChange({ ...options, jsonData: { ...jsonData, logsDatasourceUid: undefined, logsDatasourceType: undefined } })
+            onOptionsChange({
+              ...options,
+              jsonData: { ...jsonData, logsDatasourceUid: undefined, logsDatasourceType: undefined },
+            })
           }
         />
       </InlineField>

@@ -12,9 +12,17 @@
  */
 import type { DatasourceConfig } from '../../instances/settings';
 import { badRequest } from '../../errors/errors';
-import { DEFAULT_PAYLOAD_LIMIT } from '../payload';
+import {
+  commonSettings,
+  CommonSettings,
+  Json,
+  optionalFlag,
+  optionalText,
+  parseUrl,
+  pemCertificates,
+} from '../settings-checks';
 
-export interface RabbitSettings {
+export interface RabbitSettings extends CommonSettings {
   amqpUrl?: string;
   managementUrl?: string;
   username: string;
@@ -24,14 +32,12 @@ export interface RabbitSettings {
   /** PEM from the secure settings, passed to every TLS connection (https and amqps). */
   tls?: { ca?: string; cert?: string; key?: string };
   allowPeek: boolean;
-  payloadLimit: number;
 }
 
 export function rabbitSettings(config: DatasourceConfig): RabbitSettings {
-  const json = config.json as Record<string, unknown>;
-  const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
-  const amqpUrl = text(json.url);
-  const managementUrl = text(json.managementUrl)
+  const json = config.json as Json;
+  const amqpUrl = optionalText(json, 'url', 'an AMQP URL (text)');
+  const managementUrl = optionalText(json, 'managementUrl', 'a URL (text)')
     ?.replace(/\/+$/, '')
     .replace(/\/api$/, '');
   if (!amqpUrl && !managementUrl) {
@@ -39,26 +45,26 @@ export function rabbitSettings(config: DatasourceConfig): RabbitSettings {
       'RabbitMQ: set the management URL (http://host:15672) or at least the AMQP URL (amqp://host:5672/vhost)'
     );
   }
-  if (amqpUrl && !/^amqps?:\/\//i.test(amqpUrl)) {
-    throw badRequest('RabbitMQ: the URL must start with amqp:// or amqps://');
+  // Parsed here, so a bad port or an unclosed [ is the setting's fault, named, not a crash later.
+  if (amqpUrl) {
+    parseUrl(amqpUrl, 'url', ['amqp', 'amqps'], 'amqp://host:5672/vhost or amqps://host:5671/vhost');
   }
-  if (managementUrl && !/^https?:\/\//i.test(managementUrl)) {
-    throw badRequest('RabbitMQ: the management URL must start with http:// or https://');
+  if (managementUrl) {
+    parseUrl(managementUrl, 'managementUrl', ['http', 'https'], 'http://host:15672');
   }
-  const limit = Number(json.payloadLimitBytes);
   return {
+    ...commonSettings(json),
     amqpUrl,
     managementUrl,
-    username: text(json.username) ?? 'guest',
+    username: optionalText(json, 'username') ?? 'guest',
     password: config.secure.password ?? '',
-    vhost: text(json.vhost),
-    tlsSkipVerify: json.tlsSkipVerify === true,
+    vhost: optionalText(json, 'vhost'),
+    tlsSkipVerify: optionalFlag(json, 'tlsSkipVerify'),
     tls: {
-      ca: config.secure.tlsCACert || undefined,
-      cert: config.secure.tlsClientCert || undefined,
+      ca: pemCertificates(config.secure.tlsCACert, 'tlsCACert'),
+      cert: pemCertificates(config.secure.tlsClientCert, 'tlsClientCert'),
       key: config.secure.tlsClientKey || undefined,
     },
-    allowPeek: json.allowPeek === true,
-    payloadLimit: limit > 0 ? limit : DEFAULT_PAYLOAD_LIMIT,
+    allowPeek: optionalFlag(json, 'allowPeek'),
   };
 }

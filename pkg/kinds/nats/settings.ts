@@ -12,23 +12,28 @@
  */
 import type { DatasourceConfig } from '../../instances/settings';
 import { badRequest } from '../../errors/errors';
-import { DEFAULT_PAYLOAD_LIMIT } from '../payload';
+import {
+  commonSettings,
+  CommonSettings,
+  Json,
+  optionalFlag,
+  optionalText,
+  parseUrl,
+  pemCertificates,
+} from '../settings-checks';
 
-export interface NatsSettings {
+export interface NatsSettings extends CommonSettings {
   servers: string[];
   username?: string;
   password?: string;
   token?: string;
   tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
   advisoryStream?: string;
-  payloadLimit: number;
 }
 
-const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
-
 export function natsSettings(config: DatasourceConfig): NatsSettings {
-  const json = config.json as Record<string, unknown>;
-  const url = text(json.url);
+  const json = config.json as Json;
+  const url = optionalText(json, 'url', 'nats://host:4222 (text)');
   if (!url) {
     throw badRequest('NATS: set the server URL (nats://host:4222)');
   }
@@ -38,22 +43,30 @@ export function natsSettings(config: DatasourceConfig): NatsSettings {
     .filter(Boolean);
   for (const s of servers) {
     if (!/^(nats|tls):\/\/[^/\s]+\/?$/i.test(s)) {
-      throw badRequest(`NATS: "${s.replace(/\/\/[^@/]*@/, '//…@')}" is not a server URL like nats://host:4222 or tls://host:4222`);
+      throw badRequest(
+        `NATS: "${s.replace(/\/\/[^@/]*@/, '//…@')}" is not a server URL like nats://host:4222 or tls://host:4222`
+      );
     }
+    // A bad port (nats://127.0.0.1:abc) is the setting's fault, not the server's.
+    parseUrl(s, 'url', ['nats', 'tls'], 'nats://host:4222 or tls://host:4222');
   }
   if (servers.some((s) => /\/\/[^/]*@/.test(s))) {
-    throw badRequest('NATS: put the user in the username setting and the password in the secure password field, not in the URL');
+    throw badRequest(
+      'NATS: put the user in the username setting and the password in the secure password field, not in the URL'
+    );
   }
   const secure = config.secure;
-  const wantsTls =
-    json.tls === true || servers.some((s) => /^tls:/i.test(s)) || !!secure.tlsCACert || !!secure.tlsClientCert;
-  const advisoryStream = text(json.advisoryStream);
+  const ca = pemCertificates(secure.tlsCACert, 'tlsCACert');
+  const cert = pemCertificates(secure.tlsClientCert, 'tlsClientCert');
+  const skipVerify = optionalFlag(json, 'tlsSkipVerify');
+  const wantsTls = optionalFlag(json, 'tls') || servers.some((s) => /^tls:/i.test(s)) || !!ca || !!cert;
+  const advisoryStream = optionalText(json, 'advisoryStream', 'a stream name (text)');
   if (advisoryStream && /[\s.*>/\\]/.test(advisoryStream)) {
     throw badRequest(`NATS: advisory stream "${advisoryStream}" is not a valid stream name`);
   }
-  const username = text(json.username);
-  const limit = Number(json.payloadLimitBytes);
+  const username = optionalText(json, 'username');
   return {
+    ...commonSettings(json),
     // nats.js speaks TLS by upgrading a nats:// connection: give it host:port.
     servers: servers.map((s) => s.replace(/^(nats|tls):\/\//i, '').replace(/\/$/, '')),
     username,
@@ -61,13 +74,12 @@ export function natsSettings(config: DatasourceConfig): NatsSettings {
     token: !username && secure.password ? secure.password : undefined,
     tls: wantsTls
       ? {
-          ca: secure.tlsCACert || undefined,
-          cert: secure.tlsClientCert || undefined,
+          ca,
+          cert,
           key: secure.tlsClientKey || undefined,
-          rejectUnauthorized: json.tlsSkipVerify !== true,
+          rejectUnauthorized: !skipVerify,
         }
       : undefined,
     advisoryStream,
-    payloadLimit: limit > 0 ? limit : DEFAULT_PAYLOAD_LIMIT,
   };
 }

@@ -11,11 +11,20 @@
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { DatasourceConfig } from '../../instances/settings';
 import { badRequest } from '../../errors/errors';
+import {
+  commonSettings,
+  CommonSettings,
+  Json,
+  optionalFlag,
+  optionalList,
+  optionalText,
+  pemCertificates,
+} from '../settings-checks';
 
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 type Mechanism = (typeof SASL_MECHANISMS)[number];
 
-export interface KafkaSettings {
+export interface KafkaSettings extends CommonSettings {
   brokers: string[];
   username?: string;
   mechanism: Mechanism;
@@ -23,55 +32,62 @@ export interface KafkaSettings {
   client: KafkaConfig;
 }
 
-const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
-const list = (v: unknown) =>
-  (text(v) ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
 export function kafkaSettings(config: DatasourceConfig): KafkaSettings {
-  const json = config.json as Record<string, unknown>;
-  const brokers = list(json.url).map((b) => b.replace(/^kafka:\/\//i, '').replace(/\/+$/, ''));
+  const json = config.json as Json;
+  const common = commonSettings(json);
+  const brokers = optionalList(json, 'url', 'bootstrap brokers, host:port[,host:port] (text)').map((b) =>
+    b.replace(/^kafka:\/\//i, '').replace(/\/+$/, '')
+  );
   if (brokers.length === 0) {
     throw badRequest('Kafka: set the URL to the bootstrap brokers, host:port[,host:port]');
   }
   const bad = brokers.find((b) => !/^[^\s:/]+:\d{1,5}$/.test(b) && !/^\[[0-9a-f:]+\]:\d{1,5}$/i.test(b));
   if (bad) {
-    throw badRequest(`Kafka: broker "${bad}" is not host:port`);
+    throw badRequest(`setting url: Kafka broker "${bad}" is not host:port`);
   }
-  const mechanism = (text(json.saslMechanism)?.toLowerCase() ?? 'plain') as Mechanism;
+  const bigPort = brokers.find(
+    (b) => Number(b.slice(b.lastIndexOf(':') + 1)) > 65535 || Number(b.slice(b.lastIndexOf(':') + 1)) < 1
+  );
+  if (bigPort) {
+    throw badRequest(`setting url: Kafka broker "${bigPort}" has no valid port (1 to 65535)`);
+  }
+  const mechanism = (optionalText(json, 'saslMechanism', `one of ${SASL_MECHANISMS.join(', ')}`)?.toLowerCase() ??
+    'plain') as Mechanism;
   if (!SASL_MECHANISMS.includes(mechanism)) {
     throw badRequest(
       `Kafka: SASL mechanism "${String(json.saslMechanism)}" is not one of ${SASL_MECHANISMS.join(', ')}`
     );
   }
-  const username = text(json.username);
+  const username = optionalText(json, 'username');
   const secure = config.secure;
+  const ca = pemCertificates(secure.tlsCACert, 'tlsCACert');
+  const cert = pemCertificates(secure.tlsClientCert, 'tlsClientCert');
+  const skipVerify = optionalFlag(json, 'tlsSkipVerify');
   const sasl = username ? ({ mechanism, username, password: secure.password ?? '' } as SASLOptions) : undefined;
-  const wantsTls = json.tls === true || json.tlsSkipVerify === true || !!secure.tlsCACert || !!secure.tlsClientCert;
+  const wantsTls = optionalFlag(json, 'tls') || skipVerify || !!ca || !!cert;
   const ssl = wantsTls
     ? {
-        rejectUnauthorized: json.tlsSkipVerify !== true,
-        ...(secure.tlsCACert ? { ca: [secure.tlsCACert] } : {}),
-        ...(secure.tlsClientCert ? { cert: secure.tlsClientCert } : {}),
+        rejectUnauthorized: !skipVerify,
+        ...(ca ? { ca: [ca] } : {}),
+        ...(cert ? { cert } : {}),
         ...(secure.tlsClientKey ? { key: secure.tlsClientKey } : {}),
       }
     : undefined;
   return {
+    ...common,
     brokers,
     username,
     mechanism,
-    dlqTopics: list(json.dlqTopics),
+    dlqTopics: optionalList(json, 'dlqTopics', 'topic names, comma-separated (text)'),
     client: {
       clientId: 'jobscope',
       brokers,
       ssl,
       sasl,
-      // Short timeouts: a panel refresh should fail fast when the cluster is unreachable.
-      connectionTimeout: 3000,
-      authenticationTimeout: 3000,
-      requestTimeout: 10_000,
+      // Bounded by timeoutSeconds: a panel refresh fails fast when the cluster is unreachable.
+      connectionTimeout: common.timeoutMs,
+      authenticationTimeout: common.timeoutMs,
+      requestTimeout: common.timeoutMs,
       retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1000 },
     },
   };

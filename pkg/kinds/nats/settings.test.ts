@@ -1,5 +1,6 @@
 import { natsSettings } from './settings';
 import type { DatasourceConfig } from '../../instances/settings';
+import { TEST_CA } from '../test-pem';
 
 const config = (json: Record<string, unknown>, secure: Record<string, string> = {}): DatasourceConfig => ({
   uid: 'n',
@@ -18,7 +19,10 @@ it('sends user and password, or the password as a token when no username is set'
     token: undefined,
     tls: undefined,
   });
-  expect(natsSettings(config({ url: 'nats://a:4222' }, { password: 's3cr3t' }))).toMatchObject({ token: 's3cr3t', password: undefined });
+  expect(natsSettings(config({ url: 'nats://a:4222' }, { password: 's3cr3t' }))).toMatchObject({
+    token: 's3cr3t',
+    password: undefined,
+  });
 });
 
 it('asks for TLS with tls://, the tls flag or certificates; several servers', () => {
@@ -29,10 +33,12 @@ it('asks for TLS with tls://, the tls flag or certificates; several servers', ()
     rejectUnauthorized: true,
   });
   expect(natsSettings(config({ url: 'tls://a:4222, nats://b:4222' })).servers).toEqual(['a:4222', 'b:4222']);
-  expect(natsSettings(config({ url: 'nats://a:4222', tlsSkipVerify: true }, { tlsCACert: 'PEM' })).tls).toMatchObject({
-    ca: 'PEM',
-    rejectUnauthorized: false,
-  });
+  expect(natsSettings(config({ url: 'nats://a:4222', tlsSkipVerify: true }, { tlsCACert: TEST_CA })).tls).toMatchObject(
+    {
+      ca: TEST_CA,
+      rejectUnauthorized: false,
+    }
+  );
 });
 
 it('rejects a missing or foreign URL, credentials in the URL and a bad advisory stream name', () => {
@@ -44,5 +50,17 @@ it('rejects a missing or foreign URL, credentials in the URL and a bad advisory 
   } catch (e) {
     expect(String(e)).not.toContain('secret');
   }
-  expect(() => natsSettings(config({ url: 'nats://a:4222', advisoryStream: 'a.b' }))).toThrow(/not a valid stream name/);
+  expect(() => natsSettings(config({ url: 'nats://a:4222', advisoryStream: 'a.b' }))).toThrow(
+    /not a valid stream name/
+  );
+});
+
+it('names the setting for a bad port, a garbage CA, a non-text URL and a bad time bound (downstream 400)', () => {
+  expect(() => natsSettings(config({ url: 'nats://127.0.0.1:abc' }))).toThrow(
+    /setting url: "nats:\/\/127.0.0.1:abc" is not a valid URL/
+  );
+  expect(() => natsSettings(config({ url: 'nats://a:4222' }, { tlsCACert: 'garbage' }))).toThrow(/setting tlsCACert/);
+  expect(() => natsSettings(config({ url: 4222 }))).toThrow(/setting url: must be/);
+  expect(() => natsSettings(config({ url: 'nats://a:4222', timeoutSeconds: 9999 }))).toThrow(/setting timeoutSeconds/);
+  expect(natsSettings(config({ url: 'nats://a:4222', timeoutSeconds: 3 })).timeoutMs).toBe(3000);
 });
