@@ -14,7 +14,8 @@
  *   most TIME_LAG_ROUNDS Fetch rounds (one Fetch per partition leader each, Metadata first),
  *   so any number of groups on a topic costs the same (time-lag.ts).
  * Jobs and failures on dead-letter topics: one Fetch per leader from high watermark − N, up to
- *   a few rounds for partitions that did not reach their end (dead-letter-reads.ts).
+ *   a few rounds for partitions that did not reach their end, plus one Fetch per record the
+ *   1 MiB partition bound cut (up to 8 MiB, 8 a query) to read it whole (dead-letter-reads.ts).
  */
 import { Admin, AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import type { DatasourceConfig } from '../../instances/settings';

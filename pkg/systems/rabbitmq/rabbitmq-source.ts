@@ -1,7 +1,7 @@
 /**
  * The `rabbitmq` data source kind. With the management API (the normal case) a refresh is
  * a fixed number of HTTP calls whatever the number of queues: one paged /api/queues listing
- * (page_size 500, only the columns needed) plus, for dead-letter targets, /api/bindings and
+ * (page_size 500, only the columns needed) plus, for the dead-letter topology, /api/bindings and
  * /api/exchanges (cached 30 s). Without it, named queues are read by AMQP passive declares.
  *
  * Queue labels: the plain queue name when the data source is limited to one vhost
