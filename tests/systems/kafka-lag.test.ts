@@ -10,6 +10,8 @@ import {
   totalLag,
 } from '../../pkg/systems/kafka/lag';
 import { readRecordSet } from '../../pkg/systems/kafka/record-batch';
+import { OffsetTimes, PartitionTimeline } from '../../pkg/systems/kafka/offset-times';
+import { spreadOrder } from '../../pkg/systems/kafka/time-lag';
 
 const samples = (pairs: Array<[committed: number, lag: number]>): LagSample[] =>
   pairs.map(([committed, lag], i) => ({ at: i * 10_000, committed, lag }));
@@ -186,4 +188,56 @@ it('decodes record batches: deltas, a record cut by the byte bound (size kept), 
   expect(snappy.records).toEqual([]);
   expect(snappy.batches[0]).toMatchObject({ baseOffset: 7, lastOffset: 9, baseTimestamp: 123, codec: 'snappy' });
   expect(snappy.batches[0].undecoded).toMatch(/no snappy codec/);
+});
+
+describe('offset → time lookup table (time lag at bounded cost)', () => {
+  it('interpolates between the log-end samples around an offset and says so', () => {
+    const t = new PartitionTimeline();
+    t.addEnd(100, 1_000);
+    t.addEnd(200, 2_000);
+    t.addEnd(200, 3_000);
+    t.addEnd(200, 4_000); // a flat run keeps its first and last sample
+    t.addEnd(300, 5_000);
+    expect(t.samples).toEqual([
+      { offset: 100, at: 1_000 },
+      { offset: 200, at: 2_000 },
+      { offset: 200, at: 4_000 },
+      { offset: 300, at: 5_000 },
+    ]);
+    expect(t.lookup(150)).toEqual({ ms: 1_500, from: 'interpolated' });
+    // record 200 appeared after the quiet run, between 4 s and 5 s
+    expect(t.lookup(200)).toEqual({ ms: 4_000, from: 'interpolated' });
+    expect(t.lookup(250)).toEqual({ ms: 4_500, from: 'interpolated' });
+    expect(t.lookup(99)).toBeUndefined(); // older than the table: to be read
+    t.addRead(99, 900);
+    expect(t.lookup(99)).toEqual({ ms: 900, from: 'read' });
+    expect(t.lookupBetweenReads(50)).toBeUndefined(); // no read below it
+    t.addRead(10, 100);
+    expect(t.lookupBetweenReads(50)).toEqual({ ms: 100 + (40 / 89) * 800, from: 'interpolated' });
+  });
+
+  it('stays bounded and starts over when the log goes back', () => {
+    const t = new PartitionTimeline(4, 2);
+    for (let i = 1; i <= 10; i++) t.addEnd(i * 10, i * 1000);
+    expect(t.samples.map((s) => s.offset)).toEqual([70, 80, 90, 100]);
+    t.addEnd(100, 500); // time going back: ignored
+    expect(t.samples).toHaveLength(4);
+    t.addRead(1, 1);
+    t.addRead(2, 2);
+    t.addRead(3, 3);
+    expect([t.lookup(1), t.lookup(3)?.from]).toEqual([undefined, 'read']);
+    t.addEnd(5, 20_000); // topic recreated
+    expect(t.samples).toEqual([{ offset: 5, at: 20_000 }]);
+    expect(t.lookup(3)).toBeUndefined();
+    const tables = new OffsetTimes(2);
+    const a = tables.of('t', 0);
+    tables.of('t', 1);
+    tables.of('t', 2); // evicts the least recently used (t/0)
+    expect(tables.of('t', 0)).not.toBe(a);
+  });
+
+  it('reads lowest and highest first, then the middles', () => {
+    expect(spreadOrder([1, 2, 3, 4, 5])).toEqual([1, 5, 3, 2, 4]);
+    expect(spreadOrder([7])).toEqual([7]);
+  });
 });

@@ -336,7 +336,7 @@ describeKafka('kafka source', () => {
         name: 'org.springframework.kafka.listener.ListenerExecutionFailedException',
         state: 'dead',
         createdAt: t0 - 60_000,
-        error: 'Listener failed; order 1001 not found',
+        error: 'Listener failed; order 1001 not found [from orders offset 501]',
         stacktrace: expect.stringContaining('Orders.java:42'),
         payload: { preview: '{"order":1001}', bytes: 14, truncated: false, kind: 'json' },
       });
@@ -347,14 +347,14 @@ describeKafka('kafka source', () => {
         traceId: trace,
       });
       expect(byId.get('1:2')).toMatchObject({
-        error: 'Listener failed; order 1021 not found',
+        error: 'Listener failed; order 1021 not found [from orders offset 521]',
         payload: { preview: '{"n":21}' },
       });
-      // The 10 MB record is cut at the 1 MiB partition bound: reported by size, headers unread.
+      // The 10 MB record is over the 8 MiB cap: reported by size, headers unread.
       const bigRow = byId.get('1:3')!;
       expect(bigRow.payload).toMatchObject({ bytes: big.length, truncated: true, kind: 'text' });
       expect(bigRow.payload!.preview).toBe('x'.repeat(4096));
-      expect(bigRow.error).toMatch(/^record of \d+ bytes, larger than the read bound: headers not read$/);
+      expect(bigRow.error).toMatch(/^record of \d+ bytes, larger than the 8 MiB read cap: headers not read$/);
       expect(Number(/\d+/.exec(bigRow.error!)![0])).toBeGreaterThan(big.length);
 
       // Newest N: limit 2 → the two newest over both partitions.
@@ -375,7 +375,7 @@ describeKafka('kafka source', () => {
           'org.springframework.kafka.listener.ListenerExecutionFailedException: Listener failed; order <n> not found',
           5,
         ],
-        ['record of <n> bytes, larger than the read bound: headers not read', 1],
+        ['record of <n> bytes, larger than the <n> MiB read cap: headers not read', 1],
         ['org.apache.kafka.connect.errors.DataException: Converting byte[] to Kafka Connect data failed', 1],
       ]);
       expect(f.groups[0]).toMatchObject({ queue: dlq, lastSeen: t0 + 21_000, exampleJobId: '1:2', firstSeen: t0 });

@@ -3,17 +3,27 @@
  * partition from its high watermark − N, in up to DLT_ROUNDS rounds for partitions that did
  * not reach their end (DLT_PARTITION_BYTES per partition, DLT_FETCH_BYTES per response).
  * Records become job rows and failure samples (dead-letters.ts).
+ *
+ * Headers follow the value in Kafka's record format, so a record cut by those bounds has
+ * none: each cut record of at most LARGE_RECORD_CAP bytes is read again whole, alone in a
+ * Fetch at its offset (the broker returns the first batch of a request whole, KIP-74; a
+ * topic's max.message.bytes bounds that batch), at most MAX_LARGE_READS a query, one at a
+ * time. Only the payload preview is cut (to the payload limit). Larger records are listed by
+ * key and size without headers.
  */
 import type { JobRow } from '../rows';
 import type { FailureSample } from '../failure-reasons';
 import { RecordFetcher, READ_COMMITTED } from './fetch';
-import type { PartitionData } from './record-batch';
-import { deadLetterRow } from './dead-letters';
+import type { KafkaRecord, PartitionData } from './record-batch';
+import { deadLetterRow, LARGE_RECORD_CAP } from './dead-letters';
 import { MAX_DECOMPRESSED } from './time-lag';
 
 const DLT_PARTITION_BYTES = 1024 * 1024;
 const DLT_FETCH_BYTES = 8 * 1024 * 1024;
 const DLT_ROUNDS = 3;
+const MAX_LARGE_READS = 8;
+/** Room for the batch header around a record read again. */
+const BATCH_SLACK = 64 * 1024;
 
 export interface DeadLetterReads {
   rows: JobRow[];
@@ -45,6 +55,7 @@ export async function readNewestDeadLetters(
   const samples: FailureSample[] = [];
   const problems: string[] = [];
   let fetches = 0;
+  const large: Array<{ topic: string; partition: number; rec: KafkaRecord }> = [];
   for (let round = 0; round < DLT_ROUNDS; round++) {
     // Partitions that made no progress go first: the broker returns a batch larger than the
     // bound only for the first partition of a request (KIP-74), so that one gets through.
@@ -78,9 +89,12 @@ export async function readNewestDeadLetters(
       const before = c.next;
       for (const rec of a.records) {
         if (rec.offset < c.next || rec.offset >= c.end) continue;
-        const dl = deadLetterRow(c.topic, c.partition, rec, options.payloadLimit);
-        rows.push(dl.row);
-        samples.push(dl.sample);
+        if (rec.cut && rec.size <= LARGE_RECORD_CAP) large.push({ topic: c.topic, partition: c.partition, rec });
+        else {
+          const dl = deadLetterRow(c.topic, c.partition, rec, options.payloadLimit);
+          rows.push(dl.row);
+          samples.push(dl.sample);
+        }
         c.next = rec.offset + 1;
       }
       for (const b of a.batches) {
@@ -96,6 +110,38 @@ export async function readNewestDeadLetters(
       if (c.next === before) c.stuck++;
       if (c.next === before && a.bytes === 0 && a.highWatermark <= c.next) c.end = c.next;
     }
+  }
+  // Cut records within the cap, read again whole; the newest first when there are too many.
+  large.sort((x, y) => y.rec.timestamp - x.rec.timestamp);
+  for (const [i, { topic, partition, rec }] of large.entries()) {
+    let whole: KafkaRecord | undefined;
+    if (i < MAX_LARGE_READS) {
+      const bound = Math.min(LARGE_RECORD_CAP, rec.size) + BATCH_SLACK;
+      let answers: PartitionData[];
+      try {
+        answers = await fetcher.fetch([{ topic, partition, offset: rec.offset, maxBytes: bound }], {
+          isolationLevel: READ_COMMITTED,
+          maxBytes: bound,
+          maxDecompressed: MAX_DECOMPRESSED,
+          requestTimeout: options.requestTimeout,
+        });
+      } catch (err) {
+        throw options.describeError(err);
+      }
+      fetches++;
+      whole = answers[0]?.records.find((r) => r.offset === rec.offset && !r.cut);
+    }
+    if (!whole) {
+      problems.push(
+        i < MAX_LARGE_READS
+          ? `${topic}[${partition}] offset ${rec.offset}: a record of ${rec.size} bytes could not be read whole`
+          : `${topic}[${partition}] offset ${rec.offset}: more than ${MAX_LARGE_READS} records over ${DLT_PARTITION_BYTES / 1024 / 1024} MiB in one query; its headers were not read`
+      );
+    }
+    const why = i < MAX_LARGE_READS ? 'not read whole' : `past the ${MAX_LARGE_READS} large records read a query`;
+    const dl = deadLetterRow(topic, partition, whole ?? rec, options.payloadLimit, why);
+    rows.push(dl.row);
+    samples.push(dl.sample);
   }
   const unread = cursors.filter((c) => c.next < c.end);
   if (unread.length > 0) {

@@ -17,6 +17,9 @@ import { describePayload, traceIdFromTraceparent } from '../payload';
 import type { FailureSample } from '../failure-reasons';
 import type { KafkaRecord } from './record-batch';
 
+/** The largest dead letter read whole, headers and all (Kafka's default max.message.bytes is 1 MiB); dead-letter-reads.ts reads a cut one again. */
+export const LARGE_RECORD_CAP = 8 * 1024 * 1024;
+
 const MAX_HEADER_TEXT = 64 * 1024;
 
 function header(rec: KafkaRecord, ...names: string[]): Buffer | undefined {
@@ -48,12 +51,29 @@ export function keyText(key: Buffer | null): string | undefined {
   return p.kind === 'binary' ? `0x${p.preview}` : p.preview;
 }
 
+/** Where the record failed, from Spring's or Connect's headers: ` [from orders[0] offset 500]`. */
+function withOrigin(error: string | undefined, rec: KafkaRecord): string | undefined {
+  const topic = text(header(rec, 'kafka_dlt-original-topic', '__connect.errors.topic'));
+  if (!topic) return error;
+  const partition = number(header(rec, 'kafka_dlt-original-partition', '__connect.errors.partition'));
+  const offset = number(header(rec, 'kafka_dlt-original-offset', '__connect.errors.offset'));
+  const where = `from ${topic}${partition !== undefined ? `[${partition}]` : ''}${offset !== undefined ? ` offset ${offset}` : ''}`;
+  return error ? `${error} [${where}]` : `[${where}]`;
+}
+
 export interface DeadLetter {
   row: JobRow;
   sample: FailureSample;
 }
 
-export function deadLetterRow(queue: string, partition: number, rec: KafkaRecord, payloadLimit: number): DeadLetter {
+export function deadLetterRow(
+  queue: string,
+  partition: number,
+  rec: KafkaRecord,
+  payloadLimit: number,
+  /** Why a cut record was not read whole; default: over the cap. */
+  cutWhy = `larger than the ${LARGE_RECORD_CAP / 1024 / 1024} MiB read cap`
+): DeadLetter {
   const id = `${partition}:${rec.offset}`;
   const errorClass = text(header(rec, 'kafka_dlt-exception-fqcn', '__connect.errors.exception.class.name'));
   const message = text(header(rec, 'kafka_dlt-exception-message', '__connect.errors.exception.message'));
@@ -73,8 +93,8 @@ export function deadLetterRow(queue: string, partition: number, rec: KafkaRecord
     createdAt: originalTs !== undefined && originalTs > 0 ? originalTs : undefined,
     finishedAt: rec.timestamp >= 0 ? rec.timestamp : undefined,
     error: rec.cut
-      ? `record of ${rec.size} bytes, larger than the read bound: headers not read`
-      : (message ?? (errorClass ? errorClass : undefined)),
+      ? `record of ${rec.size} bytes, ${cutWhy}: headers not read`
+      : withOrigin(message ?? (errorClass ? errorClass : undefined), rec),
     stacktrace,
     payload,
     traceId: traceIdFromTraceparent(text(header(rec, 'traceparent'))),

@@ -9,10 +9,13 @@
  *   · OffsetFetch per group (kafkajs asks one group per request; at most MAX_GROUPS, 8 at a
  *   time, and only groups a query's patterns can match) · ListOffsets ×2 per topic read
  *   (latest and earliest; at most MAX_TOPICS).
- * Overview and workers add the time lag: one Fetch per partition leader (Metadata for the
- *   topics first), every lagging partition in it at its committed offset (time-lag.ts).
+ * Overview and workers add the time lag: from each partition's lookup table (offset-times.ts:
+ *   log-end samples of earlier refreshes, interpolated) where it can answer, else read — at
+ *   most TIME_LAG_ROUNDS Fetch rounds (one Fetch per partition leader each, Metadata first),
+ *   so any number of groups on a topic costs the same (time-lag.ts).
  * Jobs and failures on dead-letter topics: one Fetch per leader from high watermark − N, up to
- *   a few rounds for partitions that did not reach their end (dead-letter-reads.ts).
+ *   a few rounds for partitions that did not reach their end, plus one Fetch per record the
+ *   1 MiB partition bound cut (up to 8 MiB, 8 a query) to read it whole (dead-letter-reads.ts).
  */
 import { Admin, AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import type { DatasourceConfig } from '../../instances/settings';
@@ -26,7 +29,8 @@ import { matchesSearch, QueueStats, WorkerRow } from '../rows';
 import { groupFailures } from '../failure-reasons';
 import { RecordFetcher } from './fetch';
 import { readNewestDeadLetters } from './dead-letter-reads';
-import { PartitionLag, readTimeLags } from './time-lag';
+import { PartitionLag, readTimeLags, TIME_LAG_ROUNDS } from './time-lag';
+import { OffsetTimes, SAMPLES_PER_PARTITION, TimeSource } from './offset-times';
 import { kafkaSettings, KafkaSettings } from '../../kinds/kafka/settings';
 import { isGone, kafkaError } from './errors';
 import {
@@ -61,6 +65,8 @@ export interface PartitionColumns {
   high_watermark: number;
   lag: number;
   time_lag_seconds: number | null;
+  /** `read` (the record at the committed offset, now or at an earlier refresh) or `interpolated`. */
+  time_lag_from: TimeSource | null;
   member: string | null;
   status: LagStatus;
 }
@@ -75,6 +81,8 @@ interface QueueLag {
   status: LagStatus;
   /** Max time lag over the partitions read; undefined when none with lag was read. */
   oldestWait?: number;
+  /** How the partition giving oldestWait got its time lag. */
+  oldestWaitFrom?: TimeSource;
 }
 
 interface GroupInfo {
@@ -153,6 +161,8 @@ export class KafkaSource implements QueueSource {
   private readonly kafka: Kafka;
   private admin?: Promise<Admin>;
   private readonly samples = new SampleWindow();
+  /** Per partition: log-end samples and records read, for the time lag (kept across refreshes). */
+  private readonly offsetTimes = new OffsetTimes();
   private readonly fetcher: RecordFetcher;
   private readonly payloadLimit: number;
 
@@ -368,6 +378,7 @@ export class KafkaSource implements QueueSource {
     const selected = this.select(snap, query, notice);
     const needed = selected.flatMap((q) => [q.topic, ...deadLetterTopicsOf(q.topic, snap.topics)]);
     const marks = await this.watermarks(needed, notice);
+    const markedAt = Date.now();
     const queues: QueueLag[] = [];
     for (const q of selected) {
       const group = q.group;
@@ -419,10 +430,12 @@ export class KafkaSource implements QueueSource {
         status: evaluateLag(history, members),
       });
     }
-    await readTimeLags(
+    const { fetches } = await readTimeLags(
       this.fetcher,
+      this.offsetTimes,
       queues.flatMap((q) => q.parts),
       window.now,
+      markedAt,
       notice,
       {
         requestTimeout: this.s.client.requestTimeout ?? 10_000,
@@ -432,9 +445,22 @@ export class KafkaSource implements QueueSource {
     for (const q of queues) {
       const read = q.parts.filter((p) => p.timeLag !== undefined);
       if (q.lag === 0) q.oldestWait = 0;
-      else if (read.some((p) => p.lag > 0)) q.oldestWait = Math.max(...read.map((p) => p.timeLag!));
+      else if (read.some((p) => p.lag > 0)) {
+        const oldest = read.reduce((a, b) => (b.timeLag! > a.timeLag! ? b : a));
+        q.oldestWait = oldest.timeLag;
+        q.oldestWaitFrom = oldest.timeLagFrom;
+      }
     }
-    return { snap, selected, marks, queues };
+    const lagging = queues.flatMap((q) => q.parts).filter((p) => p.lag > 0);
+    const interpolated = lagging.filter((p) => p.timeLagFrom === 'interpolated').length;
+    const readParts = lagging.filter((p) => p.timeLagFrom === 'read').length;
+    if (lagging.length > 0) {
+      notice({
+        severity: 'info',
+        text: `time lag of ${lagging.length} lagging partition(s): ${readParts} from the record at the committed offset (read now or at an earlier refresh), ${interpolated} interpolated between the log-end offsets sampled at earlier refreshes (${SAMPLES_PER_PARTITION} samples a partition, kept while the data source lives); ${fetches} Fetch round(s) this refresh, at most ${TIME_LAG_ROUNDS}`,
+      });
+    }
+    return { snap, selected, marks, queues, fetches };
   }
 
   /** The workers query: one row per group/topic/partition with offsets, lag, time lag, owner and status. */
@@ -444,7 +470,7 @@ export class KafkaSource implements QueueSource {
     notice: (n: Notice) => void,
     notices: Notice[]
   ): Promise<ReadResult> {
-    const { snap, queues } = await this.lagView(query, window, notice);
+    const { snap, queues, fetches } = await this.lagView(query, window, notice);
     const rows: Array<WorkerRow & { system: string; columns: PartitionColumns }> = [];
     for (const q of queues) {
       for (const p of q.parts) {
@@ -462,6 +488,7 @@ export class KafkaSource implements QueueSource {
             high_watermark: p.high,
             lag: p.lag,
             time_lag_seconds: p.timeLag ?? null,
+            time_lag_from: p.timeLagFrom ?? null,
             member: p.member ?? null,
             status: q.status,
           },
@@ -477,13 +504,13 @@ export class KafkaSource implements QueueSource {
     }
     notice({
       severity: 'info',
-      text: 'Kafka workers: one row per consumer group, topic and partition — host = the member it is assigned to (client id@host; none: unassigned), alive = assigned; columns: committed, high_watermark, lag, time_lag_seconds, member, status (Burrow: OK, WARN, STALL, STOP)',
+      text: 'Kafka workers: one row per consumer group, topic and partition — host = the member it is assigned to (client id@host; none: unassigned), alive = assigned; columns: committed, high_watermark, lag, time_lag_seconds, time_lag_from (read: the record at the committed offset; interpolated: from the log-end offsets sampled at earlier refreshes), member, status (Burrow: OK, WARN, STALL, STOP)',
     });
     return {
       type: 'workers',
       rows: rows.slice(0, limit),
       notices,
-      executed: `ListGroups, DescribeGroups, OffsetFetch ×${snap.groups.length}, ListOffsets, Fetch (time lag): ${rows.length} partition(s)`,
+      executed: `ListGroups, DescribeGroups, OffsetFetch ×${snap.groups.length}, ListOffsets, Fetch ×${fetches} round(s) (time lag): ${rows.length} partition(s)`,
     };
   }
 
@@ -554,10 +581,11 @@ export class KafkaSource implements QueueSource {
     notice: (n: Notice) => void,
     notices: Notice[]
   ): Promise<ReadResult> {
-    const { snap, selected, marks, queues } = await this.lagView(query, window, notice);
+    const { snap, selected, marks, queues, fetches } = await this.lagView(query, window, notice);
     const lagOf = new Map(queues.map((q) => [q.label, q]));
     const stats: Array<QueueStats & { system: string }> = [];
     const unhealthy: string[] = [];
+    const interpolated: string[] = [];
     for (const q of selected) {
       const parts = marks.get(q.topic);
       if (!parts) continue;
@@ -566,6 +594,7 @@ export class KafkaSource implements QueueSource {
       if (q.group && ql) {
         values.wait = ql.lag;
         if (ql.oldestWait !== undefined) values.oldest_wait_seconds = ql.oldestWait;
+        if (ql.oldestWaitFrom === 'interpolated') interpolated.push(q.label);
         if (ql.members !== undefined) values.workers = ql.members;
         values.stalled = ql.status === 'STALL' || ql.status === 'STOP' ? 1 : 0;
         if (ql.status !== 'OK') unhealthy.push(`${q.label}: ${ql.status}`);
@@ -578,6 +607,12 @@ export class KafkaSource implements QueueSource {
       }
       stats.push({ system: SYSTEM, queue: q.label, values });
     }
+    if (interpolated.length > 0) {
+      notice({
+        severity: 'info',
+        text: `oldest_wait_seconds interpolated (not read) for ${interpolated.slice(0, 20).join(', ')}${interpolated.length > 20 ? ', …' : ''}: placed between the two points around its offset (log-end samples of two refreshes, or records read), so off by at most the time between them`,
+      });
+    }
     if (unhealthy.length > 0) {
       notice({
         severity: 'warning',
@@ -586,13 +621,13 @@ export class KafkaSource implements QueueSource {
     }
     notice({
       severity: 'info',
-      text: 'Kafka: wait = consumer lag (high watermark − committed offset, from the log start when nothing is committed), oldest_wait_seconds = time lag (age of the next message the group would consume, the oldest over partitions; read with a plain Fetch, no group joined), workers = group members, stalled = 1 when the lag trend is STALL or STOP (the workers query shows the status per partition), dead = messages retained in dead-letter topics',
+      text: 'Kafka: wait = consumer lag (high watermark − committed offset, from the log start when nothing is committed), oldest_wait_seconds = time lag (age of the next message the group would consume, the oldest over partitions: interpolated from the log-end offsets sampled at earlier refreshes where they reach back that far, else read with a plain Fetch, no group joined), workers = group members, stalled = 1 when the lag trend is STALL or STOP (the workers query shows the status per partition), dead = messages retained in dead-letter topics',
     });
     return {
       type: 'overview',
       stats,
       notices,
-      executed: `ListGroups, DescribeGroups, OffsetFetch ×${snap.groups.length}, ListOffsets for ${marks.size} topic(s), Fetch (time lag): ${stats.length} queue(s)`,
+      executed: `ListGroups, DescribeGroups, OffsetFetch ×${snap.groups.length}, ListOffsets for ${marks.size} topic(s), Fetch ×${fetches} round(s) (time lag): ${stats.length} queue(s)`,
     };
   }
 

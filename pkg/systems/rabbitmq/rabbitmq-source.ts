@@ -1,7 +1,7 @@
 /**
  * The `rabbitmq` data source kind. With the management API (the normal case) a refresh is
  * a fixed number of HTTP calls whatever the number of queues: one paged /api/queues listing
- * (page_size 500, only the columns needed) plus, for dead-letter targets, /api/bindings and
+ * (page_size 500, only the columns needed) plus, for the dead-letter topology, /api/bindings and
  * /api/exchanges (cached 30 s). Without it, named queues are read by AMQP passive declares.
  *
  * Queue labels: the plain queue name when the data source is limited to one vhost
@@ -20,7 +20,7 @@ import { groupFailures, FailureSample } from '../failure-reasons';
 import { rabbitSettings, RabbitSettings } from '../../kinds/rabbitmq/settings';
 import { ManagementApi, pagedList, vhostPath } from './management';
 import { BindingInfo, deadLetterSetting, deadLetterTopology, ExchangeInfo, QueueInfo, Topology } from './topology';
-import { QUEUE_COLUMNS, queueKinds, queueValues, statsMissing } from './overview';
+import { QUEUE_COLUMNS, queueKinds, queueValues, statsMissing, topologyNotice } from './overview';
 import { queueSeries, rateParams } from './throughput';
 import { consumerWorkers, ConnectionInfo, ConsumerInfo } from './workers';
 import {
@@ -208,8 +208,9 @@ export class RabbitSource implements QueueSource {
       case 'overview': {
         const all = await this.listQueueInfo(QUEUE_COLUMNS, {}, notice);
         const selected = this.select(all, query, notice);
-        const wantsDead = !query.metrics?.length || query.metrics.includes('dead');
-        const targets = wantsDead ? new Set((await this.topologyOf(all)).edges.map((e) => e.to)) : new Set<string>();
+        const wantsTopology = !query.metrics?.length || query.metrics.some((m) => m === 'dead' || m === 'retries');
+        const nodes = wantsTopology ? (await this.topologyOf(all)).nodes : [];
+        const roles = new Map(nodes.filter((n) => n.role).map((n) => [n.id, n.role!]));
         const stats: Array<QueueStats & { system: string }> = [];
         for (const q of selected) {
           if (statsMissing(q.info)) {
@@ -219,7 +220,7 @@ export class RabbitSource implements QueueSource {
             });
             continue;
           }
-          const values = queueValues(q.info, { nowMs: window.now, isDeadLetterTarget: targets.has(q.label) });
+          const values = queueValues(q.info, { nowMs: window.now, role: roles.get(q.label) });
           if (q.info.messages_ready && values.oldest_wait_seconds === undefined) {
             notice({
               severity: 'info',
@@ -232,9 +233,14 @@ export class RabbitSource implements QueueSource {
         if (kinds) {
           notice({ severity: 'info', text: kinds });
         }
+        const shown = new Set(selected.map((q) => q.label));
+        const roleLine = topologyNotice(nodes.filter((n) => shown.has(n.id)));
+        if (roleLine) {
+          notice({ severity: 'info', text: roleLine });
+        }
         notice({
           severity: 'info',
-          text: 'RabbitMQ keeps no completed/failed counts: wait = ready, active = unacknowledged, workers = consumers, dead = messages in dead-letter target queues',
+          text: 'RabbitMQ keeps no completed/failed counts: wait = ready, active = unacknowledged, workers = consumers, dead = messages in terminal dead-letter queues, retries = messages in the delay queues of retry loops',
         });
         return {
           type: 'overview',
@@ -333,8 +339,9 @@ export class RabbitSource implements QueueSource {
 
   /**
    * Messages of the queues a jobs/failures query covers, peeked and requeued. `dead` and
-   * `failed` read the dead-letter target queues among those selected (or the queues named
-   * literally); `waiting` reads the selected queues' heads.
+   * `failed` read the terminal dead-letter queues among those selected, `retry` the delay
+   * queues of retry loops (or, for both, the queues named literally); `waiting` reads the
+   * selected queues' heads.
    */
   private async peek(
     query: JobscopeQuery,
@@ -342,23 +349,28 @@ export class RabbitSource implements QueueSource {
     limit: number,
     notice: (n: Notice) => void
   ): Promise<Array<{ row: JobRow; message: PeekedMessage }>> {
-    if (!['dead', 'failed', 'waiting'].includes(state)) {
+    if (!['dead', 'failed', 'retry', 'waiting'].includes(state)) {
       notice({
         severity: 'info',
-        text: `RabbitMQ has no "${state}" messages to list: only dead (dead-letter queues) and waiting (queued) messages can be browsed`,
+        text: `RabbitMQ has no "${state}" messages to list: only dead (terminal dead-letter queues), retry (delay queues of retry loops) and waiting (queued) messages can be browsed`,
       });
       return [];
     }
     const all = await this.listQueueInfo(QUEUE_COLUMNS, {}, notice);
     let selected = this.select(all, query, notice);
     if (state !== 'waiting') {
-      const targets = new Set((await this.topologyOf(all)).edges.map((e) => e.to));
+      // dead/failed: terminal dead-letter queues; retry: the delay queues of retry loops.
+      const role = state === 'retry' ? 'retry-delay' : 'dead-letter';
+      const holding = new Set((await this.topologyOf(all)).nodes.filter((n) => n.role === role).map((n) => n.id));
       const named = new Set((query.queues ?? []).filter((q) => !/[*?]/.test(q)));
-      selected = selected.filter((q) => targets.has(q.label) || named.has(q.label));
+      selected = selected.filter((q) => holding.has(q.label) || named.has(q.label));
       if (selected.length === 0) {
         notice({
           severity: 'info',
-          text: 'no dead-letter queue among the selected queues (no queue dead-letters into them); name a queue to browse it anyway',
+          text:
+            state === 'retry'
+              ? 'no delay queue of a retry loop among the selected queues; name a queue to browse it anyway'
+              : 'no terminal dead-letter queue among the selected queues (no queue dead-letters into them outside a retry loop, and no name says so); name a queue to browse it anyway',
         });
       }
     }

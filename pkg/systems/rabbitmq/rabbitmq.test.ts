@@ -82,6 +82,45 @@ describe('deadLetterTopology', () => {
     );
     expect(topo.edges).toEqual([]);
   });
+
+  it('tells retry loops from terminal dead-letter queues', () => {
+    const dl = (to: string, extra: Record<string, unknown> = {}) => ({
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': to,
+      ...extra,
+    });
+    const topo = deadLetterTopology(
+      [
+        q('work', dl('work.retry')),
+        q('work.retry', dl('work', { 'x-message-ttl': 5000 })),
+        q('work.parking'), // nothing dead-letters into it: a dead-letter queue by its name
+        q('jobs', dl('jobs.dlq')),
+        q('jobs.dlq', dl('jobs.parking', { 'x-message-ttl': 60_000 })), // on to a parking lot: still terminal
+        q('jobs.parking'),
+        // a loop set by policy with per-message TTLs: the member nobody consumes is the delay
+        q('mail', {}, { 'dead-letter-exchange': '', 'dead-letter-routing-key': 'mail.wait' }),
+        { ...q('mail.wait', dl('mail')), consumers: 0 },
+        q('plain'),
+        q('plain.error.log'),
+      ].map((x) => (x.name === 'mail' ? { ...x, consumers: 2 } : x)),
+      [],
+      [],
+      label
+    );
+    const roles = Object.fromEntries(topo.nodes.map((n) => [n.id, [n.role, n.by, n.loop?.join(' ')]]));
+    expect(roles).toEqual({
+      work: ['retry-source', undefined, 'work work.retry'],
+      'work.retry': ['retry-delay', undefined, 'work work.retry'],
+      'work.parking': ['dead-letter', 'name', undefined],
+      jobs: ['source', undefined, undefined],
+      'jobs.dlq': ['dead-letter', undefined, undefined],
+      'jobs.parking': ['dead-letter', undefined, undefined],
+      mail: ['retry-source', undefined, 'mail mail.wait'],
+      'mail.wait': ['retry-delay', undefined, 'mail mail.wait'],
+      plain: [undefined, undefined, undefined],
+      'plain.error.log': [undefined, undefined, undefined],
+    });
+  });
 });
 
 describe('rates', () => {
@@ -126,10 +165,7 @@ describe('rates', () => {
 describe('queueValues', () => {
   it('leaves out what the broker did not report', () => {
     expect(
-      queueValues(
-        { vhost: 'v', name: 'q', messages_ready: 2, messages_unacknowledged: 0, consumers: 0 },
-        { nowMs: 0, isDeadLetterTarget: false }
-      )
+      queueValues({ vhost: 'v', name: 'q', messages_ready: 2, messages_unacknowledged: 0, consumers: 0 }, { nowMs: 0 })
     ).toEqual({ wait: 2, active: 0, workers: 0 });
     expect(
       queueValues(
@@ -141,9 +177,12 @@ describe('queueValues', () => {
           messages_unacknowledged: 0,
           head_message_timestamp: 100,
         },
-        { nowMs: 160_000, isDeadLetterTarget: true }
+        { nowMs: 160_000, role: 'dead-letter' }
       )
     ).toEqual({ wait: 3, active: 0, dead: 3, oldest_wait_seconds: 60 });
+    const held = { vhost: 'v', name: 'q', messages: 4, messages_ready: 3, messages_unacknowledged: 1 };
+    expect(queueValues(held, { nowMs: 0, role: 'retry-delay' })).toMatchObject({ retries: 4 });
+    expect(queueValues(held, { nowMs: 0, role: 'retry-source' })).toEqual({ wait: 3, active: 1 });
   });
 });
 

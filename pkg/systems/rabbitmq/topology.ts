@@ -1,10 +1,23 @@
 /**
- * Dead-letter topology: which queue dead-letters into which. A queue's dead-letter
+ * Dead-letter topology: which queue dead-letters into which, and what each queue is in it.
+ * A queue's dead-letter
  * exchange and routing key come from its arguments (x-dead-letter-exchange,
  * x-dead-letter-routing-key), which win, else from its effective policy (dead-letter-exchange,
  * dead-letter-routing-key). The exchange's bindings (direct, fanout, topic; headers
  * exchanges are not evaluated and count as "may route") say which queues receive them.
  * Pure: it works on what the management API listed (queues, bindings, exchanges).
+ *
+ * Roles (queueRoles): queues that dead-letter into each other in a cycle are a retry loop —
+ * `work → work.retry (message TTL, dead-letters back to work)` is RabbitMQ's usual
+ * retry-with-delay. In a loop the queues with a message TTL are delay queues (their messages
+ * are retries waiting to go back); without any TTL in the loop (per-message expiration), the
+ * members nobody consumes are. The other members are sources: their messages are ordinary
+ * work. A dead-letter target outside any loop is a terminal dead-letter queue: whatever
+ * arrives there stays until someone acts (it may dead-letter on to a parking lot, itself
+ * terminal). A queue nothing dead-letters into whose name says it is one (`.dlq`, `-dlq`,
+ * `.parking`, `.parking-lot`, `.dead`, `_error`, …: the queues workers republish their
+ * final failures to, as Spring AMQP's RepublishMessageRecoverer or MassTransit do) and that
+ * is no part of a loop is a terminal dead-letter queue by name.
  */
 import { deliveryLimit } from './dlq';
 
@@ -62,7 +75,20 @@ export interface TopologyNode {
   deliveryLimit?: number;
   /** Some queue dead-letters into this one. */
   deadLetterTarget: boolean;
+  /** What the queue is in the dead-letter topology; absent: no part of it. */
+  role?: QueueRole;
+  /** `name`: a terminal dead-letter queue recognised by its name only (nothing dead-letters into it). */
+  by?: 'name';
+  /** Retry loops: the queues of the same loop. */
+  loop?: string[];
 }
+
+/**
+ * `dead-letter`: a terminal dead-letter queue (holds `dead`); `retry-delay`: a delay queue
+ * of a retry loop (holds `retries`); `retry-source`: the worked queue of a retry loop
+ * (neither); `source`: dead-letters into a terminal queue (neither).
+ */
+export type QueueRole = 'dead-letter' | 'retry-delay' | 'retry-source' | 'source';
 
 export interface Topology {
   nodes: TopologyNode[];
@@ -204,6 +230,10 @@ export function deadLetterTopology(
     }
   }
   const targetIds = new Set(edges.map((e) => e.to));
+  const roles = queueRoles(
+    queues.map((q) => ({ ...q, id: label(q.vhost, q.name) })),
+    edges
+  );
   const nodes = queues.map((q) => ({
     id: label(q.vhost, q.name),
     vhost: q.vhost,
@@ -214,6 +244,78 @@ export function deadLetterTopology(
       ? { deliveryLimit: deliveryLimit(q.arguments, q.effective_policy_definition)!.limit }
       : {}),
     deadLetterTarget: targetIds.has(label(q.vhost, q.name)),
+    ...roles.get(label(q.vhost, q.name)),
   }));
   return { nodes, edges };
+}
+
+/** A queue TTL (x-message-ttl argument or message-ttl policy): messages expire, i.e. leave by dead-lettering. */
+export function messageTtl(q: QueueInfo): number | undefined {
+  const policy = Array.isArray(q.effective_policy_definition) ? {} : (q.effective_policy_definition ?? {});
+  const v = q.arguments?.['x-message-ttl'] ?? policy['message-ttl'];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** Strongly connected components of the dead-letter graph with more than one queue (loops). */
+function loops(edges: TopologyEdge[]): string[][] {
+  const out = new Map<string, string[]>();
+  const into = new Map<string, string[]>();
+  for (const e of edges) {
+    out.set(e.from, [...(out.get(e.from) ?? []), e.to]);
+    into.set(e.to, [...(into.get(e.to) ?? []), e.from]);
+  }
+  const reach = (start: string, next: Map<string, string[]>): Set<string> => {
+    const seen = new Set([start]);
+    const stack = [start];
+    while (stack.length) {
+      for (const n of next.get(stack.pop()!) ?? []) {
+        if (!seen.has(n)) {
+          seen.add(n);
+          stack.push(n);
+        }
+      }
+    }
+    return seen;
+  };
+  const done = new Set<string>();
+  const components: string[][] = [];
+  for (const id of new Set([...out.keys()].filter((k) => into.has(k)))) {
+    if (done.has(id)) continue;
+    const back = reach(id, into);
+    const component = [...reach(id, out)].filter((n) => back.has(n)).sort();
+    component.forEach((n) => done.add(n));
+    if (component.length > 1) components.push(component);
+  }
+  return components;
+}
+
+/** Names of queues that hold final failures by convention (a suffix after `.`, `-` or `_`). */
+const DEAD_LETTER_NAME = /[._-](dlq|dlt|dead|dead[._-]?letters?|deadletters?|parking|parking[._-]?lot|parked|error)$/i;
+
+export const isDeadLetterName = (name: string) => DEAD_LETTER_NAME.test(name);
+
+export function queueRoles(
+  queues: Array<QueueInfo & { id: string }>,
+  edges: TopologyEdge[]
+): Map<string, { role: QueueRole; loop?: string[]; by?: 'name' }> {
+  const byId = new Map(queues.map((q) => [q.id, q]));
+  const roles = new Map<string, { role: QueueRole; loop?: string[]; by?: 'name' }>();
+  for (const loop of loops(edges)) {
+    const members = loop.map((id) => byId.get(id)).filter((q): q is QueueInfo & { id: string } => q !== undefined);
+    const withTtl = members.filter((q) => messageTtl(q) !== undefined);
+    const delays = withTtl.length > 0 ? withTtl : members.filter((q) => !q.consumers);
+    for (const q of members) {
+      roles.set(q.id, { role: delays.includes(q) ? 'retry-delay' : 'retry-source', loop });
+    }
+  }
+  for (const e of edges) {
+    if (!roles.has(e.to)) roles.set(e.to, { role: 'dead-letter' });
+  }
+  for (const e of edges) {
+    if (!roles.has(e.from)) roles.set(e.from, { role: 'source' });
+  }
+  for (const q of queues) {
+    if (!roles.has(q.id) && isDeadLetterName(q.name)) roles.set(q.id, { role: 'dead-letter', by: 'name' });
+  }
+  return roles;
 }
