@@ -43,6 +43,18 @@ export const RABBITMQ: JobSystemDescriptor = {
         tone: 'success',
       },
       {
+        id: 'retry-delay',
+        label: 'Retry delay',
+        description:
+          'In the delay queue of a retry loop (a queue with a message TTL that dead-letters back to the worked queue): waits out its delay, then is ready again.',
+        metrics: ['retries'],
+        jobStates: ['retry'],
+        step: 1,
+        lane: 'failure',
+        tone: 'retrying',
+        optional: true,
+      },
+      {
         id: 'dead-lettered',
         label: 'Dead-lettered',
         description:
@@ -59,6 +71,8 @@ export const RABBITMQ: JobSystemDescriptor = {
       { from: 'ready', to: 'unacked' },
       { from: 'unacked', to: 'acked', rate: 'completed' },
       { from: 'unacked', to: 'ready', back: true },
+      { from: 'unacked', to: 'retry-delay' },
+      { from: 'retry-delay', to: 'ready', back: true },
       { from: 'unacked', to: 'dead-lettered' },
       { from: 'ready', to: 'dead-lettered' },
     ],
@@ -66,17 +80,20 @@ export const RABBITMQ: JobSystemDescriptor = {
   metrics: {
     wait: 'messages_ready (for a stream: the messages retained).',
     active: 'messages_unacknowledged: delivered, not acknowledged.',
-    dead: 'Every message (ready + unacked) of a queue another queue dead-letters into.',
+    retries:
+      'Every message (ready + unacked) of the delay queue of a retry loop (queues dead-lettering into each other; the member with a message TTL, else the one nobody consumes); the worked queue holds neither retries nor dead.',
+    dead: 'Every message (ready + unacked) of a terminal dead-letter queue: a dead-letter target outside any retry loop, or a queue nothing dead-letters into whose name marks it (.dlq, .parking, _error…).',
     oldest_wait_seconds: 'now − head_message_timestamp while messages are ready (needs a timestamp property).',
-    workers: 'Consumers of the queue.',
+    workers:
+      'Consumers of the queue (the workers query: one row per AMQP connection, concurrency = the sum of its consumers’ prefetch).',
     consumer_utilisation: "RabbitMQ's consumer utilisation (absent while the queue has no consumers).",
   },
-  jobStates: ['failed', 'dead', 'waiting'],
+  jobStates: ['failed', 'dead', 'retry', 'waiting'],
   capabilities: {
     pause: false,
     priorities: true,
     deadLetter: 'queue',
-    retries: false,
+    retries: true,
     traceIds: true,
     throughput: 'metrics',
     workerLiveness: 'connection',
