@@ -15,7 +15,7 @@ import PgBossLib from 'pg-boss';
 import { startPlugin } from '../tests/harness/plugin-process';
 import { GrafanaClient } from '../tests/harness/grpc-client';
 import { createTestDb } from '../tests/systems/postgres/db';
-import { PgBoss } from '../pkg/systems/postgres/pg-boss';
+import { PgBoss } from '../pkg/kinds/postgres/systems/pg-boss/pg-boss';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);

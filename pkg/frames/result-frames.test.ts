@@ -1,5 +1,5 @@
 import { resultFrames } from './result-frames';
-import type { ReadResult } from '../systems/source';
+import type { ReadResult } from '../source/queue-source';
 
 const overview: ReadResult = {
   type: 'overview',

@@ -2,10 +2,10 @@
  * Turns what an adapter read into frames: instant values as numeric-wide, series as
  * timeseries-multi, lists as tables.
  */
-import type { ReadResult } from '../systems/source';
+import type { ReadResult } from '../source/queue-source';
 import { InstantValue, numericWide, table, timeseriesMulti } from './dataplane';
 import type { DataLink, Field, Frame, FrameMeta } from './frame';
-import { OVERVIEW_METRICS } from '../query/model';
+import { OVERVIEW_METRICS } from '../model/query';
 
 export interface FrameOptions {
   refId: string;

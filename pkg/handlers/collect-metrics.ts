@@ -1,6 +1,6 @@
 /** CollectMetrics: the plugin's own metrics, Prometheus text. */
 import { sampleProcess } from '../metrics/registry';
-import { redisTraffic } from '../systems/redis/traffic';
+import { redisTraffic } from '../kinds/redis/traffic';
 import type { Datasource } from './datasource';
 
 export async function collectMetrics(ds: Datasource): Promise<string> {

@@ -10,7 +10,7 @@ import { encodeFrame, Frame } from '../frames/frame';
 import { table } from '../frames/dataplane';
 import { resultFrames } from '../frames/result-frames';
 import type { Datasource } from './datasource';
-import type { JobscopeQuery } from '../query/model';
+import type { JobscopeQuery } from '../model/query';
 import { streamPathFor } from './stream';
 
 async function framesFor(ds: Datasource, req: QueryDataRequest, dq: DataQuery, query: JobscopeQuery): Promise<Frame[]> {

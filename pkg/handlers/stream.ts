@@ -7,7 +7,7 @@
  */
 import type { StreamRequest, SubscribeStreamResponse } from '../protocol/messages';
 import { StreamStatus } from '../protocol/definitions';
-import type { JobscopeQuery } from '../query/model';
+import type { JobscopeQuery } from '../model/query';
 import { parseQuery } from '../query/parse';
 import { frameToJSON } from '../frames/frame-json';
 import type { Frame } from '../frames/frame';

@@ -2,7 +2,7 @@
  * Data source settings (jsonData + decrypted secure fields) → a validated config.
  * Secrets stay in this object; nothing here logs.
  */
-import { DATASOURCE_KINDS, DatasourceKind, JobscopeSecureSettings, JobscopeSettings } from '../query/model';
+import { DATASOURCE_KINDS, DatasourceKind, JobscopeSecureSettings, JobscopeSettings } from '../model/query';
 import { badRequest } from '../errors/errors';
 import { rememberSecrets } from '../errors/scrub';
 import type { DataSourceInstanceSettings } from '../protocol/messages';

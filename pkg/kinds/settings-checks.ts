@@ -7,7 +7,7 @@
 import { X509Certificate } from 'crypto';
 import { badRequest, shownUrl } from '../errors/errors';
 import { globListProblem } from '../query/glob';
-import { DEFAULT_PAYLOAD_LIMIT } from '../systems/payload';
+import { DEFAULT_PAYLOAD_LIMIT } from '../reading/payload';
 
 export type Json = Record<string, unknown>;
 

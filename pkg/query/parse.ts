@@ -1,6 +1,6 @@
 /** Validates a panel's query JSON against the shared model; bad input is the user's to fix. */
 import { badRequest } from '../errors/errors';
-import { JOB_STATES, JobscopeQuery, OVERVIEW_METRICS, QUERY_TYPES, SYSTEMS } from './model';
+import { JOB_STATES, JobscopeQuery, OVERVIEW_METRICS, QUERY_TYPES, SYSTEMS } from '../model/query';
 import { globListProblem } from './glob';
 
 export { queueFilter } from './glob';

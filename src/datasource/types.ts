@@ -1,6 +1,6 @@
 /**
  * Frontend view of the query and settings model. The model itself lives in
- * pkg/query/model.ts, shared with the backend so the two cannot drift; this file only adds
+ * pkg/model/query.ts, shared with the backend so the two cannot drift; this file only adds
  * what the Grafana frontend SDK needs on top of it.
  */
 import type { DataSourceJsonData, SelectableValue } from '@grafana/data';
@@ -17,9 +17,9 @@ import {
   type OverviewMetric,
   type QueryType,
   type JobSystemId,
-} from '../../pkg/query/model';
+} from '../../pkg/model/query';
 
-export { DATASOURCE_KINDS, DEFAULT_QUERY, OVERVIEW_METRICS, QUERY_TYPES, REDIS_SYSTEMS } from '../../pkg/query/model';
+export { DATASOURCE_KINDS, DEFAULT_QUERY, OVERVIEW_METRICS, QUERY_TYPES, REDIS_SYSTEMS } from '../../pkg/model/query';
 export type {
   DatasourceKind,
   JobscopeSecureSettings,
@@ -28,7 +28,7 @@ export type {
   QueryType,
   RedisSystem,
   JobSystemId,
-} from '../../pkg/query/model';
+} from '../../pkg/model/query';
 
 /** A query as the Grafana SDK sees it: the shared model plus Grafana's common keys (hide, datasource…). */
 export type JobscopeQuery = SharedQuery & DataQuery;

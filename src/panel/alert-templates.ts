@@ -4,12 +4,12 @@
  * file-provisioning YAML (provisioning/alerting/jobscope-rules.yaml is this module's output for
  * all queues and the provisioned data source; a test keeps the two equal).
  *
- * Each rule queries the data source with the shared query model (pkg/query/model.ts) and decides
+ * Each rule queries the data source with the shared query model (pkg/model/query.ts) and decides
  * with server-side expressions (reduce / math / threshold, datasourceUid `__expr__`). Overview
  * values are labelled {system, queue} (plus metric with several metrics): one alert instance a
  * queue and value.
  */
-import type { OverviewMetric, QueryType } from '../../pkg/query/model';
+import type { OverviewMetric, QueryType } from '../../pkg/model/query';
 
 export const EXPRESSION_UID = '__expr__';
 export const PROVISIONED_DATASOURCE_UID = 'jobscope-redis';

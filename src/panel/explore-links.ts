@@ -13,7 +13,7 @@
  */
 import { locationUtil, type DataSourceJsonData } from '@grafana/data';
 import { getDataSourceSrv } from '@grafana/runtime';
-import type { JobscopeSettings } from '../../pkg/query/model';
+import type { JobscopeSettings } from '../../pkg/model/query';
 
 export interface ExploreRange {
   from: string;

@@ -5,7 +5,7 @@
  */
 import { FieldType, type DataFrame } from '@grafana/data';
 
-import { OVERVIEW_METRICS, type OverviewMetric } from '../../pkg/query/model';
+import { OVERVIEW_METRICS, type OverviewMetric } from '../../pkg/model/query';
 import { ALL_QUEUES } from './types';
 
 export type FlowCounts = Partial<Record<OverviewMetric, number>>;

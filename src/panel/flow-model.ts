@@ -3,7 +3,7 @@
  * overview metrics each state sums, which `jobs` rows belong to it, and where it sits on a
  * grid (column = step in the life cycle, row 0 = success branch, 1 = main line, 2 = failure).
  */
-import type { JobState, OverviewMetric } from '../../pkg/query/model';
+import type { JobState, OverviewMetric } from '../../pkg/model/query';
 import type { FlowCounts } from './flow-counts';
 
 export type FlowFamily = 'bullmq' | 'sidekiq' | 'generic';

@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 
 import { parseQuery } from '../../pkg/query/parse';
-import { OVERVIEW_METRICS } from '../../pkg/query/model';
+import { OVERVIEW_METRICS } from '../../pkg/model/query';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PROV = path.join(ROOT, 'provisioning');

@@ -2,7 +2,7 @@
  * What a system brings to the contract suite: a state made with its real library on its
  * real server, the data source that reads it, and the queues it made.
  */
-import type { JobState, JobSystemId, QueryType } from '../../pkg/query/model';
+import type { JobState, JobSystemId, QueryType } from '../../pkg/model/query';
 import type { DatasourceSettings } from '../harness/grpc-client';
 
 export interface FixtureState {

@@ -4,7 +4,7 @@
  * the declaration: the same assertions for all, one fixture per system.
  */
 import { descriptorOf } from '../../pkg/model/catalogue';
-import { JOB_STATES, QUERY_TYPES, type QueryType } from '../../pkg/query/model';
+import { JOB_STATES, QUERY_TYPES, type QueryType } from '../../pkg/model/query';
 import { startPlugin, type PluginProcess } from '../harness/plugin-process';
 import { GrafanaClient } from '../harness/grpc-client';
 import { decodeFrame, readNumeric, readTimeseriesMulti, type DecodedFrame } from '../harness/grafana-frames';

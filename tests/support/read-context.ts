@@ -3,9 +3,9 @@
  * through the packaged executable; the harness tests cover that path).
  */
 import type Redis from 'ioredis';
-import type { ReadContext } from '../../pkg/systems/redis/job-system';
+import type { ReadContext } from '../../pkg/kinds/redis/job-system';
 import type { Notice } from '../../pkg/frames/frame';
-import { scanKeys } from '../../pkg/systems/redis/scan';
+import { scanKeys } from '../../pkg/kinds/redis/scan';
 
 export function readContext(client: Redis, overrides: Partial<ReadContext> = {}): ReadContext & { notices: Notice[] } {
   const notices: Notice[] = [];

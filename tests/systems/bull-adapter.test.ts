@@ -10,9 +10,9 @@ import * as bullmq from 'bullmq';
 import Redis from 'ioredis';
 import { bullConnection, deletePrefix, testRedis, uniquePrefix } from '../support/redis';
 import { readContext } from '../support/read-context';
-import { BullSystem } from '../../pkg/systems/bull/bull';
-import { BullMQSystem } from '../../pkg/systems/bullmq/bullmq';
-import { redisTraffic } from '../../pkg/systems/redis/traffic';
+import { BullSystem } from '../../pkg/kinds/redis/systems/bull/bull';
+import { BullMQSystem } from '../../pkg/kinds/redis/systems/bullmq/bullmq';
+import { redisTraffic } from '../../pkg/kinds/redis/traffic';
 import { bullRedis } from './bull/state';
 
 let r: Redis;

@@ -13,7 +13,7 @@ import { decodeFrame, readNumeric, readTimeseriesMulti } from '../harness/grafan
 import { bullConnection, deletePrefix, REDIS_URL, TEST_DB, testRedis, uniquePrefix, waitUntil } from '../support/redis';
 import { BullmqState, makeBullmqState } from '../support/bullmq-states';
 import { readContext } from '../support/read-context';
-import { BullMQSystem } from '../../pkg/systems/bullmq/bullmq';
+import { BullMQSystem } from '../../pkg/kinds/redis/systems/bullmq/bullmq';
 
 const prefix = uniquePrefix('bullmq-more');
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';

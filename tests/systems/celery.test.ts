@@ -7,8 +7,8 @@
  * One file on purpose: Celery does not namespace its keys, so these tests own the db.
  */
 import type Redis from 'ioredis';
-import { CelerySystem } from '../../pkg/systems/celery/celery';
-import { UNKNOWN_QUEUE } from '../../pkg/systems/celery/results';
+import { CelerySystem } from '../../pkg/kinds/redis/systems/celery/celery';
+import { UNKNOWN_QUEUE } from '../../pkg/kinds/redis/systems/celery/results';
 import { readContext } from '../support/read-context';
 import { startPlugin, PluginProcess } from '../harness/plugin-process';
 import { DatasourceSettings, GrafanaClient } from '../harness/grpc-client';

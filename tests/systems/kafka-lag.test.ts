@@ -8,10 +8,10 @@ import {
   retained,
   SampleWindow,
   totalLag,
-} from '../../pkg/systems/kafka/lag';
-import { readRecordSet } from '../../pkg/systems/kafka/record-batch';
-import { OffsetTimes, PartitionTimeline } from '../../pkg/systems/kafka/offset-times';
-import { spreadOrder } from '../../pkg/systems/kafka/time-lag';
+} from '../../pkg/kinds/kafka/systems/kafka/lag';
+import { readRecordSet } from '../../pkg/kinds/kafka/record-batch';
+import { OffsetTimes, PartitionTimeline } from '../../pkg/kinds/kafka/systems/kafka/offset-times';
+import { spreadOrder } from '../../pkg/kinds/kafka/systems/kafka/time-lag';
 
 const samples = (pairs: Array<[committed: number, lag: number]>): LagSample[] =>
   pairs.map(([committed, lag], i) => ({ at: i * 10_000, committed, lag }));

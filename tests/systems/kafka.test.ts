@@ -13,13 +13,13 @@
 import { spawn } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
-import { KafkaSource } from '../../pkg/systems/kafka/kafka-source';
+import { KafkaSource } from '../../pkg/kinds/kafka/kafka-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
 import type { Logger } from '../../pkg/protocol/logger';
-import type { JobscopeQuery } from '../../pkg/query/model';
+import type { JobscopeQuery } from '../../pkg/model/query';
 import { JobscopeError } from '../../pkg/errors/errors';
 import { CompressionTypes } from 'kafkajs';
-import { clusterFactory } from '../../pkg/systems/kafka/fetch';
+import { clusterFactory } from '../../pkg/kinds/kafka/fetch';
 import {
   adminLag,
   BROKERS,

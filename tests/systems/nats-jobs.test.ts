@@ -6,11 +6,11 @@
  * the rest waiting, on a work-queue stream and on a limits stream. Checked against the
  * client's own jsm.consumers.info / jsm.streams.getMessage, and shown to change nothing.
  */
-import { NatsSource } from '../../pkg/systems/nats/nats-source';
+import { NatsSource } from '../../pkg/kinds/nats/nats-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
 import type { Logger } from '../../pkg/protocol/logger';
-import type { JobscopeQuery } from '../../pkg/query/model';
-import type { JobRow } from '../../pkg/systems/rows';
+import type { JobscopeQuery } from '../../pkg/model/query';
+import type { JobRow } from '../../pkg/reading/rows';
 import { ADMIN, LISTER, MONITOR, NatsServer, startNatsServer } from './nats/server';
 import { BINARY, JOBS_TRACE_ID, JobsState, makeJobsState } from './nats/jobs-state';
 

@@ -5,7 +5,7 @@
  * does not echo the password.
  */
 import { connect } from 'nats';
-import { NatsSource } from '../../pkg/systems/nats/nats-source';
+import { NatsSource } from '../../pkg/kinds/nats/nats-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
 import type { Logger } from '../../pkg/protocol/logger';
 import { makeNatsState, NatsState } from './nats/state';

@@ -5,10 +5,10 @@
  * the client's own jsm.consumers.info / jsm.streams.getMessage on the same state; and the
  * reads shown to leave every stream and consumer as they were.
  */
-import { NatsSource } from '../../pkg/systems/nats/nats-source';
+import { NatsSource } from '../../pkg/kinds/nats/nats-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
 import type { Logger } from '../../pkg/protocol/logger';
-import type { JobscopeQuery } from '../../pkg/query/model';
+import type { JobscopeQuery } from '../../pkg/model/query';
 import { JobscopeError } from '../../pkg/errors/errors';
 import { AckPolicy } from 'nats';
 import { makeNatsState, NATS_URL, NatsState, TRACE_ID } from './nats/state';

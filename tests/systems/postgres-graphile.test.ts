@@ -10,8 +10,8 @@
  */
 import { Logger, makeWorkerUtils, run, Runner, WorkerUtils } from 'graphile-worker';
 import { createTestDb, lastHour, pgSource, TestDb, until } from './postgres/db';
-import type { PostgresSource } from '../../pkg/systems/postgres/postgres-source';
-import { JOB_STATES } from '../../pkg/query/model';
+import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-source';
+import { JOB_STATES } from '../../pkg/model/query';
 
 let db: TestDb;
 let utils: WorkerUtils;

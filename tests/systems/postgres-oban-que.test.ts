@@ -14,10 +14,10 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Client } from 'pg';
 import { createTestDb, lastHour, pgSource, TestDb } from './postgres/db';
-import { Oban } from '../../pkg/systems/postgres/oban';
-import { Que } from '../../pkg/systems/postgres/que';
-import type { PostgresSource } from '../../pkg/systems/postgres/postgres-source';
-import { JOB_STATES } from '../../pkg/query/model';
+import { Oban } from '../../pkg/kinds/postgres/systems/oban/oban';
+import { Que } from '../../pkg/kinds/postgres/systems/que/que';
+import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-source';
+import { JOB_STATES } from '../../pkg/model/query';
 
 const OBAN = 'oban_fixture';
 const NODE = 'web-1@10.0.0.7';

@@ -12,9 +12,9 @@ import { spawn, type ChildProcess } from 'child_process';
 import { createInterface } from 'readline';
 import { join } from 'path';
 import { createTestDb, lastHour, pgSource, TestDb } from './postgres/db';
-import { PgBoss as PgBossAdapter } from '../../pkg/systems/postgres/pg-boss';
-import type { PostgresSource } from '../../pkg/systems/postgres/postgres-source';
-import { JOB_STATES, type JobState } from '../../pkg/query/model';
+import { PgBoss as PgBossAdapter } from '../../pkg/kinds/postgres/systems/pg-boss/pg-boss';
+import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-source';
+import { JOB_STATES, type JobState } from '../../pkg/model/query';
 
 type Major = 9 | 10 | 11 | 12;
 const MAJORS: Major[] = [9, 10, 11, 12];

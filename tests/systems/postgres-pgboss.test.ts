@@ -8,9 +8,9 @@
  */
 import PgBoss from 'pg-boss';
 import { createTestDb, lastHour, pgSource, TestDb, until } from './postgres/db';
-import { PgBoss as PgBossAdapter } from '../../pkg/systems/postgres/pg-boss';
-import type { PostgresSource } from '../../pkg/systems/postgres/postgres-source';
-import { JOB_STATES } from '../../pkg/query/model';
+import { PgBoss as PgBossAdapter } from '../../pkg/kinds/postgres/systems/pg-boss/pg-boss';
+import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-source';
+import { JOB_STATES } from '../../pkg/model/query';
 
 let db: TestDb;
 let boss: PgBoss;

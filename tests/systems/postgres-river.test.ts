@@ -12,9 +12,9 @@
  */
 import { createTestDb, lastHour, pgSource, TestDb } from './postgres/db';
 import { runRiverFixture, type RiverView } from './postgres/river/fixture';
-import { River } from '../../pkg/systems/postgres/river';
-import type { PostgresSource } from '../../pkg/systems/postgres/postgres-source';
-import { JOB_STATES } from '../../pkg/query/model';
+import { River } from '../../pkg/kinds/postgres/systems/river/river';
+import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-source';
+import { JOB_STATES } from '../../pkg/model/query';
 
 const SCHEMA = 'river_fixture';
 let db: TestDb;

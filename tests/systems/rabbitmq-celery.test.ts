@@ -11,10 +11,10 @@
  */
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import * as path from 'path';
-import { RabbitSource } from '../../pkg/systems/rabbitmq/rabbitmq-source';
+import { RabbitSource } from '../../pkg/kinds/rabbitmq/rabbitmq-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
 import type { Logger } from '../../pkg/protocol/logger';
-import type { JobscopeQuery } from '../../pkg/query/model';
+import type { JobscopeQuery } from '../../pkg/model/query';
 import { startPlugin, PluginProcess } from '../harness/plugin-process';
 import { GrafanaClient } from '../harness/grpc-client';
 import { decodeFrame } from '../harness/grafana-frames';

@@ -8,10 +8,10 @@
  * delivery-limit the broker drops the message).
  */
 import * as amqp from 'amqplib';
-import { RabbitSource } from '../../pkg/systems/rabbitmq/rabbitmq-source';
+import { RabbitSource } from '../../pkg/kinds/rabbitmq/rabbitmq-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
 import type { Logger } from '../../pkg/protocol/logger';
-import type { JobscopeQuery } from '../../pkg/query/model';
+import type { JobscopeQuery } from '../../pkg/model/query';
 import { startPlugin } from '../harness/plugin-process';
 import { GrafanaClient } from '../harness/grpc-client';
 import { decodeFrame } from '../harness/grafana-frames';

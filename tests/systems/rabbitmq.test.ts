@@ -5,10 +5,10 @@
  * and amqplib's checkQueue on the same state.
  */
 import * as amqp from 'amqplib';
-import { RabbitSource } from '../../pkg/systems/rabbitmq/rabbitmq-source';
+import { RabbitSource } from '../../pkg/kinds/rabbitmq/rabbitmq-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
 import type { Logger } from '../../pkg/protocol/logger';
-import type { JobscopeQuery } from '../../pkg/query/model';
+import type { JobscopeQuery } from '../../pkg/model/query';
 import {
   ADMIN,
   API,

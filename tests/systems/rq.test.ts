@@ -6,7 +6,7 @@
  * One file on purpose: RQ has no namespace before 3.x, so these tests own the whole db.
  */
 import type Redis from 'ioredis';
-import { RQSystem } from '../../pkg/systems/rq/rq';
+import { RQSystem } from '../../pkg/kinds/redis/systems/rq/rq';
 import { readContext } from '../support/read-context';
 import { startPlugin, PluginProcess } from '../harness/plugin-process';
 import { DatasourceSettings, GrafanaClient } from '../harness/grpc-client';

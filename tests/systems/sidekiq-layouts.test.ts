@@ -25,9 +25,9 @@ import { DatasourceSettings, GrafanaClient } from '../harness/grpc-client';
 import { decodeFrame, readNumeric } from '../harness/grafana-frames';
 import { deletePrefix, REDIS_URL, testRedis, uniquePrefix } from '../support/redis';
 import { readContext } from '../support/read-context';
-import { SidekiqSystem } from '../../pkg/systems/sidekiq/sidekiq';
-import { epochMs } from '../../pkg/systems/sidekiq/keys';
-import { backtrace } from '../../pkg/systems/sidekiq/job-record';
+import { SidekiqSystem } from '../../pkg/kinds/redis/systems/sidekiq/sidekiq';
+import { epochMs } from '../../pkg/kinds/redis/systems/sidekiq/keys';
+import { backtrace } from '../../pkg/kinds/redis/systems/sidekiq/job-record';
 
 let redis: Redis;
 const namespaces: string[] = [];

@@ -16,8 +16,8 @@ import { decodeFrame, readNumeric, readTimeseriesMulti } from '../harness/grafan
 import { REDIS_HOST, REDIS_PORT, waitUntil } from '../support/redis';
 import { readContext } from '../support/read-context';
 import { everyQueryType, runAsReadOnlyUser } from '../support/read-only';
-import { SidekiqSystem } from '../../pkg/systems/sidekiq/sidekiq';
-import { STALE_AFTER_MS } from '../../pkg/systems/sidekiq/processes';
+import { SidekiqSystem } from '../../pkg/kinds/redis/systems/sidekiq/sidekiq';
+import { STALE_AFTER_MS } from '../../pkg/kinds/redis/systems/sidekiq/processes';
 
 /** Sidekiq without a namespace needs a database of its own. */
 const DB = Number(process.env.JOBSCOPE_SIDEKIQ_REDIS_DB || 12);

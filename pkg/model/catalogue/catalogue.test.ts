@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { JOB_STATES, OVERVIEW_METRICS, SYSTEMS } from '../../query/model';
+import { JOB_STATES, OVERVIEW_METRICS, SYSTEMS } from '../query';
 import { CATALOGUE, descriptorOf, METRIC_DEFINITIONS, systemsOfKind } from './index';
 
 describe('the catalogue of job systems', () => {

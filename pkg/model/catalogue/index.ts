@@ -3,7 +3,7 @@
  * shared meaning of each overview metric. Pure data, compiled into the backend (the
  * contract suite holds adapters to it) and the frontend (menus, panel life cycles).
  */
-import type { DatasourceKind, JobSystemId, OverviewMetric } from '../../query/model';
+import type { DatasourceKind, JobSystemId, OverviewMetric } from '../query';
 import type { JobSystemDescriptor, MetricDefinition } from './types';
 import { BULLMQ } from './bullmq';
 import { BULL } from './bull';

@@ -3,7 +3,7 @@
  * suite holds every adapter to it, the frontend draws and offers it (panel life cycles,
  * editor menus, alert templates). Pure data: nothing here may import a client library.
  */
-import type { DatasourceKind, JobState, JobSystemId, OverviewMetric } from '../../query/model';
+import type { DatasourceKind, JobState, JobSystemId, OverviewMetric } from '../query';
 
 /** Where a state sits in the drawing: the main line, the success branch or the failure branch. */
 export type Lane = 'main' | 'success' | 'failure';

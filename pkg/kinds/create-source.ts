@@ -1,0 +1,26 @@
+/**
+ * Data source kind → adapter. Each kind's code (and its client library: ioredis, amqplib,
+ * pg, kafkajs, nats) is loaded when a data source of that kind is first used, so the
+ * plugin starts — and answers Grafana's handshake — without evaluating all of them.
+ */
+import type { Logger } from '../protocol/logger';
+import type { QueueSource } from '../source/queue-source';
+import { badRequest } from '../errors/errors';
+import type { DatasourceConfig } from '../instances/settings';
+
+export async function createSource(config: DatasourceConfig, log: Logger): Promise<QueueSource> {
+  switch (config.kind) {
+    case 'redis':
+      return new (await import('./redis/redis-source')).RedisSource(config, log);
+    case 'rabbitmq':
+      return new (await import('./rabbitmq/rabbitmq-source')).RabbitSource(config, log);
+    case 'postgres':
+      return new (await import('./postgres/postgres-source')).PostgresSource(config, log);
+    case 'kafka':
+      return new (await import('./kafka/kafka-source')).KafkaSource(config, log);
+    case 'nats':
+      return new (await import('./nats/nats-source')).NatsSource(config, log);
+    default:
+      throw badRequest(`data source kind "${config.kind}" is not supported by this version of Jobscope yet`);
+  }
+}

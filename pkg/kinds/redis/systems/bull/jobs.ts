@@ -1,0 +1,100 @@
+/**
+ * Job lists and failure groups for Bull. Job hashes are BullMQ's (same fields, JSON
+ * `stacktrace` array, `opts` JSON), so rounds 2 and 3 are bullmq/jobs.ts's readJobs
+ * (HSTRLEN before any body, bodies over 1 MB reported by size). Round 1 differs — where
+ * Bull keeps each state — and is here, one pipeline for every queue, each read bounded:
+ *   failed / dead, completed: ZREVRANGEBYSCORE by finish time in range LIMIT 0 n
+ *   delayed: ZRANGE delayed 0 n-1 (soonest first)
+ *   waiting: LRANGE wait -n -1 and LRANGE paused -n -1 (next to run first)
+ *   retry: delayed, wait and paused as above, kept when attemptsMade > 0 (a failed
+ *     attempt with backoff goes to delayed, without backoff straight back to wait)
+ *   active / stalled: LRANGE active 0 n-1 (stalled: those whose lock is gone)
+ */
+import type { JobsOptions, ReadContext } from '../../job-system';
+import { execPipeline, value } from '../../job-system';
+import type { JobRow } from '../../../../reading/rows';
+import type { FailureSample } from '../../../../reading/failure-reasons';
+import { failureSamples, JobRef, listJobs } from '../bullmq/jobs';
+import { queueKey } from './keys';
+
+type Read = { kind: 'zrevrange' | 'zrange' | 'lrange-tail' | 'lrange-head'; suffix: string; state: string };
+
+function readsFor(state: JobsOptions['state']): Read[] {
+  switch (state) {
+    case 'failed':
+    case 'dead': // Bull's failed set holds the jobs that used up their attempts: its DLQ
+      return [{ kind: 'zrevrange', suffix: 'failed', state }];
+    case 'completed':
+      return [{ kind: 'zrevrange', suffix: 'completed', state }];
+    case 'delayed':
+      return [{ kind: 'zrange', suffix: 'delayed', state }];
+    case 'retry':
+      return [
+        { kind: 'zrange', suffix: 'delayed', state: 'delayed' },
+        { kind: 'lrange-tail', suffix: 'wait', state: 'waiting' },
+        { kind: 'lrange-tail', suffix: 'paused', state: 'waiting' },
+      ];
+    case 'waiting':
+      return [
+        { kind: 'lrange-tail', suffix: 'wait', state },
+        { kind: 'lrange-tail', suffix: 'paused', state },
+      ];
+    case 'active':
+    case 'stalled':
+      return [{ kind: 'lrange-head', suffix: 'active', state }];
+  }
+  return [];
+}
+
+/** Round 1 for Bull: ids per state, at most `perQueue` per queue. */
+export async function bullJobIds(
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  state: JobsOptions['state'],
+  perQueue: number,
+): Promise<JobRef[]> {
+  const reads = readsFor(state);
+  if (queues.length === 0 || reads.length === 0) {
+    return [];
+  }
+  const p = ctx.client.pipeline();
+  for (const q of queues) {
+    for (const r of reads) {
+      const key = queueKey(prefix, q, r.suffix);
+      if (r.kind === 'zrevrange') {
+        p.zrevrangebyscore(key, ctx.to, ctx.from, 'LIMIT', 0, perQueue);
+      } else if (r.kind === 'zrange') {
+        p.zrange(key, '0', String(perQueue - 1));
+      } else if (r.kind === 'lrange-tail') {
+        p.lrange(key, -perQueue, -1);
+      } else {
+        p.lrange(key, 0, perQueue - 1);
+      }
+    }
+  }
+  const replies = await execPipeline(p);
+  return queues.flatMap((queue, i) => {
+    const refs: JobRef[] = [];
+    reads.forEach((r, j) => {
+      const reply = replies[i * reads.length + j];
+      if (reply?.[0]) {
+        ctx.notice('warning', `${queue}: ${r.suffix}: ${reply[0].message}`);
+      }
+      let ids = value<string[]>(reply) ?? [];
+      if (r.kind === 'lrange-tail') {
+        ids = [...ids].reverse(); // workers take from the right: next to run first
+      }
+      ids.forEach((id) => refs.push({ queue, id: String(id), state: r.state }));
+    });
+    return refs.slice(0, perQueue * (state === 'retry' ? reads.length : 1));
+  });
+}
+
+export function listBullJobs(ctx: ReadContext, prefix: string, queues: string[], options: JobsOptions): Promise<JobRow[]> {
+  return listJobs(ctx, prefix, queues, options, bullJobIds);
+}
+
+export function bullFailureSamples(ctx: ReadContext, prefix: string, queues: string[]): Promise<FailureSample[]> {
+  return failureSamples(ctx, prefix, queues, bullJobIds);
+}

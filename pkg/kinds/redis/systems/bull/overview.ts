@@ -1,0 +1,82 @@
+/**
+ * Overview of many Bull queues in two pipelined round trips, whatever their number:
+ *   1. per queue: LLEN wait/paused/active, ZCARD delayed/priority/completed/failed,
+ *      EXISTS meta-paused, HEXISTS meta paused (what Queue#isPaused() reads), LINDEX
+ *      wait/paused -1, ZCOUNT failed in range (O(log n)), LRANGE active
+ *      0..STALL_SAMPLE-1 (bounded)
+ *   2. HGET <next waiting job> timestamp, EXISTS <active job>:lock — all O(1)
+ * wait … failed are what Queue#getJobCounts() returns (LLEN/ZCARD of the same keys).
+ * Read-only commands only; nothing here runs a library script.
+ */
+import type { ReadContext } from '../../job-system';
+import { execPipeline, numberOf, value } from '../../job-system';
+import type { QueueStats } from '../../../../reading/rows';
+import { readNextAndLocks, STALL_SAMPLE } from '../bullmq/overview';
+import { queueKey } from './keys';
+
+const READS = [
+  'wait',
+  'paused',
+  'active',
+  'delayed',
+  'priority',
+  'completed',
+  'failed',
+  'meta-paused',
+  'meta',
+  'wait',
+  'paused',
+  'failed',
+  'active',
+] as const;
+
+export async function readBullOverview(ctx: ReadContext, prefix: string, queues: string[]): Promise<QueueStats[]> {
+  if (queues.length === 0) {
+    return [];
+  }
+  const first = ctx.client.pipeline();
+  for (const q of queues) {
+    const k = (suffix: string) => queueKey(prefix, q, suffix);
+    first.llen(k('wait'));
+    first.llen(k('paused'));
+    first.llen(k('active'));
+    first.zcard(k('delayed'));
+    first.zcard(k('priority'));
+    first.zcard(k('completed'));
+    first.zcard(k('failed'));
+    first.exists(k('meta-paused'));
+    first.hexists(k('meta'), 'paused');
+    first.lindex(k('wait'), -1);
+    first.lindex(k('paused'), -1);
+    first.zcount(k('failed'), ctx.from, ctx.to);
+    first.lrange(k('active'), 0, STALL_SAMPLE - 1);
+  }
+  const replies = await execPipeline(first);
+
+  const next: Array<string | undefined> = [];
+  const active: string[][] = [];
+  const stats: QueueStats[] = queues.map((queue, i) => {
+    const r = replies.slice(i * READS.length, (i + 1) * READS.length);
+    r.forEach((reply, j) => {
+      if (reply[0]) {
+        ctx.notice('warning', `${queue}: ${READS[j]}: ${reply[0].message}`);
+      }
+    });
+    next.push([value<string>(r[9]), value<string>(r[10])].find((id) => typeof id === 'string'));
+    active.push(value<string[]>(r[12]) ?? []);
+    const values: QueueStats['values'] = {
+      wait: numberOf(r[0]),
+      paused: numberOf(r[1]),
+      active: numberOf(r[2]),
+      delayed: numberOf(r[3]),
+      prioritized: numberOf(r[4]),
+      completed: numberOf(r[5]),
+      failed: numberOf(r[6]),
+      failed_in_range: numberOf(r[11]),
+      queue_paused: numberOf(r[7]) === 1 || numberOf(r[8]) === 1 ? 1 : 0,
+    };
+    return { queue, values };
+  });
+  await readNextAndLocks(ctx, prefix, stats, next, active);
+  return stats;
+}

@@ -1,0 +1,79 @@
+/** The BullMQ adapter (v5 and v6 layouts): everything above it is library-agnostic. */
+import type { Discovery, JobsOptions, ReadContext, RedisJobSystem } from '../../job-system';
+import { execPipeline, value } from '../../job-system';
+import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../../../../reading/rows';
+import type { Series } from '../../../../frames/dataplane';
+import { groupFailures } from '../../../../reading/failure-reasons';
+import { BULLMQ_META_FIELDS, isBullMQMeta, metaKeyPattern, queueFromMetaKey, queueKey } from './keys';
+import { readOverview } from './overview';
+import { failureSamples, listJobs } from './jobs';
+import { readThroughput } from './throughput';
+import { bullmqWorkers, parseClientList } from './workers';
+
+export class BullMQSystem implements RedisJobSystem {
+  readonly id = 'bullmq' as const;
+  readonly describe: string;
+
+  constructor(private readonly prefix: string) {
+    this.describe = `BullMQ under prefix "${prefix}"`;
+  }
+
+  /**
+   * SCAN for `<prefix>:*:meta`, then one HMGET per candidate: BullMQ records its version
+   * there ("bullmq:6.7.0"); Bull 3/4 queues under the same prefix do not.
+   */
+  async discover(ctx: ReadContext): Promise<Discovery> {
+    const { keys, complete } = await ctx.scan(metaKeyPattern(this.prefix));
+    const candidates = keys.map((k) => queueFromMetaKey(this.prefix, k)).filter((q): q is string => q !== undefined);
+    if (candidates.length === 0) {
+      return { queues: [], complete };
+    }
+    const p = ctx.client.pipeline();
+    candidates.forEach((q) => p.hmget(queueKey(this.prefix, q, 'meta'), ...BULLMQ_META_FIELDS));
+    const replies = await execPipeline(p);
+    const queues = candidates.filter((_, i) => isBullMQMeta(value<(string | null)[]>(replies[i])));
+    return { queues: queues.sort(), complete };
+  }
+
+  async overview(ctx: ReadContext, queues: string[]): Promise<QueueStats[]> {
+    const stats = await readOverview(ctx, this.prefix, queues);
+    const workers = await this.workers(ctx, queues).catch((err: Error) => {
+      ctx.notice('warning', `worker count unavailable: ${err.message}`);
+      return undefined;
+    });
+    if (workers) {
+      for (const s of stats) {
+        s.values.workers = workers.filter((w) => w.queues.includes(s.queue)).length;
+      }
+    }
+    return stats;
+  }
+
+  async failures(ctx: ReadContext, queues: string[]): Promise<FailureGroup[]> {
+    const sampleCtx = { ...ctx, limit: FAILURE_SAMPLE };
+    const samples = await failureSamples(sampleCtx, this.prefix, queues);
+    if (samples.length >= FAILURE_SAMPLE) {
+      ctx.notice('info', `grouped the newest ${FAILURE_SAMPLE} failures per queue in the time range`);
+    }
+    return groupFailures(samples, ctx.limit);
+  }
+
+  jobs(ctx: ReadContext, queues: string[], options: JobsOptions): Promise<JobRow[]> {
+    return listJobs(ctx, this.prefix, queues, options);
+  }
+
+  throughput(ctx: ReadContext, queues: string[]): Promise<Series[]> {
+    return readThroughput(ctx, this.prefix, queues);
+  }
+
+  async workers(ctx: ReadContext, queues: string[]): Promise<WorkerRow[]> {
+    if (queues.length === 0) {
+      return [];
+    }
+    const { text, db } = await ctx.clientList();
+    return bullmqWorkers(parseClientList(text), this.prefix, queues, db, ctx.now);
+  }
+}
+
+/** Failures read per queue for grouping. */
+export const FAILURE_SAMPLE = 500;

@@ -1,0 +1,200 @@
+/**
+ * Job lists and failure groups for BullMQ, newest first, in three pipelined rounds:
+ *   1. ids: ZREVRANGEBYSCORE failed/completed by finish time in range, ZRANGE delayed,
+ *      LRANGE wait/active — each bounded by the limit
+ *   2. per job: HSTRLEN data/stacktrace and HMGET of the small fields (O(1))
+ *   3. HGET data/stacktrace only where they are under MAX_READ_BYTES, so a 10 MB payload
+ *      is reported by size instead of being pulled through Redis and the plugin.
+ */
+import type { JobsOptions, ReadContext } from '../../job-system';
+import { execPipeline, numberOf, value } from '../../job-system';
+import { JobRow, matchesSearch } from '../../../../reading/rows';
+import { describePayload, traceIdFromTraceparent, tryJSON } from '../../../../reading/payload';
+import type { FailureSample } from '../../../../reading/failure-reasons';
+import { queueKey } from './keys';
+
+export const MAX_READ_BYTES = 1024 * 1024;
+const FIELDS = ['name', 'opts', 'timestamp', 'processedOn', 'finishedOn', 'atm', 'attemptsMade', 'failedReason'] as const;
+
+export interface JobRef {
+  queue: string;
+  id: string;
+  state: string;
+}
+
+/**
+ * Round 1 of a job list: which jobs, per state, at most `perQueue` per queue. BullMQ's is
+ * below; a system with the same job hashes but other lists (Bull) passes its own.
+ */
+export type JobIdReader = (
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  state: JobsOptions['state'],
+  perQueue: number,
+) => Promise<JobRef[]>;
+
+/** Round 1: which jobs, per state, bounded by `limit` per queue. */
+async function jobIds(ctx: ReadContext, prefix: string, queues: string[], state: JobsOptions['state'], perQueue: number): Promise<JobRef[]> {
+  const p = ctx.client.pipeline();
+  const key = (q: string, k: string) => queueKey(prefix, q, k);
+  for (const q of queues) {
+    switch (state) {
+      case 'failed':
+      case 'dead': // BullMQ keeps jobs that used up their attempts in failed: that is its DLQ
+        p.zrevrangebyscore(key(q, 'failed'), ctx.to, ctx.from, 'LIMIT', 0, perQueue);
+        break;
+      case 'completed':
+        p.zrevrangebyscore(key(q, 'completed'), ctx.to, ctx.from, 'LIMIT', 0, perQueue);
+        break;
+      case 'delayed':
+      case 'retry': // a retry with backoff waits in delayed; filtered on attempts below
+        p.zrange(key(q, 'delayed'), '0', String(perQueue - 1));
+        break;
+      case 'waiting':
+        p.lrange(key(q, "wait"), -perQueue, -1);
+        break;
+      case 'active':
+      case 'stalled':
+        p.lrange(key(q, 'active'), 0, perQueue - 1);
+        break;
+    }
+  }
+  const replies = await execPipeline(p);
+  return queues.flatMap((queue, i) => {
+    let ids = value<string[]>(replies[i]) ?? [];
+    if (state === 'waiting') {
+      ids = [...ids].reverse(); // oldest (right end) first
+    }
+    return ids.map((id) => ({ queue, id, state }));
+  });
+}
+
+/** Rounds 2 and 3: the job hashes, payload and stack trace read only when small enough. */
+export async function readJobs(ctx: ReadContext, prefix: string, refs: JobRef[], withBodies: boolean): Promise<JobRow[]> {
+  if (refs.length === 0) {
+    return [];
+  }
+  const p = ctx.client.pipeline();
+  for (const r of refs) {
+    const k = queueKey(prefix, r.queue, r.id);
+    p.hstrlen(k, 'data');
+    p.hstrlen(k, 'stacktrace');
+    p.hmget(k, ...FIELDS);
+    p.exists(`${k}:lock`);
+  }
+  const meta = await execPipeline(p);
+  const bodies = ctx.client.pipeline();
+  const wanted: Array<{ row: number; field: 'data' | 'stacktrace' }> = [];
+  const rows: JobRow[] = [];
+  refs.forEach((ref, i) => {
+    const dataBytes = numberOf(meta[i * 4]) ?? 0;
+    const stackBytes = numberOf(meta[i * 4 + 1]) ?? 0;
+    const f = value<(string | null)[]>(meta[i * 4 + 2]) ?? [];
+    const get = (name: (typeof FIELDS)[number]) => f[FIELDS.indexOf(name)] ?? undefined;
+    const num = (name: (typeof FIELDS)[number]) => {
+      const n = Number(get(name));
+      return get(name) === undefined || !Number.isFinite(n) ? undefined : n;
+    };
+    if (f.every((x) => x === null)) {
+      // Removed between the id read and now (completed, retried, cleaned): skip it.
+      return;
+    }
+    const opts = tryJSON(get('opts')) ?? {};
+    const state = ref.state === 'stalled' ? (value(meta[i * 4 + 3]) === 0 ? 'stalled' : 'active') : ref.state;
+    rows.push({
+      queue: ref.queue,
+      id: ref.id,
+      name: get('name'),
+      state,
+      attempts: num('atm') ?? num('attemptsMade'),
+      createdAt: num('timestamp'),
+      processedAt: num('processedOn'),
+      finishedAt: num('finishedOn'),
+      error: get('failedReason') || undefined,
+      traceId: traceIdOf(opts),
+      payload: { preview: '', bytes: dataBytes, truncated: dataBytes > 0, kind: dataBytes > 0 ? 'text' : 'none' },
+    });
+    const row = rows.length - 1;
+    if (withBodies && dataBytes > 0 && dataBytes <= MAX_READ_BYTES) {
+      bodies.hgetBuffer(queueKey(prefix, ref.queue, ref.id), 'data');
+      wanted.push({ row, field: 'data' });
+    }
+    if (withBodies && stackBytes > 0 && stackBytes <= MAX_READ_BYTES) {
+      bodies.hget(queueKey(prefix, ref.queue, ref.id), 'stacktrace');
+      wanted.push({ row, field: 'stacktrace' });
+    }
+    if (withBodies && dataBytes > MAX_READ_BYTES) {
+      ctx.notice('info', `${ref.queue}/${ref.id}: payload of ${dataBytes} bytes not read (over ${MAX_READ_BYTES}); size shown`);
+    }
+  });
+  if (wanted.length > 0) {
+    const replies = await execPipeline(bodies);
+    replies.forEach((reply, j) => {
+      const { row, field } = wanted[j];
+      if (field === 'data') {
+        const raw = value<Buffer>(reply);
+        if (raw) {
+          rows[row].payload = describePayload(raw, ctx.payloadLimit);
+          const data = tryJSON(raw.length <= MAX_READ_BYTES ? raw.toString('utf8') : undefined);
+          rows[row].traceId ??= traceIdFromTraceparent(data?.traceparent);
+        }
+      } else {
+        const stack = tryJSON(value<string>(reply));
+        // BullMQ keeps one trace per attempt; the last is the latest failure.
+        rows[row].stacktrace = Array.isArray(stack) && stack.length ? String(stack[stack.length - 1]) : undefined;
+      }
+    });
+  }
+  return rows;
+}
+
+/** BullMQ's OpenTelemetry propagation lives in opts.tm (a JSON carrier); plain opts.traceparent too. */
+function traceIdOf(opts: Record<string, unknown>): string | undefined {
+  const tm = typeof opts.tm === 'string' ? tryJSON(opts.tm) : opts.tm;
+  return traceIdFromTraceparent((tm as Record<string, unknown> | undefined)?.traceparent) ?? traceIdFromTraceparent(opts.traceparent);
+}
+
+
+export async function listJobs(
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  options: JobsOptions,
+  readIds: JobIdReader = jobIds,
+): Promise<JobRow[]> {
+  // With a search or a derived state, look further back than the page, still bounded.
+  const filtered = Boolean(options.search) || options.state === 'retry' || options.state === 'stalled';
+  const perQueue = filtered ? Math.min(ctx.limit * 10, 5000) : ctx.limit;
+  const refs = await readIds(ctx, prefix, queues, options.state, perQueue);
+  let rows = (await readJobs(ctx, prefix, refs, !filtered)).filter((r) => matchesSearch(r, options.search));
+  if (options.state === 'retry') {
+    rows = rows.filter((r) => (r.attempts ?? 0) > 0).map((r) => ({ ...r, state: 'retry' }));
+  }
+  if (options.state === 'stalled') {
+    rows = rows.filter((r) => r.state === 'stalled');
+  }
+  if (options.state === 'failed' || options.state === 'completed') {
+    rows.sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
+  }
+  rows = rows.slice(0, ctx.limit);
+  if (filtered && rows.length > 0) {
+    // Bodies were skipped while filtering; read them for the page we show.
+    const withBodies = await readJobs(ctx, prefix, rows.map((r) => ({ queue: r.queue, id: r.id, state: r.state === 'retry' ? 'delayed' : r.state })), true);
+    const byKey = new Map(withBodies.map((r) => [`${r.queue}\n${r.id}`, r]));
+    rows = rows.map((r) => ({ ...(byKey.get(`${r.queue}\n${r.id}`) ?? r), state: r.state }));
+  }
+  return rows;
+}
+
+/** The newest failures in range, per queue, for grouping by reason. */
+export async function failureSamples(
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  readIds: JobIdReader = jobIds,
+): Promise<FailureSample[]> {
+  const refs = await readIds(ctx, prefix, queues, 'failed', ctx.limit);
+  const rows = await readJobs(ctx, prefix, refs, false);
+  return rows.map((r) => ({ queue: r.queue, jobId: r.id, message: r.error ?? '', at: r.finishedAt }));
+}
