@@ -1,7 +1,7 @@
 /** Entry point Grafana launches: wire the handlers to the plugin server, nothing more. */
 import { servePlugin } from './protocol/server';
 import { HandshakeError } from './protocol/handshake';
-import { logger } from './protocol/logger';
+import { logger } from './logging/logger';
 import { Datasource } from './handlers/datasource';
 import { backendHandlers } from './handlers/backend';
 import { installProcessGuards } from './protocol/process-guards';

@@ -1,6 +1,6 @@
 import { relativiseStack, rememberSecrets, scrubSecrets } from './scrub';
 import { badRequest, classify } from './errors';
-import { createLogger } from '../protocol/logger';
+import { createLogger } from '../logging/logger';
 
 describe('scrubSecrets', () => {
   it.each([

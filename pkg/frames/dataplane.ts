@@ -3,6 +3,7 @@
  * without guessing: numeric-multi for instant values, timeseries-multi for series.
  */
 import type { Field, FieldConfig, Frame, FrameMeta, Notice } from './frame';
+import type { Series as ReadSeries } from '../reading/series';
 
 const TYPE_VERSION: [number, number] = [0, 1];
 
@@ -13,14 +14,8 @@ export interface InstantValue {
   config?: FieldConfig;
 }
 
-export interface Series {
-  metric: string;
-  labels: Record<string, string>;
-  /** Epoch ms, ascending. */
-  times: number[];
-  values: number[];
-  config?: FieldConfig;
-}
+/** A series as a system read it, with the field config its frame carries. */
+export type Series = ReadSeries & { config?: FieldConfig };
 
 /** A label set's identity, independent of key order (plain code-unit order: no locale). */
 function labelKey(labels: Record<string, string>): string {
@@ -62,7 +57,7 @@ export function numericWide(
   values: InstantValue[],
   extra: Partial<FrameMeta> = {},
   /** The caller proved label sets unique more cheaply (e.g. one per queue and metric). */
-  uniqueByConstruction = false,
+  uniqueByConstruction = false
 ): Frame {
   if (!uniqueByConstruction) {
     assertUniqueIdentities(values);
@@ -71,7 +66,13 @@ export function numericWide(
     refId,
     name: refId,
     meta: meta('numeric-wide', extra),
-    fields: values.map((v) => ({ name: v.metric, type: 'number', values: [v.value], labels: v.labels, config: v.config })),
+    fields: values.map((v) => ({
+      name: v.metric,
+      type: 'number',
+      values: [v.value],
+      labels: v.labels,
+      config: v.config,
+    })),
   };
 }
 

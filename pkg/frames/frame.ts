@@ -22,10 +22,8 @@ export interface FieldConfig {
   description?: string;
 }
 
-export interface Notice {
-  severity: 'info' | 'warning' | 'error';
-  text: string;
-}
+export type { Notice } from '../reading/notice';
+import type { Notice } from '../reading/notice';
 
 /** Grafana FrameMeta (subset). */
 export interface FrameMeta {

@@ -1,5 +1,5 @@
 import { resultFrames } from './result-frames';
-import type { ReadResult } from '../source/queue-source';
+import type { ReadResult } from '../reading/results';
 
 const overview: ReadResult = {
   type: 'overview',

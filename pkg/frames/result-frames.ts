@@ -2,7 +2,7 @@
  * Turns what an adapter read into frames: instant values as numeric-wide, series as
  * timeseries-multi, lists as tables.
  */
-import type { ReadResult } from '../source/queue-source';
+import type { ReadResult } from '../reading/results';
 import { InstantValue, numericWide, table, timeseriesMulti } from './dataplane';
 import type { DataLink, Field, Frame, FrameMeta } from './frame';
 import { OVERVIEW_METRICS } from '../model/query';

@@ -6,7 +6,7 @@ import { InstanceManager } from '../instances/instance-manager';
 import { DatasourceConfig, parseSettings } from '../instances/settings';
 import { createSource } from '../kinds/create-source';
 import type { PluginContext } from '../protocol/messages';
-import type { Logger } from '../protocol/logger';
+import type { Logger } from '../logging/logger';
 import type { QueueSource } from '../source/queue-source';
 import { pluginMetrics, PluginMetrics } from '../metrics/registry';
 import { withDeadline } from '../errors/deadline';

@@ -3,7 +3,7 @@
  * pg, kafkajs, nats) is loaded when a data source of that kind is first used, so the
  * plugin starts — and answers Grafana's handshake — without evaluating all of them.
  */
-import type { Logger } from '../protocol/logger';
+import type { Logger } from '../logging/logger';
 import type { QueueSource } from '../source/queue-source';
 import { badRequest } from '../errors/errors';
 import type { DatasourceConfig } from '../instances/settings';

@@ -5,7 +5,7 @@
  * are fixed where they arise; reaching this is a bug, logged as an error with a stack
  * that carries no absolute path, and counted.
  */
-import type { Logger } from './logger';
+import type { Logger } from '../logging/logger';
 import { relativiseStack } from '../errors/scrub';
 
 export function installProcessGuards(log: Logger, onCaught: (kind: string) => void = () => undefined): void {

@@ -26,7 +26,7 @@ import type {
   StreamRequest,
   SubscribeStreamResponse,
 } from './messages';
-import type { Logger } from './logger';
+import type { Logger } from '../logging/logger';
 import { removeStaleSockets } from './stale-sockets';
 
 export interface BackendHandlers {

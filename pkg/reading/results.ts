@@ -1,6 +1,23 @@
 /** Small pieces every data-source kind uses to assemble a ReadResult. */
-import type { Notice } from '../frames/frame';
-import type { ReadResult } from '../source/queue-source';
+import type { Notice } from './notice';
+import type { FailureGroup, JobRow, QueueStats, WorkerRow } from './rows';
+import type { Series } from './series';
+
+type WithSystem<T> = T & { system: string };
+
+/** What a query read, by query type; handlers turn it into frames. */
+export type ReadData =
+  | { type: 'overview'; stats: WithSystem<QueueStats>[] }
+  | { type: 'timeseries'; series: Series[] }
+  | { type: 'failures'; groups: WithSystem<FailureGroup>[] }
+  | { type: 'jobs'; rows: WithSystem<JobRow>[] }
+  | { type: 'workers'; rows: WithSystem<WorkerRow>[] };
+
+export type ReadResult = ReadData & {
+  notices: Notice[];
+  /** A human summary of what was read, shown as the frame's executed query. */
+  executed: string;
+};
 
 /** Notices a query may carry: repeats dropped, at most this many (a frame is not a log). */
 export const MAX_NOTICES = 20;

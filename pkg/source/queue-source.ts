@@ -3,9 +3,9 @@
  * interface is broker-agnostic; everything below knows one system's layout.
  */
 import type { JobscopeQuery } from '../model/query';
-import type { Series } from '../frames/dataplane';
-import type { Notice } from '../frames/frame';
-import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../reading/rows';
+import type { Series } from '../reading/series';
+import type { Notice } from '../reading/notice';
+import type { ReadResult } from '../reading/results';
 
 export interface QueueRef {
   system: string;
@@ -27,22 +27,6 @@ export interface QueryWindow {
   now: number;
   intervalMs: number;
 }
-
-type WithSystem<T> = T & { system: string };
-
-/** What a query read, by query type; handlers turn it into frames. */
-export type ReadData =
-  | { type: 'overview'; stats: WithSystem<QueueStats>[] }
-  | { type: 'timeseries'; series: Series[] }
-  | { type: 'failures'; groups: WithSystem<FailureGroup>[] }
-  | { type: 'jobs'; rows: WithSystem<JobRow>[] }
-  | { type: 'workers'; rows: WithSystem<WorkerRow>[] };
-
-export type ReadResult = ReadData & {
-  notices: Notice[];
-  /** A human summary of what was read, shown as the frame's executed query. */
-  executed: string;
-};
 
 export interface QueueSource {
   checkHealth(): Promise<HealthReport>;

@@ -15,7 +15,7 @@ import { existsSync } from 'fs';
 import { join } from 'path';
 import { KafkaSource } from '../../pkg/kinds/kafka/kafka-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
-import type { Logger } from '../../pkg/protocol/logger';
+import type { Logger } from '../../pkg/logging/logger';
 import type { JobscopeQuery } from '../../pkg/model/query';
 import { JobscopeError } from '../../pkg/errors/errors';
 import { CompressionTypes } from 'kafkajs';

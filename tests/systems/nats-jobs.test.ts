@@ -8,7 +8,7 @@
  */
 import { NatsSource } from '../../pkg/kinds/nats/nats-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
-import type { Logger } from '../../pkg/protocol/logger';
+import type { Logger } from '../../pkg/logging/logger';
 import type { JobscopeQuery } from '../../pkg/model/query';
 import type { JobRow } from '../../pkg/reading/rows';
 import { ADMIN, LISTER, MONITOR, NatsServer, startNatsServer } from './nats/server';

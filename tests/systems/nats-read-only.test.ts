@@ -7,7 +7,7 @@
 import { connect } from 'nats';
 import { NatsSource } from '../../pkg/kinds/nats/nats-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
-import type { Logger } from '../../pkg/protocol/logger';
+import type { Logger } from '../../pkg/logging/logger';
 import { makeNatsState, NatsState } from './nats/state';
 import { ADMIN, MONITOR, NatsServer, startNatsServer } from './nats/server';
 

@@ -7,7 +7,7 @@
  */
 import { NatsSource } from '../../pkg/kinds/nats/nats-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
-import type { Logger } from '../../pkg/protocol/logger';
+import type { Logger } from '../../pkg/logging/logger';
 import type { JobscopeQuery } from '../../pkg/model/query';
 import { JobscopeError } from '../../pkg/errors/errors';
 import { AckPolicy } from 'nats';

@@ -13,7 +13,7 @@ import { spawn, spawnSync, ChildProcess } from 'child_process';
 import * as path from 'path';
 import { RabbitSource } from '../../pkg/kinds/rabbitmq/rabbitmq-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
-import type { Logger } from '../../pkg/protocol/logger';
+import type { Logger } from '../../pkg/logging/logger';
 import type { JobscopeQuery } from '../../pkg/model/query';
 import { startPlugin, PluginProcess } from '../harness/plugin-process';
 import { GrafanaClient } from '../harness/grpc-client';

@@ -7,7 +7,7 @@
 import * as amqp from 'amqplib';
 import { RabbitSource } from '../../pkg/kinds/rabbitmq/rabbitmq-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
-import type { Logger } from '../../pkg/protocol/logger';
+import type { Logger } from '../../pkg/logging/logger';
 import type { JobscopeQuery } from '../../pkg/model/query';
 import {
   ADMIN,

@@ -19,12 +19,13 @@
  */
 import { Admin, AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import type { DatasourceConfig } from '../../instances/settings';
-import type { Logger } from '../../protocol/logger';
+import type { Logger } from '../../logging/logger';
 import type { JobscopeQuery } from '../../model/query';
 import { globMatches, queueFilter } from '../../query/glob';
-import type { Notice } from '../../frames/frame';
+import type { Notice } from '../../reading/notice';
 import { badRequest, notFound } from '../../errors/errors';
-import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../../source/queue-source';
+import type { HealthReport, QueryWindow, QueueRef, QueueSource } from '../../source/queue-source';
+import type { ReadResult } from '../../reading/results';
 import { matchesSearch, QueueStats, WorkerRow } from '../../reading/rows';
 import { groupFailures } from '../../reading/failure-reasons';
 import { RecordFetcher } from './fetch';

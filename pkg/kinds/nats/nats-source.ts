@@ -15,12 +15,13 @@
 import { AckPolicy } from 'nats';
 import type { ConsumerInfo, StreamInfo } from 'nats';
 import type { DatasourceConfig } from '../../instances/settings';
-import type { Logger } from '../../protocol/logger';
+import type { Logger } from '../../logging/logger';
 import type { JobscopeQuery } from '../../model/query';
 import { queueFilter } from '../../query/parse';
-import type { Notice } from '../../frames/frame';
+import type { Notice } from '../../reading/notice';
 import { badRequest, brokerFailed, notFound } from '../../errors/errors';
-import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../../source/queue-source';
+import type { HealthReport, QueryWindow, QueueRef, QueueSource } from '../../source/queue-source';
+import type { ReadResult } from '../../reading/results';
 import type { JobRow, QueueStats, WorkerRow } from '../../reading/rows';
 import { groupFailures } from '../../reading/failure-reasons';
 import { natsSettings, NatsSettings } from './settings';

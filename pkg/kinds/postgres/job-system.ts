@@ -5,8 +5,8 @@
  * LIMIT, payloads are cut in SQL (`left(data::text, n)`) so a 10 MB row is never pulled.
  */
 import type { JobState, PostgresSystem } from '../../model/query';
-import type { Notice } from '../../frames/frame';
-import type { Series } from '../../frames/dataplane';
+import type { Notice } from '../../reading/notice';
+import type { Series } from '../../reading/series';
 import type { FailureGroup, JobRow, Payload, QueueStats, WorkerRow } from '../../reading/rows';
 import type { Sql } from './connection';
 import { describePayload } from '../../reading/payload';

@@ -7,12 +7,13 @@
  */
 import type { Pool } from 'pg';
 import type { DatasourceConfig } from '../../instances/settings';
-import type { Logger } from '../../protocol/logger';
+import type { Logger } from '../../logging/logger';
 import type { JobscopeQuery } from '../../model/query';
 import { queueFilter } from '../../query/parse';
-import type { Notice } from '../../frames/frame';
+import type { Notice } from '../../reading/notice';
 import { badRequest, notFound } from '../../errors/errors';
-import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../../source/queue-source';
+import type { HealthReport, QueryWindow, QueueRef, QueueSource } from '../../source/queue-source';
+import type { ReadResult } from '../../reading/results';
 import { createPool, readOnly, type PostgresOptions, type Sql } from './connection';
 import { postgresSettings } from './settings';
 import { detectSystems } from './detect';

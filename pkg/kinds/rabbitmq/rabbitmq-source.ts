@@ -9,12 +9,13 @@
  * which is unique because an encoded vhost holds no "/".
  */
 import type { DatasourceConfig } from '../../instances/settings';
-import type { Logger } from '../../protocol/logger';
+import type { Logger } from '../../logging/logger';
 import type { JobscopeQuery } from '../../model/query';
 import { queueFilter } from '../../query/parse';
-import type { Notice } from '../../frames/frame';
+import type { Notice } from '../../reading/notice';
 import { badRequest, notFound } from '../../errors/errors';
-import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../../source/queue-source';
+import type { HealthReport, QueryWindow, QueueRef, QueueSource } from '../../source/queue-source';
+import type { ReadResult } from '../../reading/results';
 import type { JobRow, QueueStats } from '../../reading/rows';
 import { groupFailures, FailureSample } from '../../reading/failure-reasons';
 import { rabbitSettings, RabbitSettings } from './settings';

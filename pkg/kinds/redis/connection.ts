@@ -9,7 +9,7 @@
 import Redis, { Cluster, RedisOptions } from 'ioredis';
 import type { RedisSettings } from './settings';
 import { badRequest, brokerFailed, JobscopeError, timedOut } from '../../errors/errors';
-import type { Logger } from '../../protocol/logger';
+import type { Logger } from '../../logging/logger';
 
 /** Rounds of reconnecting to sentinels or cluster seeds before a call gives up. */
 const MAX_DISCOVERY_ROUNDS = 3;

@@ -7,8 +7,8 @@
 import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
 import type { JobState, RedisSystem } from '../../model/query';
-import type { Notice } from '../../frames/frame';
-import type { Series } from '../../frames/dataplane';
+import type { Notice } from '../../reading/notice';
+import type { Series } from '../../reading/series';
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../../reading/rows';
 import { countRoundTrip } from './traffic';
 

@@ -6,13 +6,14 @@
 import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
 import type { DatasourceConfig } from '../../instances/settings';
-import type { Logger } from '../../protocol/logger';
+import type { Logger } from '../../logging/logger';
 import type { JobscopeQuery } from '../../model/query';
 import { queueFilter } from '../../query/parse';
-import type { Notice } from '../../frames/frame';
+import type { Notice } from '../../reading/notice';
 import { badRequest, notFound, timedOut } from '../../errors/errors';
 import { withDeadline } from '../../errors/deadline';
-import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../../source/queue-source';
+import type { HealthReport, QueryWindow, QueueRef, QueueSource } from '../../source/queue-source';
+import type { ReadResult } from '../../reading/results';
 import { redisSettings, RedisSettings } from './settings';
 import { createRedis, describeRedisError, redisOptions, redisWhere } from './connection';
 import { scanKeys } from './scan';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'crypto';
 import { Client } from 'pg';
 import type { DatasourceConfig } from '../../../pkg/instances/settings';
-import type { Logger } from '../../../pkg/protocol/logger';
+import type { Logger } from '../../../pkg/logging/logger';
 import { PostgresSource } from '../../../pkg/kinds/postgres/postgres-source';
 
 const ADMIN_URL = new URL(process.env.JOBSCOPE_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres');

@@ -5,7 +5,7 @@
  * plain Fetch requests (fetch.ts, no group joined) — at most TIME_LAG_ROUNDS offsets a
  * partition per refresh, whatever the number of groups.
  */
-import type { Notice } from '../../../../frames/frame';
+import type { Notice } from '../../../../reading/notice';
 import { RecordFetcher, READ_UNCOMMITTED } from '../../fetch';
 import type { PartitionData } from '../../record-batch';
 import type { OffsetTime, OffsetTimes, PartitionTimeline, TimeSource } from './offset-times';

@@ -15,7 +15,7 @@
  * fetch, pull, ack or consumer create.
  */
 import type { ConsumerInfo, StreamInfo } from 'nats';
-import type { Notice } from '../../../../frames/frame';
+import type { Notice } from '../../../../reading/notice';
 import type { JobRow } from '../../../../reading/rows';
 import { matchesSearch } from '../../../../reading/rows';
 import { traceIdFromTraceparent } from '../../../../reading/payload';

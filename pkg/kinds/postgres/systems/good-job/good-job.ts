@@ -28,7 +28,7 @@
  * is a loose index scan over index_good_jobs_on_queue_name.
  */
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../../../../reading/rows';
-import type { Series } from '../../../../frames/dataplane';
+import type { Series } from '../../../../reading/series';
 import { traceIdFromTraceparent } from '../../../../reading/payload';
 import { buckets } from '../../../../reading/buckets';
 import { ident } from '../../connection';

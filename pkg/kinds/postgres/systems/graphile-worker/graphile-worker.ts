@@ -17,7 +17,7 @@
  * The table holds only pending and failed jobs, so each read is bounded by the backlog.
  */
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../../../../reading/rows';
-import type { Series } from '../../../../frames/dataplane';
+import type { Series } from '../../../../reading/series';
 import { groupFailures } from '../../../../reading/failure-reasons';
 import { traceIdFromTraceparent } from '../../../../reading/payload';
 import { buckets } from '../../../../reading/buckets';

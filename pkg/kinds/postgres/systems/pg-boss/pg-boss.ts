@@ -33,7 +33,7 @@
  * archive is read only by its archived-on index, for failures and throughput.
  */
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../../../../reading/rows';
-import type { Series } from '../../../../frames/dataplane';
+import type { Series } from '../../../../reading/series';
 import { traceIdFromTraceparent } from '../../../../reading/payload';
 import { buckets } from '../../../../reading/buckets';
 import { ident, type Sql } from '../../connection';

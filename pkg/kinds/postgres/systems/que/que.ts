@@ -26,7 +26,7 @@
  * parts read the rows kept as finished or expired.
  */
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../../../../reading/rows';
-import type { Series } from '../../../../frames/dataplane';
+import type { Series } from '../../../../reading/series';
 import { traceIdFromTraceparent } from '../../../../reading/payload';
 import { buckets } from '../../../../reading/buckets';
 import { ident } from '../../connection';

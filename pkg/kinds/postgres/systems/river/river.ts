@@ -25,7 +25,7 @@
  * cleaner deletes them after 7 days (completed and cancelled after 24 h) by default.
  */
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../../../../reading/rows';
-import type { Series } from '../../../../frames/dataplane';
+import type { Series } from '../../../../reading/series';
 import { traceIdFromTraceparent } from '../../../../reading/payload';
 import { buckets } from '../../../../reading/buckets';
 import { ident } from '../../connection';

@@ -33,7 +33,7 @@
  * (Record::DistinctValues) over that index.
  */
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../../../../reading/rows';
-import type { Series } from '../../../../frames/dataplane';
+import type { Series } from '../../../../reading/series';
 import { traceIdFromTraceparent } from '../../../../reading/payload';
 import { buckets } from '../../../../reading/buckets';
 import { ident } from '../../connection';

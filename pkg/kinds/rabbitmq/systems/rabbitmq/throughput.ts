@@ -5,7 +5,7 @@
  * neighbouring samples, stamped at the later one. The broker keeps them for its
  * retention policy only (by default an hour at one-minute resolution in "basic" mode).
  */
-import type { Series } from '../../../../frames/dataplane';
+import type { Series } from '../../../../reading/series';
 import type { QueueInfo } from './topology';
 
 /** message_stats key → series metric. `completed` is an ack (the consumer finished). */

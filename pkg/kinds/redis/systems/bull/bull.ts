@@ -6,7 +6,7 @@
 import type { Discovery, JobsOptions, ReadContext, RedisJobSystem } from '../../job-system';
 import { execPipeline, value } from '../../job-system';
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../../../../reading/rows';
-import type { Series } from '../../../../frames/dataplane';
+import type { Series } from '../../../../reading/series';
 import { groupFailures } from '../../../../reading/failure-reasons';
 import { BULLMQ_META_FIELDS, isBullMQMeta } from '../bullmq/keys';
 import { FAILURE_SAMPLE } from '../bullmq/bullmq';

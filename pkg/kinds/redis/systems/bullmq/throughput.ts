@@ -7,7 +7,7 @@
  *    bucket (O(log n)); they hold only the jobs not yet removed (removeOnComplete/Fail).
  * All queues and buckets go in one pipeline (plus one to see which source exists).
  */
-import type { Series } from '../../../../frames/dataplane';
+import type { Series } from '../../../../reading/series';
 import type { ReadContext } from '../../job-system';
 import { execPipeline, numberOf, value } from '../../job-system';
 import { queueKey } from './keys';

@@ -3,7 +3,7 @@
  * history Celery keeps in Redis): the same bounded SCAN as results.ts, bucketed in
  * memory. Results that expired (result_expires) or tasks with ignore_result are not seen.
  */
-import type { Series } from '../../../../frames/dataplane';
+import type { Series } from '../../../../reading/series';
 import type { ReadContext } from '../../job-system';
 import { buckets } from '../../../../reading/buckets';
 import { readResults, resultsForQueues, UNKNOWN_QUEUE } from './results';

@@ -1,7 +1,7 @@
 /** The RQ adapter (1.x and 2.x/3.x layouts): everything above it is library-agnostic. */
 import type { Discovery, JobsOptions, ReadContext, RedisJobSystem } from '../../job-system';
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../../../../reading/rows';
-import type { Series } from '../../../../frames/dataplane';
+import type { Series } from '../../../../reading/series';
 import { groupFailures } from '../../../../reading/failure-reasons';
 import { DEFAULT_PREFIX, queueFromKey, rqKeys } from './keys';
 import type { RqKeys } from './keys';

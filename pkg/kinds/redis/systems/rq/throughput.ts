@@ -9,7 +9,7 @@
  * and bucketed by ended_at. A notice says that buckets older than the retention count only
  * the jobs not yet expired.
  */
-import type { Series } from '../../../../frames/dataplane';
+import type { Series } from '../../../../reading/series';
 import type { ReadContext } from '../../job-system';
 import { execPipeline, value } from '../../job-system';
 import { buckets } from '../../../../reading/buckets';

@@ -8,7 +8,7 @@
  * Per-minute data is used when it exists and covers the range; otherwise daily counts.
  * "processed" counts failed executions too: completed = processed − failed.
  */
-import type { Series } from '../../../../frames/dataplane';
+import type { Series } from '../../../../reading/series';
 import type { ReadContext } from '../../job-system';
 import { execPipeline, numberOf, value } from '../../job-system';
 import { dayString, minuteKeys, sidekiqKey } from './keys';
