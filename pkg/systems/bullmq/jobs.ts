@@ -14,7 +14,16 @@ import type { FailureSample } from '../failure-reasons';
 import { queueKey } from './keys';
 
 export const MAX_READ_BYTES = 1024 * 1024;
-const FIELDS = ['name', 'opts', 'timestamp', 'processedOn', 'finishedOn', 'atm', 'attemptsMade', 'failedReason'] as const;
+const FIELDS = [
+  'name',
+  'opts',
+  'timestamp',
+  'processedOn',
+  'finishedOn',
+  'atm',
+  'attemptsMade',
+  'failedReason',
+] as const;
 
 export interface JobRef {
   queue: string;
@@ -31,11 +40,17 @@ export type JobIdReader = (
   prefix: string,
   queues: string[],
   state: JobsOptions['state'],
-  perQueue: number,
+  perQueue: number
 ) => Promise<JobRef[]>;
 
 /** Round 1: which jobs, per state, bounded by `limit` per queue. */
-async function jobIds(ctx: ReadContext, prefix: string, queues: string[], state: JobsOptions['state'], perQueue: number): Promise<JobRef[]> {
+async function jobIds(
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  state: JobsOptions['state'],
+  perQueue: number
+): Promise<JobRef[]> {
   const p = ctx.client.pipeline();
   const key = (q: string, k: string) => queueKey(prefix, q, k);
   for (const q of queues) {
@@ -52,7 +67,10 @@ async function jobIds(ctx: ReadContext, prefix: string, queues: string[], state:
         p.zrange(key(q, 'delayed'), '0', String(perQueue - 1));
         break;
       case 'waiting':
-        p.lrange(key(q, "wait"), -perQueue, -1);
+        // BullMQ 5 moves a paused queue's waiting jobs to `paused` (6 keeps them in `wait`
+        // and flags meta): Queue.getWaiting() reads both, so do we.
+        p.lrange(key(q, 'wait'), -perQueue, -1);
+        p.lrange(key(q, 'paused'), -perQueue, -1);
         break;
       case 'active':
       case 'stalled':
@@ -61,17 +79,23 @@ async function jobIds(ctx: ReadContext, prefix: string, queues: string[], state:
     }
   }
   const replies = await execPipeline(p);
-  return queues.flatMap((queue, i) => {
-    let ids = value<string[]>(replies[i]) ?? [];
-    if (state === 'waiting') {
-      ids = [...ids].reverse(); // oldest (right end) first
-    }
-    return ids.map((id) => ({ queue, id, state }));
-  });
+  if (state === 'waiting') {
+    // Two replies a queue; oldest (right end) first, at most perQueue of the two lists.
+    return queues.flatMap((queue, i) => {
+      const ids = [replies[2 * i], replies[2 * i + 1]].flatMap((r) => [...(value<string[]>(r) ?? [])].reverse());
+      return ids.slice(0, perQueue).map((id) => ({ queue, id, state }));
+    });
+  }
+  return queues.flatMap((queue, i) => (value<string[]>(replies[i]) ?? []).map((id) => ({ queue, id, state })));
 }
 
 /** Rounds 2 and 3: the job hashes, payload and stack trace read only when small enough. */
-export async function readJobs(ctx: ReadContext, prefix: string, refs: JobRef[], withBodies: boolean): Promise<JobRow[]> {
+export async function readJobs(
+  ctx: ReadContext,
+  prefix: string,
+  refs: JobRef[],
+  withBodies: boolean
+): Promise<JobRow[]> {
   if (refs.length === 0) {
     return [];
   }
@@ -125,7 +149,10 @@ export async function readJobs(ctx: ReadContext, prefix: string, refs: JobRef[],
       wanted.push({ row, field: 'stacktrace' });
     }
     if (withBodies && dataBytes > MAX_READ_BYTES) {
-      ctx.notice('info', `${ref.queue}/${ref.id}: payload of ${dataBytes} bytes not read (over ${MAX_READ_BYTES}); size shown`);
+      ctx.notice(
+        'info',
+        `${ref.queue}/${ref.id}: payload of ${dataBytes} bytes not read (over ${MAX_READ_BYTES}); size shown`
+      );
     }
   });
   if (wanted.length > 0) {
@@ -152,16 +179,18 @@ export async function readJobs(ctx: ReadContext, prefix: string, refs: JobRef[],
 /** BullMQ's OpenTelemetry propagation lives in opts.tm (a JSON carrier); plain opts.traceparent too. */
 function traceIdOf(opts: Record<string, unknown>): string | undefined {
   const tm = typeof opts.tm === 'string' ? tryJSON(opts.tm) : opts.tm;
-  return traceIdFromTraceparent((tm as Record<string, unknown> | undefined)?.traceparent) ?? traceIdFromTraceparent(opts.traceparent);
+  return (
+    traceIdFromTraceparent((tm as Record<string, unknown> | undefined)?.traceparent) ??
+    traceIdFromTraceparent(opts.traceparent)
+  );
 }
-
 
 export async function listJobs(
   ctx: ReadContext,
   prefix: string,
   queues: string[],
   options: JobsOptions,
-  readIds: JobIdReader = jobIds,
+  readIds: JobIdReader = jobIds
 ): Promise<JobRow[]> {
   // With a search or a derived state, look further back than the page, still bounded.
   const filtered = Boolean(options.search) || options.state === 'retry' || options.state === 'stalled';
@@ -180,7 +209,12 @@ export async function listJobs(
   rows = rows.slice(0, ctx.limit);
   if (filtered && rows.length > 0) {
     // Bodies were skipped while filtering; read them for the page we show.
-    const withBodies = await readJobs(ctx, prefix, rows.map((r) => ({ queue: r.queue, id: r.id, state: r.state === 'retry' ? 'delayed' : r.state })), true);
+    const withBodies = await readJobs(
+      ctx,
+      prefix,
+      rows.map((r) => ({ queue: r.queue, id: r.id, state: r.state === 'retry' ? 'delayed' : r.state })),
+      true
+    );
     const byKey = new Map(withBodies.map((r) => [`${r.queue}\n${r.id}`, r]));
     rows = rows.map((r) => ({ ...(byKey.get(`${r.queue}\n${r.id}`) ?? r), state: r.state }));
   }
@@ -192,7 +226,7 @@ export async function failureSamples(
   ctx: ReadContext,
   prefix: string,
   queues: string[],
-  readIds: JobIdReader = jobIds,
+  readIds: JobIdReader = jobIds
 ): Promise<FailureSample[]> {
   const refs = await readIds(ctx, prefix, queues, 'failed', ctx.limit);
   const rows = await readJobs(ctx, prefix, refs, false);
