@@ -8,6 +8,7 @@ import { parseQuery } from '../query/parse';
 import { encodeFrame, Frame } from '../frames/frame';
 import { table } from '../frames/dataplane';
 import { resultFrames } from '../frames/result-frames';
+import { boundResult, cutName } from '../frames/bounds';
 import type { Datasource } from './datasource';
 import type { JobscopeQuery } from '../query/model';
 import { streamPathFor } from './stream';
@@ -19,7 +20,7 @@ async function framesFor(ds: Datasource, req: QueryDataRequest, dq: DataQuery, q
     return [
       table(dq.refId, 'queues', [
         { name: 'system', type: 'string', values: queues.map((q) => q.system) },
-        { name: 'queue', type: 'string', values: queues.map((q) => q.queue) },
+        { name: 'queue', type: 'string', values: queues.map((q) => cutName(q.queue)) },
       ]),
     ];
   }
@@ -29,13 +30,17 @@ async function framesFor(ds: Datasource, req: QueryDataRequest, dq: DataQuery, q
   const result = await source.read(query, { from, to, now, intervalMs: dq.intervalMS || 60_000 });
   // Alert evaluations never subscribe; dashboards get live updates of the overview.
   const live = result.type === 'overview' && req.headers?.FromAlert !== 'true';
-  return resultFrames(result, {
+  return resultFrames(boundResult(result), {
     refId: dq.refId,
     metrics: query.metrics,
     tracingDatasourceUid: config.json.tracingDatasourceUid,
     logs:
       config.json.logsDatasourceUid && config.json.logsDatasourceType
-        ? { uid: config.json.logsDatasourceUid, type: config.json.logsDatasourceType, labelSelector: config.json.logsLabelSelector }
+        ? {
+            uid: config.json.logsDatasourceUid,
+            type: config.json.logsDatasourceType,
+            labelSelector: config.json.logsLabelSelector,
+          }
         : undefined,
     channel: live ? streamPathFor(config.uid, query) : undefined,
   });

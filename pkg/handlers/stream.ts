@@ -13,6 +13,7 @@ import { frameToJSON } from '../frames/frame-json';
 import type { Frame } from '../frames/frame';
 import { classify } from '../errors/errors';
 import { overviewValues } from '../frames/result-frames';
+import { boundResult } from '../frames/bounds';
 import type { Datasource } from './datasource';
 
 /** Grafana's limit on channel paths; longer queries are served without live updates. */
@@ -20,7 +21,11 @@ const MAX_CHANNEL_LENGTH = 160;
 const MIN_INTERVAL_MS = 500;
 
 export function encodeStreamPath(query: JobscopeQuery): string {
-  const compact = { q: query.queues?.length ? query.queues : undefined, m: query.metrics?.length ? query.metrics : undefined, s: query.system };
+  const compact = {
+    q: query.queues?.length ? query.queues : undefined,
+    m: query.metrics?.length ? query.metrics : undefined,
+    s: query.system,
+  };
   return `overview/${Buffer.from(JSON.stringify(compact)).toString('base64url')}`;
 }
 
@@ -72,7 +77,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export async function runStream(ds: Datasource, req: StreamRequest, send: (json: Buffer) => void, signal: AbortSignal): Promise<void> {
+export async function runStream(
+  ds: Datasource,
+  req: StreamRequest,
+  send: (json: Buffer) => void,
+  signal: AbortSignal
+): Promise<void> {
   const query = decodeStreamPath(req.path);
   if (!query) {
     throw new Error(`unknown stream path ${req.path}`);
@@ -86,19 +96,31 @@ export async function runStream(ds: Datasource, req: StreamRequest, send: (json:
       const now = Date.now();
       let frame: Frame;
       try {
-        const result = await source.read(query, { from: now - 3600_000, to: now, now, intervalMs: interval });
+        const result = boundResult(
+          await source.read(query, { from: now - 3600_000, to: now, now, intervalMs: interval })
+        );
         const values = result.type === 'overview' ? overviewValues(result, query.metrics) : [];
         frame = {
           name: 'overview',
           meta: { notices: result.notices.length ? result.notices : undefined },
           fields: [
             { name: 'time', type: 'time', values: [now] },
-            ...values.map((v) => ({ name: v.metric, type: 'number' as const, values: [v.value], labels: v.labels, config: v.config })),
+            ...values.map((v) => ({
+              name: v.metric,
+              type: 'number' as const,
+              values: [v.value],
+              labels: v.labels,
+              config: v.config,
+            })),
           ],
         };
       } catch (err) {
         // A broker outage is shown on the panel and retried on the next tick.
-        frame = { name: 'overview', meta: { notices: [{ severity: 'error', text: classify(err).message }] }, fields: [] };
+        frame = {
+          name: 'overview',
+          meta: { notices: [{ severity: 'error', text: classify(err).message }] },
+          fields: [],
+        };
       }
       if (signal.aborted) {
         break;

@@ -21,8 +21,11 @@ export interface FailureGroup {
   exampleMessage?: string;
 }
 
-/** How a payload was stored; pickled and binary payloads are shown, never decoded or run. */
-export type PayloadKind = 'json' | 'text' | 'binary' | 'pickle' | 'marshal' | 'none';
+/**
+ * How a payload was stored; pickled and binary payloads are shown, never decoded or run.
+ * `unread`: too large to read in this query (size known, content not).
+ */
+export type PayloadKind = 'json' | 'text' | 'binary' | 'pickle' | 'marshal' | 'none' | 'unread';
 
 export interface Payload {
   /** Shown text, at most the configured limit (binary as hex). */

@@ -3,8 +3,9 @@
  *   1. ids: ZREVRANGEBYSCORE failed/completed by finish time in range, ZRANGE delayed,
  *      LRANGE wait/active — each bounded by the limit
  *   2. per job: HSTRLEN data/stacktrace and HMGET of the small fields (O(1))
- *   3. HGET data/stacktrace only where they are under MAX_READ_BYTES, so a 10 MB payload
- *      is reported by size instead of being pulled through Redis and the plugin.
+ *   3. HGET data/stacktrace where they are under MAX_READ_BYTES; larger payloads while the
+ *      list's LargeBodyBudget lasts (their preview cut to the payload limit), past it
+ *      reported by size instead of being pulled through Redis and the plugin.
  */
 import type { JobsOptions, ReadContext } from '../redis/job-system';
 import { execPipeline, numberOf, value } from '../redis/job-system';
@@ -12,6 +13,7 @@ import { JobRow, matchesSearch } from '../rows';
 import { describePayload, traceIdFromTraceparent, tryJSON } from '../payload';
 import type { FailureSample } from '../failure-reasons';
 import { queueKey } from './keys';
+import { LargeBodyBudget, unreadNotice, unreadPayload } from '../redis/large-bodies';
 
 export const MAX_READ_BYTES = 1024 * 1024;
 const FIELDS = [
@@ -111,6 +113,7 @@ export async function readJobs(
   const bodies = ctx.client.pipeline();
   const wanted: Array<{ row: number; field: 'data' | 'stacktrace' }> = [];
   const rows: JobRow[] = [];
+  const large = new LargeBodyBudget();
   refs.forEach((ref, i) => {
     const dataBytes = numberOf(meta[i * 4]) ?? 0;
     const stackBytes = numberOf(meta[i * 4 + 1]) ?? 0;
@@ -137,12 +140,14 @@ export async function readJobs(
       finishedAt: num('finishedOn'),
       error: get('failedReason') || undefined,
       traceId: traceIdOf(opts),
-      payload: { preview: '', bytes: dataBytes, truncated: dataBytes > 0, kind: dataBytes > 0 ? 'text' : 'none' },
+      payload: unreadPayload(dataBytes),
     });
     const row = rows.length - 1;
-    if (withBodies && dataBytes > 0 && dataBytes <= MAX_READ_BYTES) {
+    if (withBodies && dataBytes > 0 && (dataBytes <= MAX_READ_BYTES || large.take(dataBytes))) {
       bodies.hgetBuffer(queueKey(prefix, ref.queue, ref.id), 'data');
       wanted.push({ row, field: 'data' });
+    } else if (withBodies && dataBytes > MAX_READ_BYTES) {
+      ctx.notice('info', unreadNotice(`${ref.queue}/${ref.id}`, dataBytes));
     }
     if (withBodies && stackBytes > 0 && stackBytes <= MAX_READ_BYTES) {
       bodies.hget(queueKey(prefix, ref.queue, ref.id), 'stacktrace');
