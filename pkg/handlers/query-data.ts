@@ -27,7 +27,8 @@ async function framesFor(ds: Datasource, req: QueryDataRequest, dq: DataQuery, q
   const now = Date.now();
   const to = Math.min(dq.timeRange?.toEpochMS || now, now);
   const from = dq.timeRange?.fromEpochMS || to - 3600_000;
-  const result = await source.read(query, { from, to, now, intervalMs: dq.intervalMS || 60_000 });
+  const requester = { role: req.pluginContext.user?.role || undefined, alert: req.headers?.FromAlert === 'true' };
+  const result = await source.read(query, { from, to, now, intervalMs: dq.intervalMS || 60_000, requester });
   // Alert evaluations never subscribe; dashboards get live updates of the overview.
   const live = result.type === 'overview' && req.headers?.FromAlert !== 'true';
   return resultFrames(boundResult(result), {
