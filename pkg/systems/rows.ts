@@ -59,7 +59,11 @@ export interface WorkerRow {
   busy?: number;
   concurrency?: number;
   lastHeartbeat?: number;
-  alive: boolean;
+  /**
+   * true or false where the store proves it (a heartbeat, a connection the broker sees);
+   * null where nothing does (a registration alone): unknown, never alive.
+   */
+  alive: boolean | null;
   startedAt?: number;
   /** Kind-specific columns appended after the standard ones (e.g. Kafka: lag per partition and its status). */
   columns?: Record<string, string | number | null>;

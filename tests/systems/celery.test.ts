@@ -14,7 +14,15 @@ import { startPlugin, PluginProcess } from '../harness/plugin-process';
 import { DatasourceSettings, GrafanaClient } from '../harness/grpc-client';
 import { decodeFrame, DecodedFrame, readNumeric, readTimeseriesMulti } from '../harness/grafana-frames';
 import { everyQueryType, runAsReadOnlyUser } from '../support/read-only';
-import { CELERY_URL, CeleryState, celeryRedis, FLAVOURS, flushCeleryDb, libraryView, makeCeleryState } from './celery/celery-state';
+import {
+  CELERY_URL,
+  CeleryState,
+  celeryRedis,
+  FLAVOURS,
+  flushCeleryDb,
+  libraryView,
+  makeCeleryState,
+} from './celery/celery-state';
 
 let plugin: PluginProcess;
 let grafana: GrafanaClient;
@@ -41,7 +49,10 @@ function tableRows(frame: DecodedFrame): Array<Record<string, unknown>> {
 
 describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (label, flavour) => {
   let state: CeleryState;
-  const ds: DatasourceSettings = { uid: `ds-celery-${label.replace(/\W+/g, '-')}`, jsonData: { kind: 'redis', url: CELERY_URL } };
+  const ds: DatasourceSettings = {
+    uid: `ds-celery-${label.replace(/\W+/g, '-')}`,
+    jsonData: { kind: 'redis', url: CELERY_URL },
+  };
   const celery = new CelerySystem();
   const failedQueue = flavour.extended ? 'celery' : UNKNOWN_QUEUE;
 
@@ -76,7 +87,16 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (label, flavour)
     const wire = readNumeric(frames);
     const lib = await libraryView(flavour, queues, []);
     for (const s of stats) {
-      const theirs = lib.queues[s.queue];
+      const t = lib.queues[s.queue];
+      // Queued messages whose ETA is ahead are delayed, not waiting; retried ones are retries.
+      const theirs = {
+        base: t.base - t.queued_delayed_base,
+        size: t.size - t.queued_delayed,
+        unacked: t.unacked + t.queued_delayed,
+        delayed: t.delayed + t.queued_delayed,
+        retries: t.retries + t.queued_retries,
+        stalled: t.stalled,
+      };
       const mine = {
         base: s.values.wait,
         size: s.values.wait! + s.values.prioritized!,
@@ -88,7 +108,11 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (label, flavour)
       expect({ queue: s.queue, ...mine }).toEqual({ queue: s.queue, ...theirs });
       for (const [metric, v] of Object.entries(s.values)) {
         const w = wire.find((x) => x.labels.queue === s.queue && x.metric === metric);
-        expect({ metric, wire: w?.value, labels: w?.labels }).toEqual({ metric, wire: v, labels: { system: 'celery', queue: s.queue, metric } });
+        expect({ metric, wire: w?.value, labels: w?.labels }).toEqual({
+          metric,
+          wire: v,
+          labels: { system: 'celery', queue: s.queue, metric },
+        });
       }
       // Celery records no enqueue time: the value is left out, not invented
       expect(s.values.oldest_wait_seconds).toBeUndefined();
@@ -98,7 +122,12 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (label, flavour)
     // the state itself, so a broken producer cannot make the comparison vacuous
     const by = Object.fromEntries(stats.map((s) => [s.queue, s.values]));
     expect(by.celery).toEqual({ wait: 4, prioritized: 2, active: 1, delayed: 1, retries: 1, stalled: 0 });
-    expect(by.emails).toEqual({ wait: 3, prioritized: 0, active: 0, delayed: 0, retries: 0, stalled: 0 });
+    // emails: the countdown-600 message waits on the list for a worker: delayed, as jobs state=delayed lists it.
+    expect(by.emails).toEqual({ wait: 2, prioritized: 0, active: 0, delayed: 1, retries: 0, stalled: 0 });
+    expect(lib.queues.emails.queued_delayed).toBe(1);
+    const delayedJobs = await celery.jobs(readContext(redis), ['emails'], { state: 'delayed' });
+    expect(delayedJobs.map((j) => j.id)).toEqual([state.eta]);
+    expect(await celery.jobs(readContext(redis), ['emails'], { state: 'waiting' })).toHaveLength(by.emails.wait!);
     expect(frames[0].meta?.notices.map((n: { text: string }) => n.text).join('\n')).toMatch(/no enqueue time/);
   });
 
@@ -115,7 +144,9 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (label, flavour)
     expect(stalledJobs.map((j) => j.id).sort()).toEqual([state.retry_later, state.slow].sort());
     // the data source setting reaches the adapter through the packaged executable
     const vt: DatasourceSettings = { uid: `${ds.uid}-vt1`, jsonData: { ...ds.jsonData, celeryVisibilityTimeout: 1 } };
-    const wire = readNumeric(await query({ queryType: 'overview', system: 'celery', queues: ['celery'], metrics: ['stalled'] }, vt));
+    const wire = readNumeric(
+      await query({ queryType: 'overview', system: 'celery', queues: ['celery'], metrics: ['stalled'] }, vt)
+    );
     expect(wire).toEqual([{ metric: 'stalled', labels: { system: 'celery', queue: 'celery' }, value: 2 }]);
   });
 
@@ -174,7 +205,9 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (label, flavour)
     expect(emails[1].payload!.preview).toMatch(/^80[0-9a-f]+$/);
 
     // through the executable: the trace id column
-    const rows = tableRows((await query({ queryType: 'jobs', system: 'celery', queues: ['emails'], state: 'waiting' }))[0]);
+    const rows = tableRows(
+      (await query({ queryType: 'jobs', system: 'celery', queues: ['emails'], state: 'waiting' }))[0]
+    );
     expect(rows.map((r) => [r.id, r.trace_id, r.payload_kind])).toEqual([
       [state.traced, state.traceparent.split('-')[1], 'json'],
       [state.pickled, null, 'pickle'],
@@ -188,10 +221,12 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (label, flavour)
       [
         ['celery', state.retry_later],
         ['emails', state.eta],
-      ].sort(),
+      ].sort()
     );
     const retry = await celery.jobs(ctx, ['celery', 'emails'], { state: 'retry' });
-    expect(retry.map((j) => [j.id, j.name, j.attempts, j.state])).toEqual([[state.retry_later, 'jobs.retry_later', 1, 'retry']]);
+    expect(retry.map((j) => [j.id, j.name, j.attempts, j.state])).toEqual([
+      [state.retry_later, 'jobs.retry_later', 1, 'retry'],
+    ]);
     const active = await celery.jobs(ctx, ['celery', 'emails'], { state: 'active' });
     expect(active.map((j) => [j.id, j.name, j.state])).toEqual([[state.slow, 'jobs.slow', 'active']]);
     expect(active[0].processedAt).toBeGreaterThan(ctx.now - 600_000);
@@ -204,7 +239,9 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (label, flavour)
   it('counts finished tasks over time from date_done', async () => {
     const series = readTimeseriesMulti(await query({ queryType: 'timeseries', system: 'celery' }));
     const total = (queue: string, metric: string) =>
-      series.filter((s) => s.labels.queue === queue && s.metric === metric).reduce((sum, s) => sum + s.values.reduce((a, b) => a + b, 0), 0);
+      series
+        .filter((s) => s.labels.queue === queue && s.metric === metric)
+        .reduce((sum, s) => sum + s.values.reduce((a, b) => a + b, 0), 0);
     expect(total(failedQueue, 'completed')).toBe(3);
     expect(total(failedQueue, 'failed')).toBe(3);
   });
@@ -214,9 +251,13 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (label, flavour)
     expect(lib.workers).toEqual([state.node]);
     const ctx = readContext(redis);
     await celery.discover(ctx);
-    expect((await celery.workers(ctx, ['celery'])).map((w) => [w.name, w.host])).toEqual([[state.node, 'jobscope']]);
+    // SIGKILLed: its binding stays, and nothing in Redis proves liveness either way.
+    expect((await celery.workers(ctx, ['celery'])).map((w) => [w.name, w.host, w.alive])).toEqual([
+      [state.node, 'jobscope', null],
+    ]);
     const rows = tableRows((await query({ queryType: 'workers', system: 'celery' }))[0]);
     expect(rows.map((r) => r.name)).toEqual(lib.workers);
+    expect(rows.map((r) => [r.alive, r.liveness])).toEqual([[null, 'unknown']]);
   });
 
   it('answers every query type as a Redis user that may only read, and leaves the state as it was', async () => {
@@ -224,7 +265,21 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (label, flavour)
     const report = await runAsReadOnlyUser({ kind: 'redis', url: CELERY_URL }, everyQueryType({ system: 'celery' }));
     expect(report.errors).toEqual({});
     expect(report.writes).toEqual([]);
-    expect(report.commands).toEqual(expect.arrayContaining(['llen', 'lrange', 'zcard', 'zcount', 'zrange', 'hstrlen', 'hget', 'smembers', 'scan', 'strlen', 'get']));
+    expect(report.commands).toEqual(
+      expect.arrayContaining([
+        'llen',
+        'lrange',
+        'zcard',
+        'zcount',
+        'zrange',
+        'hstrlen',
+        'hget',
+        'smembers',
+        'scan',
+        'strlen',
+        'get',
+      ])
+    );
     const after = await libraryView(flavour, ['celery', 'emails'], []);
     expect(after.queues).toEqual(before.queues);
     expect(after.unacked_total).toBe(before.unacked_total);
@@ -240,7 +295,11 @@ describe('bad data', () => {
       'content-type': 'application/json',
       'content-encoding': 'utf-8',
       headers: { task: 'jobs.add', id, retries: 0, eta: null },
-      properties: { delivery_tag: `tag-${id}`, delivery_info: { exchange: '', routing_key: 'celery' }, body_encoding: 'base64' },
+      properties: {
+        delivery_tag: `tag-${id}`,
+        delivery_info: { exchange: '', routing_key: 'celery' },
+        body_encoding: 'base64',
+      },
       ...extra,
     });
 
@@ -256,15 +315,27 @@ describe('bad data', () => {
     await redis.lpush('celery', '[1, 2, 3]');
     await redis.lpush('celery', envelope('huge', { body: 'A'.repeat(2 * 1024 * 1024) }));
     await redis.hset('unacked', 'tag-bad', 'not json');
-    await redis.hset('unacked', 'tag-big', JSON.stringify([JSON.parse(envelope('big')), '', 'x'.repeat(2 * 1024 * 1024)]));
+    await redis.hset(
+      'unacked',
+      'tag-big',
+      JSON.stringify([JSON.parse(envelope('big')), '', 'x'.repeat(2 * 1024 * 1024)])
+    );
     await redis.hset('unacked', 'tag-ok', JSON.stringify([JSON.parse(envelope('held')), '', 'celery']));
     await redis.zadd('unacked_index', now - 10, 'tag-bad', now - 9, 'tag-big', now - 8, 'tag-gone', now - 7, 'tag-ok');
     await redis.hset('celery-task-meta-wrongtype', 'status', 'FAILURE');
     await redis.set('celery-task-meta-notjson', '{"status": ');
-    await redis.set('celery-task-meta-big', JSON.stringify({ status: 'FAILURE', traceback: 'x'.repeat(2 * 1024 * 1024) }));
+    await redis.set(
+      'celery-task-meta-big',
+      JSON.stringify({ status: 'FAILURE', traceback: 'x'.repeat(2 * 1024 * 1024) })
+    );
     await redis.set(
       'celery-task-meta-old',
-      JSON.stringify({ status: 'FAILURE', result: { exc_type: 'OSError', exc_message: 'disk full' }, date_done: new Date().toISOString().replace('Z', ''), task_id: 'old' }),
+      JSON.stringify({
+        status: 'FAILURE',
+        result: { exc_type: 'OSError', exc_message: 'disk full' },
+        date_done: new Date().toISOString().replace('Z', ''),
+        task_id: 'old',
+      })
     );
     await redis.set('_kombu.binding.celery.pidbox', 'wrong type');
   });
@@ -299,9 +370,16 @@ describe('bad data', () => {
 
   it('answers every query type through the executable', async () => {
     const ds: DatasourceSettings = { uid: 'ds-celery-bad-data', jsonData: { kind: 'redis', url: CELERY_URL } };
-    const responses = await grafana.queryData(ds, everyQueryType({ system: 'celery' }).filter((q) => (q.json as any).queryType !== 'queues'));
+    const responses = await grafana.queryData(
+      ds,
+      everyQueryType({ system: 'celery' }).filter((q) => (q.json as any).queryType !== 'queues')
+    );
     for (const [refId, r] of Object.entries(responses)) {
-      expect({ refId, error: r.error || undefined, status: r.status }).toEqual({ refId, error: undefined, status: 200 });
+      expect({ refId, error: r.error || undefined, status: r.status }).toEqual({
+        refId,
+        error: undefined,
+        status: 200,
+      });
     }
   });
 });

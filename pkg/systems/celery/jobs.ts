@@ -18,23 +18,40 @@ import { CeleryMessage, parseMessage } from './message';
 import { isDelayed, readUnacked } from './unacked';
 import { readResults, resultsForQueues, TaskResult } from './results';
 
-/** Messages waiting in the queue lists, next-to-run first, at most `perQueue` per queue. */
-export async function readWaiting(ctx: ReadContext, queues: string[], perQueue: number): Promise<Array<{ queue: string; message: CeleryMessage }>> {
+/** A message on a queue list; `list` 0 is the base list, 1–9 the priority lists. */
+export interface QueuedMessage {
+  queue: string;
+  list: number;
+  message: CeleryMessage;
+}
+
+/**
+ * Messages waiting in the queue lists, next-to-run first, at most `perQueue` per queue.
+ * `sizes` (LLEN of each queue's ten lists, in order) saves a round trip when known.
+ */
+export async function readWaiting(
+  ctx: ReadContext,
+  queues: string[],
+  perQueue: number,
+  sizes?: number[]
+): Promise<QueuedMessage[]> {
   if (queues.length === 0) {
     return [];
   }
-  const lens = ctx.client.pipeline();
-  queues.forEach((q) => priorityLists(q).forEach((k) => lens.llen(k)));
-  const sizes = (await execPipeline(lens)).map((r) => numberOf(r) ?? 0);
+  if (!sizes) {
+    const lens = ctx.client.pipeline();
+    queues.forEach((q) => priorityLists(q).forEach((k) => lens.llen(k)));
+    sizes = (await execPipeline(lens)).map((r) => numberOf(r) ?? 0);
+  }
   const p = ctx.client.pipeline();
-  const plan: string[] = [];
+  const plan: Array<{ queue: string; list: number }> = [];
   queues.forEach((queue, i) => {
     let budget = perQueue;
     priorityLists(queue).forEach((key, j) => {
-      const n = Math.min(budget, sizes[i * 10 + j]);
+      const n = Math.min(budget, sizes![i * 10 + j]);
       if (n > 0) {
         p.lrange(key, -n, -1);
-        plan.push(queue);
+        plan.push({ queue, list: j });
         budget -= n;
       }
     });
@@ -42,17 +59,17 @@ export async function readWaiting(ctx: ReadContext, queues: string[], perQueue: 
   if (plan.length === 0) {
     return [];
   }
-  const out: Array<{ queue: string; message: CeleryMessage }> = [];
+  const out: QueuedMessage[] = [];
   let bad = 0;
   (await execPipeline(p)).forEach((r, j) => {
     const items = value<string[]>(r) ?? [];
     for (const raw of [...items].reverse()) {
       const message = parseMessage(raw, ctx.payloadLimit);
       if (message) {
-        out.push({ queue: plan[j], message });
+        out.push({ ...plan[j], message });
       } else {
         bad++;
-        out.push({ queue: plan[j], message: { payload: describePayload(raw, ctx.payloadLimit) } });
+        out.push({ ...plan[j], message: { payload: describePayload(raw, ctx.payloadLimit) } });
       }
     }
   });
@@ -76,7 +93,8 @@ function messageRow(queue: string, m: CeleryMessage, state: string, deliveredAt?
 }
 
 function resultRow(r: TaskResult & { queue: string }, payloadLimit: number): JobRow {
-  const args = r.args !== undefined || r.kwargs !== undefined ? JSON.stringify([r.args ?? null, r.kwargs ?? null]) : undefined;
+  const args =
+    r.args !== undefined || r.kwargs !== undefined ? JSON.stringify([r.args ?? null, r.kwargs ?? null]) : undefined;
   return {
     queue: r.queue,
     id: r.id,
@@ -86,17 +104,21 @@ function resultRow(r: TaskResult & { queue: string }, payloadLimit: number): Job
     finishedAt: r.doneAt,
     error: r.excType ? `${r.excType}: ${r.excMessage ?? ''}` : undefined,
     stacktrace: r.traceback,
-    payload: args !== undefined ? describePayload(args, payloadLimit) : r.value !== undefined ? describePayload(r.value, payloadLimit) : undefined,
+    payload:
+      args !== undefined
+        ? describePayload(args, payloadLimit)
+        : r.value !== undefined
+          ? describePayload(r.value, payloadLimit)
+          : undefined,
   };
 }
-
 
 export async function listJobs(
   ctx: ReadContext,
   queues: string[],
   options: JobsOptions,
   bindings: Binding[],
-  visibilityTimeoutS: number,
+  visibilityTimeoutS: number
 ): Promise<JobRow[]> {
   const { state, search } = options;
   const perQueue = search || state !== 'waiting' ? Math.min(ctx.limit * 10, 5000) : ctx.limit;
@@ -138,10 +160,23 @@ export async function listJobs(
           const delayed = isDelayed(m, ctx.now);
           const stalled = e.deliveredAt < stalledBefore;
           const include =
-            state === 'active' ? !delayed : state === 'stalled' ? stalled : state === 'delayed' ? delayed : (m.retries ?? 0) > 0;
+            state === 'active'
+              ? !delayed
+              : state === 'stalled'
+                ? stalled
+                : state === 'delayed'
+                  ? delayed
+                  : (m.retries ?? 0) > 0;
           for (const queue of e.queues.filter((q) => wanted.has(q))) {
             if (include) {
-              rows.push(messageRow(queue, m, state === 'retry' ? 'retry' : stalled ? 'stalled' : delayed ? 'delayed' : 'active', e.deliveredAt));
+              rows.push(
+                messageRow(
+                  queue,
+                  m,
+                  state === 'retry' ? 'retry' : stalled ? 'stalled' : delayed ? 'delayed' : 'active',
+                  e.deliveredAt
+                )
+              );
             }
           }
         }
