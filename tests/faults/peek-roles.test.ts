@@ -136,7 +136,7 @@ it('lets an Editor peek while the next delivery stays within the delivery-limit,
     const { A } = await grafana.queryData(ds, [dead], {}, role);
     expect(A).toMatchObject({ status: 403, errorSource: 'downstream', frames: [] });
     expect(A.error).toBe(
-      'RabbitMQ: peek refused for every role: work.dlq is a quorum queue with delivery-limit 2 and its messages have been delivered 2 time(s) (x-delivery-count seen by the last peek): the next delivery makes the broker drop or dead-letter them'
+      'RabbitMQ: peek refused for every role: work.dlq is a quorum queue with delivery-limit 2 and its messages have been delivered 2 time(s) (x-delivery-count seen by the last peek): the next delivery makes the broker drop or dead-letter them; move them to another queue (e.g. a shovel) to browse them again'
     );
   }
 });
@@ -155,3 +155,25 @@ it('leaves the DLQ holding every message, as the management API shows', async ()
     ['work-1', 2],
   ]);
 });
+
+it('browses the queue again once the counted messages are gone', async () => {
+  // The look above was their third delivery: past delivery-limit 2, the broker dropped them.
+  await waitUntil('work.dlq emptied', async () => (await queue('work.dlq')).messages === 0, 30_000);
+  const empty = (await grafana.queryData(ds, [dead], {}, 'Editor')).A;
+  expect(empty.status).toBe(200);
+  // New dead letters start from x-delivery-count 0: an Editor may peek them.
+  const conn = await amqp.connect(amqpUrl(vhost));
+  const ch = await conn.createConfirmChannel();
+  ch.sendToQueue('work', Buffer.from('{"job":2}'), { messageId: 'work-2' });
+  await ch.waitForConfirms();
+  const consumer = await conn.createChannel();
+  const m = await consumer.get('work', { noAck: false });
+  if (!m) throw new Error('work: message missing');
+  consumer.reject(m, false);
+  await consumer.close();
+  await conn.close();
+  await waitUntil('the new dead letter listed', async () => (await queue('work.dlq')).messages === 1, 30_000);
+  const again = (await grafana.queryData(ds, [dead], {}, 'Editor')).A;
+  expect(again.status).toBe(200);
+  expect(decodeFrame(again.frames[0]).fields.find((f) => f.name === 'id')!.values).toEqual(['work-2']);
+}, 90_000);

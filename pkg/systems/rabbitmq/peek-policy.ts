@@ -79,7 +79,8 @@ export function peekRisk(info: QueueInfo, label: string, ledger: number | undefi
         kind: 'refused',
         why:
           `${label} is a quorum queue with delivery-limit ${dl.limit} and its messages have been delivered ${ledger ?? 0} time(s) ` +
-          `(x-delivery-count seen by the last peek): the next delivery makes the broker drop or dead-letter them`,
+          `(x-delivery-count seen by the last peek): the next delivery makes the broker drop or dead-letter them; ` +
+          'move them to another queue (e.g. a shovel) to browse them again',
       };
     }
     reasons.push(

@@ -380,6 +380,8 @@ export class RabbitSource implements QueueSource {
       peekable = [];
     }
     const ledgerKey = (info: QueueInfo) => `${info.vhost}\n${info.name}`;
+    // Emptied (consumed, purged, shovelled away): the counted messages are gone.
+    selected.filter((q) => q.info.messages === 0).forEach((q) => this.deliveryCounts.delete(ledgerKey(q.info)));
     const refusal = peekRefusal(
       requester,
       peekable
