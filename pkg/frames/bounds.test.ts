@@ -1,4 +1,4 @@
-import { boundResult, cutName, cutText, SHORT_TEXT_BYTES } from './bounds';
+import { boundResult, cutName, cutText, LONG_TEXT_BYTES, SHORT_TEXT_BYTES } from './bounds';
 
 it('cuts on a character boundary and says how big the whole was', () => {
   expect(cutText('short', 10)).toBe('short');
@@ -12,6 +12,21 @@ it('keeps two long queue names distinct (they are labels) and short ones untouch
   expect(cutName('orders')).toBe('orders');
   expect(cutName(a)).not.toBe(cutName(b));
   expect(cutName(a).startsWith('q'.repeat(SHORT_TEXT_BYTES))).toBe(true);
+});
+
+it("keeps a worker's queue list within the long limit, saying how many more it serves", () => {
+  const queues = Array.from({ length: 5000 }, (_, i) => `queue-${i}`);
+  const bounded = boundResult({
+    type: 'workers',
+    rows: [{ system: 'sidekiq', name: 'w', queues, alive: true }],
+    notices: [],
+    executed: 'x',
+  });
+  if (bounded.type !== 'workers') throw new Error('type changed');
+  const shown = bounded.rows[0].queues;
+  expect(shown[0]).toBe('queue-0');
+  expect(shown[shown.length - 1]).toBe(`… [${5000 - shown.length + 1} more of 5000]`);
+  expect(Buffer.byteLength(shown.join(', '))).toBeLessThanOrEqual(LONG_TEXT_BYTES + 64);
 });
 
 it('puts its own notices first, so the cap on notices never hides rows left out', () => {

@@ -72,6 +72,23 @@ class Cuts {
     return cut;
   }
 
+  /** Queue names of one row, each cut, the list kept to LONG_TEXT_BYTES with a count of the rest. */
+  names(field: string, values: string[]): string[] {
+    const out: string[] = [];
+    let bytes = 0;
+    for (const v of values) {
+      const name = this.name(field, v);
+      bytes += Buffer.byteLength(name, 'utf8') + 2;
+      if (bytes > LONG_TEXT_BYTES) {
+        this.counts.set(field, (this.counts.get(field) ?? 0) + 1);
+        out.push(`… [${values.length - out.length} more of ${values.length}]`);
+        break;
+      }
+      out.push(name);
+    }
+    return out;
+  }
+
   notice(): Notice | undefined {
     if (this.counts.size === 0) {
       return undefined;
@@ -174,7 +191,7 @@ export function boundResult(result: ReadResult, budget = QUERY_BYTES): ReadResul
         system: s('system', r.system)!,
         name: s('name', r.name)!,
         host: s('host', r.host),
-        queues: r.queues.map((q) => cuts.name('queues', q)),
+        queues: cuts.names('queues', r.queues),
         columns: r.columns
           ? Object.fromEntries(Object.entries(r.columns).map(([k, v]) => [k, typeof v === 'string' ? s(k, v)! : v]))
           : undefined,
