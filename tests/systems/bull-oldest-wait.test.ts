@@ -70,3 +70,41 @@ it('leaves retries and dead out of the Bull and BullMQ overviews with a notice s
     );
   }
 });
+
+describe('BullMQ retries', () => {
+  const retryPrefix = uniquePrefix('bullmq-retry');
+  let q: bullmq.Queue;
+
+  beforeAll(async () => {
+    q = new bullmq.Queue('pay', { connection: bullConnection(), prefix: retryPrefix });
+    await q.add('no-backoff', {}, { attempts: 3 });
+    await q.add('backoff', {}, { attempts: 3, backoff: { type: 'fixed', delay: 3600_000 } });
+    await q.add('untouched', {});
+    // The library's own transition: a worker takes each job and fails it once.
+    const worker = new bullmq.Worker('pay', null, {
+      connection: bullConnection(),
+      prefix: retryPrefix,
+      autorun: false,
+    });
+    for (let i = 0; i < 2; i++) {
+      const job = (await worker.getNextJob('token'))!;
+      await job.moveToFailed(new Error(`declined ${job.name}`), 'token');
+    }
+    await worker.close();
+  });
+
+  afterAll(async () => {
+    await q.close();
+    await deletePrefix(retryPrefix);
+  });
+
+  it('lists a failed attempt with attempts left as a retry wherever it waits (wait without backoff, delayed with)', async () => {
+    const own = (await q.getJobs(['wait', 'paused', 'delayed', 'prioritized'])).filter((j) => j.attemptsMade > 0);
+    expect(own.map((j) => j.name).sort()).toEqual(['backoff', 'no-backoff']);
+    expect(await q.getFailedCount()).toBe(0); // not failed: they wait again
+    const rows = await new BullMQSystem(retryPrefix).jobs(readContext(r), ['pay'], { state: 'retry' });
+    expect(rows.map((row) => [row.id, row.state, row.attempts]).sort()).toEqual(
+      own.map((j) => [j.id, 'retry', j.attemptsMade]).sort()
+    );
+  });
+});

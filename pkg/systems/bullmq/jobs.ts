@@ -45,7 +45,42 @@ export type JobIdReader = (
   perQueue: number
 ) => Promise<JobRef[]>;
 
-/** Round 1: which jobs, per state, bounded by `limit` per queue. */
+type Read = { kind: 'zrevrange' | 'zrange' | 'lrange-tail' | 'lrange-head'; suffix: string };
+
+/** Where BullMQ keeps the jobs of a listed state (Queue.getJobs' keys for it). */
+function readsFor(state: JobsOptions['state']): Read[] {
+  switch (state) {
+    case 'failed':
+    case 'dead': // BullMQ keeps jobs that used up their attempts in failed: that is its DLQ
+      return [{ kind: 'zrevrange', suffix: 'failed' }];
+    case 'completed':
+      return [{ kind: 'zrevrange', suffix: 'completed' }];
+    case 'delayed':
+      return [{ kind: 'zrange', suffix: 'delayed' }];
+    case 'waiting':
+      // BullMQ 5 moves a paused queue's waiting jobs to `paused` (6 keeps them in `wait`
+      // and flags meta): Queue.getWaiting() reads both, so do we.
+      return [
+        { kind: 'lrange-tail', suffix: 'wait' },
+        { kind: 'lrange-tail', suffix: 'paused' },
+      ];
+    case 'retry':
+      // A failed attempt with attempts left waits again: in delayed with a backoff, else in
+      // wait/paused, or prioritized with a priority (moveToFinished → retryJob); filtered on
+      // attemptsMade by listJobs.
+      return [
+        { kind: 'zrange', suffix: 'delayed' },
+        { kind: 'lrange-tail', suffix: 'wait' },
+        { kind: 'lrange-tail', suffix: 'paused' },
+        { kind: 'zrange', suffix: 'prioritized' },
+      ];
+    case 'active':
+    case 'stalled':
+      return [{ kind: 'lrange-head', suffix: 'active' }];
+  }
+}
+
+/** Round 1: which jobs, per state, bounded by `perQueue` per queue. */
 async function jobIds(
   ctx: ReadContext,
   prefix: string,
@@ -53,42 +88,31 @@ async function jobIds(
   state: JobsOptions['state'],
   perQueue: number
 ): Promise<JobRef[]> {
+  const reads = readsFor(state);
   const p = ctx.client.pipeline();
-  const key = (q: string, k: string) => queueKey(prefix, q, k);
   for (const q of queues) {
-    switch (state) {
-      case 'failed':
-      case 'dead': // BullMQ keeps jobs that used up their attempts in failed: that is its DLQ
-        p.zrevrangebyscore(key(q, 'failed'), ctx.to, ctx.from, 'LIMIT', 0, perQueue);
-        break;
-      case 'completed':
-        p.zrevrangebyscore(key(q, 'completed'), ctx.to, ctx.from, 'LIMIT', 0, perQueue);
-        break;
-      case 'delayed':
-      case 'retry': // a retry with backoff waits in delayed; filtered on attempts below
-        p.zrange(key(q, 'delayed'), '0', String(perQueue - 1));
-        break;
-      case 'waiting':
-        // BullMQ 5 moves a paused queue's waiting jobs to `paused` (6 keeps them in `wait`
-        // and flags meta): Queue.getWaiting() reads both, so do we.
-        p.lrange(key(q, 'wait'), -perQueue, -1);
-        p.lrange(key(q, 'paused'), -perQueue, -1);
-        break;
-      case 'active':
-      case 'stalled':
-        p.lrange(key(q, 'active'), 0, perQueue - 1);
-        break;
+    for (const r of reads) {
+      const k = queueKey(prefix, q, r.suffix);
+      if (r.kind === 'zrevrange') {
+        p.zrevrangebyscore(k, ctx.to, ctx.from, 'LIMIT', 0, perQueue);
+      } else if (r.kind === 'zrange') {
+        p.zrange(k, '0', String(perQueue - 1));
+      } else if (r.kind === 'lrange-tail') {
+        p.lrange(k, -perQueue, -1);
+      } else {
+        p.lrange(k, 0, perQueue - 1);
+      }
     }
   }
   const replies = await execPipeline(p);
-  if (state === 'waiting') {
-    // Two replies a queue; oldest (right end) first, at most perQueue of the two lists.
-    return queues.flatMap((queue, i) => {
-      const ids = [replies[2 * i], replies[2 * i + 1]].flatMap((r) => [...(value<string[]>(r) ?? [])].reverse());
-      return ids.slice(0, perQueue).map((id) => ({ queue, id, state }));
+  return queues.flatMap((queue, i) => {
+    // Lists are read from the right end, the next to run (oldest) first.
+    const ids = reads.flatMap((r, j) => {
+      const got = value<string[]>(replies[i * reads.length + j]) ?? [];
+      return r.kind === 'lrange-tail' ? [...got].reverse() : got;
     });
-  }
-  return queues.flatMap((queue, i) => (value<string[]>(replies[i]) ?? []).map((id) => ({ queue, id, state })));
+    return ids.slice(0, perQueue).map((id) => ({ queue, id, state }));
+  });
 }
 
 /** Rounds 2 and 3: the job hashes, payload and stack trace read only when small enough. */
