@@ -1,4 +1,13 @@
-import { boundResult, cutName, cutText, LONG_TEXT_BYTES, SHORT_TEXT_BYTES } from './bounds';
+import {
+  boundResult,
+  cutName,
+  cutText,
+  LONG_TEXT_BYTES,
+  QUERY_BYTES,
+  queryBudget,
+  REQUEST_BYTES,
+  SHORT_TEXT_BYTES,
+} from './bounds';
 
 it('cuts on a character boundary and says how big the whole was', () => {
   expect(cutText('short', 10)).toBe('short');
@@ -44,4 +53,10 @@ it('puts its own notices first, so the cap on notices never hides rows left out'
   expect(bounded.rows.length).toBeLessThan(10);
   expect(bounded.notices[0].text).toMatch(new RegExp(`^${10 - bounded.rows.length} of 10 rows left out`));
   expect(bounded.notices).toHaveLength(20);
+});
+
+it('shares a request-wide budget among many queries', () => {
+  expect(queryBudget(1)).toBe(QUERY_BYTES);
+  expect(queryBudget(16)).toBe(QUERY_BYTES);
+  expect(queryBudget(1000) * 1000).toBeLessThanOrEqual(REQUEST_BYTES);
 });

@@ -20,6 +20,18 @@ export const LONG_TEXT_BYTES = 16 * 1024;
  * errors and stack traces fits), while a request of many queries stays well bounded.
  */
 export const QUERY_BYTES = 16 * 1024 * 1024;
+/**
+ * What one QueryData response may carry in all: a request of many queries shares it, so
+ * that no request comes near protobuf's 2 GiB message limit (16 queries get 16 MiB each).
+ */
+export const REQUEST_BYTES = 256 * 1024 * 1024;
+
+/** The byte budget of each query of a request of `queries` queries. */
+export function queryBudget(queries: number): number {
+  return Math.min(QUERY_BYTES, Math.floor(REQUEST_BYTES / Math.max(1, queries)));
+}
+
+const mib = (bytes: number) => `${Number((bytes / 1024 / 1024).toFixed(2))} MiB`;
 /** Notices and the executed-query summary are read by people. */
 const NOTICE_BYTES = 2048;
 
@@ -207,7 +219,7 @@ export function boundResult(result: ReadResult, budget = QUERY_BYTES): ReadResul
     own.push({
       severity: 'warning',
       text:
-        `${total - kept} of ${total} rows left out: the answer would pass ${budget / 1024 / 1024} MiB, the size a query may return; ` +
+        `${total - kept} of ${total} rows left out: the answer would pass ${mib(budget)}, the size a query may return; ` +
         'narrow it (state, queues, search) or lower its limit',
     });
   }

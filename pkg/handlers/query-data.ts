@@ -8,7 +8,7 @@ import { parseQuery } from '../query/parse';
 import { encodeFrame, Frame } from '../frames/frame';
 import { table } from '../frames/dataplane';
 import { resultFrames } from '../frames/result-frames';
-import { boundResult, cutName } from '../frames/bounds';
+import { boundResult, cutName, queryBudget } from '../frames/bounds';
 import type { Datasource } from './datasource';
 import type { JobscopeQuery } from '../query/model';
 import { streamPathFor } from './stream';
@@ -31,7 +31,7 @@ async function framesFor(ds: Datasource, req: QueryDataRequest, dq: DataQuery, q
   const result = await source.read(query, { from, to, now, intervalMs: dq.intervalMS || 60_000, requester });
   // Alert evaluations never subscribe; dashboards get live updates of the overview.
   const live = result.type === 'overview' && req.headers?.FromAlert !== 'true';
-  return resultFrames(boundResult(result), {
+  return resultFrames(boundResult(result, queryBudget(req.queries.length)), {
     refId: dq.refId,
     metrics: query.metrics,
     tracingDatasourceUid: config.json.tracingDatasourceUid,

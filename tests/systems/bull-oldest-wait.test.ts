@@ -99,7 +99,7 @@ describe('BullMQ retries', () => {
   });
 
   it('lists a failed attempt with attempts left as a retry wherever it waits (wait without backoff, delayed with)', async () => {
-    const own = (await q.getJobs(['wait', 'paused', 'delayed', 'prioritized'])).filter((j) => j.attemptsMade > 0);
+    const own = (await q.getJobs(['wait', 'delayed', 'prioritized'])).filter((j) => j.attemptsMade > 0);
     expect(own.map((j) => j.name).sort()).toEqual(['backoff', 'no-backoff']);
     expect(await q.getFailedCount()).toBe(0); // not failed: they wait again
     const rows = await new BullMQSystem(retryPrefix).jobs(readContext(r), ['pay'], { state: 'retry' });
