@@ -39,6 +39,8 @@ import { passiveCounts } from './amqp';
 import { addNotice, emptyResult } from '../results';
 
 const SYSTEM = 'rabbitmq';
+/** x-delivery-count of a peeked quorum-queue message (absent before its first requeue). */
+const deliveryCount = (m: PeekedMessage) => Number(m.properties?.headers?.['x-delivery-count'] ?? 0) || 0;
 const DEFAULT_LIMIT = 100;
 const ROUTING_TTL_MS = 30_000;
 /** At most this many queues are listed (20 pages of 500). */
@@ -444,14 +446,22 @@ export class RabbitSource implements QueueSource {
         continue;
       }
       const path = `queues/${vhostPath(q.info.vhost)}/${encodeURIComponent(q.info.name)}/get`;
-      const messages = await this.onePeekAtATime(path, () =>
-        this.api!.post<PeekedMessage[]>(path, peekRequest(limit - out.length, this.s.payloadLimit))
-      );
+      // Decided again inside the queue's turn: a peek that waited for another sees the counts it left.
+      const messages = await this.onePeekAtATime(path, async () => {
+        const late = peekRefusal(requester, [peekRisk(q.info, q.label, this.deliveryCounts.get(ledgerKey(q.info)))]);
+        if (late) {
+          throw late;
+        }
+        const got = await this.api!.post<PeekedMessage[]>(path, peekRequest(limit - out.length, this.s.payloadLimit));
+        if (q.info.type === 'quorum' && got.length > 0) {
+          this.deliveryCounts.set(ledgerKey(q.info), Math.max(...got.map(deliveryCount)) + 1);
+        }
+        return got;
+      });
       messages.forEach((m, i) => out.push({ row: messageRow(m, q.label, state, i, this.s.payloadLimit), message: m }));
       if (q.info.type === 'quorum' && messages.length > 0) {
-        const counts = messages.map((m) => Number(m.properties?.headers?.['x-delivery-count'] ?? 0) || 0);
+        const counts = messages.map(deliveryCount);
         const dl = deliveryLimit(q.info.arguments, q.info.effective_policy_definition);
-        this.deliveryCounts.set(ledgerKey(q.info), Math.max(...counts) + 1);
         notice({ severity: 'warning', text: quorumPeekNotice(q.label, dl?.limit, counts) });
         const dropped = dl ? counts.filter((c) => c + 1 > dl.limit).length : 0;
         if (dropped > 0) {
