@@ -77,9 +77,9 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (_label, flavour
     const celery = new CelerySystem();
     const ctx = readContext(redis);
     const { queues } = await celery.discover(ctx);
-    expect(queues).toEqual(['later', 'retrying']);
+    expect(queues).toEqual(['bulky', 'later', 'retrying']);
     const stats = Object.fromEntries((await celery.overview(ctx, queues)).map((s) => [s.queue, s.values]));
-    for (const q of queues) {
+    for (const q of ['later', 'retrying']) {
       const t = lib.queues[q];
       expect(stats[q]).toMatchObject({
         wait: t.base - t.queued_delayed_base,
@@ -97,11 +97,23 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (_label, flavour
     expect(await list('retrying', 'waiting')).toEqual([]);
     expect(await list('retrying', 'delayed')).toEqual([state.retried]);
     expect(await list('retrying', 'retry')).toEqual([state.retried]);
-    for (const q of queues) {
+    for (const q of ['later', 'retrying']) {
       expect((await list(q, 'waiting')).length).toBe(stats[q].wait);
       expect((await list(q, 'delayed')).length).toBe(stats[q].delayed);
       expect((await list(q, 'retry')).length).toBe(stats[q].retries);
     }
+  });
+
+  it('reads a bounded sample of large queued messages, and says so', async () => {
+    const ctx = readContext(redis);
+    const [bulky] = await new CelerySystem().overview(ctx, ['bulky']);
+    expect(bulky.values).toMatchObject({ wait: 10, delayed: 0 });
+    const notice = ctx.notices
+      .map((n) => n.text)
+      .find((t) => t.startsWith('bulky: ETA and retried messages counted among'))!;
+    const read = Number(/among the next (\d+) of 10 queued/.exec(notice)![1]);
+    expect(read).toBeGreaterThanOrEqual(1);
+    expect(read).toBeLessThan(10); // about 512 KiB of ~270 kB messages
   });
 
   it('no longer lists the worker that shut down cleanly (it removed its pidbox binding)', async () => {

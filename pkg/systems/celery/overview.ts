@@ -1,8 +1,10 @@
 /**
  * Overview of many Celery queues in at most five pipelined round trips, whatever their
  * number:
- *   1. per queue: LLEN of the base list and of the nine priority lists (O(1) each)
- *   2. per queue: LRANGE of the next QUEUED_SAMPLE messages (jobs.ts readWaiting), for
+ *   1. per queue: LLEN and MEMORY USAGE (5 sampled elements) of the base list and of the
+ *      nine priority lists
+ *   2. per queue: LRANGE of the next QUEUED_SAMPLE messages, fewer where their estimated
+ *      size passes QUEUED_SAMPLE_BYTES (jobs.ts readWaiting), for
  *      their ETA and retries headers: an ETA/countdown task, and a retry (Task.retry
  *      publishes a new message with retries + 1 and an ETA), sit on the list like any
  *      other message until a worker takes it, and go back there when a worker's warm
@@ -32,6 +34,8 @@ import { readWaiting } from './jobs';
 const LISTS = 10;
 /** Queued messages read per queue for their ETA and retries; past it, counted as waiting. */
 export const QUEUED_SAMPLE = 500;
+/** About this many bytes of them, by MEMORY USAGE's estimate (a list element has no length command). */
+export const QUEUED_SAMPLE_BYTES = 512 * 1024;
 
 export async function readOverview(
   ctx: ReadContext,
@@ -43,10 +47,22 @@ export async function readOverview(
     return [];
   }
   const p = ctx.client.pipeline();
-  queues.forEach((q) => priorityLists(q).forEach((k) => p.llen(k)));
-  const [replies, unacked] = await Promise.all([execPipeline(p), readUnacked(ctx, bindings, visibilityTimeoutS)]);
+  queues.forEach((q) =>
+    priorityLists(q).forEach((k) => {
+      p.llen(k);
+      p.memory('USAGE', k, 'SAMPLES', '5');
+    })
+  );
+  const [both, unacked] = await Promise.all([execPipeline(p), readUnacked(ctx, bindings, visibilityTimeoutS)]);
+  const replies = both.filter((_, j) => j % 2 === 0);
   const sizes = replies.map((r) => numberOf(r) ?? 0);
-  const queued = await readWaiting(ctx, queues, QUEUED_SAMPLE, sizes);
+  // How many of each list to read: QUEUED_SAMPLE_BYTES at the list's average element size
+  // (all of them when MEMORY USAGE is refused or answers nothing).
+  const readable = sizes.map((n, j) => {
+    const bytes = numberOf(both[2 * j + 1]);
+    return bytes && n > 0 ? Math.min(n, Math.max(1, Math.floor(QUEUED_SAMPLE_BYTES / (bytes / n)))) : n;
+  });
+  const queued = await readWaiting(ctx, queues, QUEUED_SAMPLE, readable);
   const stalledBefore = ctx.now - visibilityTimeoutS * 1000;
   const stats = queues.map((queue, i) => {
     const lens = replies.slice(i * LISTS, (i + 1) * LISTS);
@@ -63,10 +79,10 @@ export async function readOverview(
     const listedDelayed = listed.filter((m) => isDelayed(m.message, ctx.now));
     const baseDelayed = listedDelayed.filter((m) => m.list === 0).length;
     const total = sizes.slice(i * LISTS, (i + 1) * LISTS).reduce((a, b) => a + b, 0);
-    if (total > QUEUED_SAMPLE) {
+    if (listed.length < total) {
       ctx.notice(
         'info',
-        `${queue}: ETA and retried messages counted among the next ${QUEUED_SAMPLE} of ${total} queued (the rest count as waiting)`
+        `${queue}: ETA and retried messages counted among the next ${listed.length} of ${total} queued (at most ${QUEUED_SAMPLE} messages or about ${QUEUED_SAMPLE_BYTES / 1024} KiB are read; the rest count as waiting)`
       );
     }
     const values: QueueStats['values'] = {

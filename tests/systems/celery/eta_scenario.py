@@ -7,6 +7,7 @@ JOBSCOPE_CELERY_DB's db, which belongs to this test and is flushed first).
 Final state:
   queue later      no worker: 2 add waiting, 1 add with countdown 600 s, 1 add whose eta
                    has passed (due: waiting)
+  queue bulky      no worker: 10 add of about 200 kB each
   queue retrying   a worker ran retry_later (Task.retry, countdown 3600: a new message with
                    retries=1 and an eta), took the retried message and held it (unacked)
                    until a warm shutdown (SIGTERM) put it back on the list
@@ -32,6 +33,7 @@ out = {'celery': jobs.celery_version()}
 out['waiting'] = [jobs.add.apply_async((1, i), queue='later').id for i in range(2)]
 out['countdown'] = jobs.add.apply_async((1, 2), queue='later', countdown=600).id
 out['due'] = jobs.add.apply_async((1, 3), queue='later', eta=datetime.now(timezone.utc) - timedelta(seconds=1)).id
+out['bulky'] = [jobs.add.apply_async(('x' * 200_000, str(i)), queue='bulky').id for i in range(10)]
 
 node = f'eta-{os.getpid()}@jobscope'
 worker = subprocess.Popen(
