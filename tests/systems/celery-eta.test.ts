@@ -16,7 +16,7 @@ import { CelerySystem } from '../../pkg/systems/celery/celery';
 import { FLAVOURS, LibraryView } from './celery/celery-state';
 
 const run = promisify(execFile);
-const DB = Number(process.env.JOBSCOPE_TEST_CELERY_ETA_DB || 14);
+const DB = Number(process.env.JOBSCOPE_TEST_CELERY_ETA_DB || 7);
 const URL = `redis://${REDIS_HOST}:${REDIS_PORT}/${DB}`;
 const DIR = path.join(__dirname, 'celery');
 
