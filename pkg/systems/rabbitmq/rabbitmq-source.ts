@@ -14,7 +14,7 @@ import type { JobscopeQuery } from '../../query/model';
 import { queueFilter } from '../../query/parse';
 import type { Notice } from '../../frames/frame';
 import { badRequest, notFound } from '../../errors/errors';
-import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult } from '../source';
+import type { HealthReport, QueryWindow, QueueRef, QueueSource, ReadResult, Requester } from '../source';
 import type { JobRow, QueueStats } from '../rows';
 import { groupFailures, FailureSample } from '../failure-reasons';
 import { rabbitSettings, RabbitSettings } from '../../kinds/rabbitmq/settings';
@@ -33,11 +33,14 @@ import {
   quorumPeekNotice,
 } from './dlq';
 import { amqpUrlFor, readStreams, StreamTarget } from './stream';
+import { peekRefusal, peekRisk } from './peek-policy';
 import { matchesSearch } from '../rows';
 import { passiveCounts } from './amqp';
 import { addNotice, emptyResult } from '../results';
 
 const SYSTEM = 'rabbitmq';
+/** x-delivery-count of a peeked quorum-queue message (absent before its first requeue). */
+const deliveryCount = (m: PeekedMessage) => Number(m.properties?.headers?.['x-delivery-count'] ?? 0) || 0;
 const DEFAULT_LIMIT = 100;
 const ROUTING_TTL_MS = 30_000;
 /** At most this many queues are listed (20 pages of 500). */
@@ -290,7 +293,7 @@ export class RabbitSource implements QueueSource {
       case 'jobs':
       case 'failures': {
         const state = query.state ?? (type === 'failures' ? 'dead' : 'failed');
-        const peeked = await this.peek(query, state, limit, notice);
+        const peeked = await this.peek(query, state, limit, notice, window.requester);
         if (type === 'jobs') {
           const rows = peeked
             .map((p) => p.row)
@@ -323,6 +326,12 @@ export class RabbitSource implements QueueSource {
    */
   private readonly peeks = new Map<string, Promise<unknown>>();
 
+  /**
+   * Per quorum queue (vhost/name), the highest x-delivery-count its messages had once this
+   * source's last peek requeued them: what tells the next peek whether it would drop them.
+   */
+  private readonly deliveryCounts = new Map<string, number>();
+
   private onePeekAtATime<T>(queue: string, peek: () => Promise<T>): Promise<T> {
     const previous = this.peeks.get(queue) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(peek);
@@ -347,7 +356,8 @@ export class RabbitSource implements QueueSource {
     query: JobscopeQuery,
     state: string,
     limit: number,
-    notice: (n: Notice) => void
+    notice: (n: Notice) => void,
+    requester: Requester | undefined
   ): Promise<Array<{ row: JobRow; message: PeekedMessage }>> {
     if (!['dead', 'failed', 'retry', 'waiting'].includes(state)) {
       notice({
@@ -382,6 +392,18 @@ export class RabbitSource implements QueueSource {
       peekable = [];
     } else if (!this.s.allowPeek) {
       peekable = [];
+    }
+    const ledgerKey = (info: QueueInfo) => `${info.vhost}\n${info.name}`;
+    // Emptied (consumed, purged, shovelled away): the counted messages are gone.
+    selected.filter((q) => q.info.messages === 0).forEach((q) => this.deliveryCounts.delete(ledgerKey(q.info)));
+    const refusal = peekRefusal(
+      requester,
+      peekable
+        .filter((q) => (q.info.messages ?? 0) > 0)
+        .map((q) => peekRisk(q.info, q.label, this.deliveryCounts.get(ledgerKey(q.info))))
+    );
+    if (refusal) {
+      throw refusal;
     }
     const out: Array<{ row: JobRow; message: PeekedMessage }> = [];
     const stopped = () =>
@@ -436,14 +458,31 @@ export class RabbitSource implements QueueSource {
         continue;
       }
       const path = `queues/${vhostPath(q.info.vhost)}/${encodeURIComponent(q.info.name)}/get`;
-      const messages = await this.onePeekAtATime(path, () =>
-        this.api!.post<PeekedMessage[]>(path, peekRequest(limit - out.length, this.s.payloadLimit))
-      );
+      // Decided again inside the queue's turn: a peek that waited for another sees the counts it left.
+      const messages = await this.onePeekAtATime(path, async () => {
+        const late = peekRefusal(requester, [peekRisk(q.info, q.label, this.deliveryCounts.get(ledgerKey(q.info)))]);
+        if (late) {
+          throw late;
+        }
+        const got = await this.api!.post<PeekedMessage[]>(path, peekRequest(limit - out.length, this.s.payloadLimit));
+        if (q.info.type === 'quorum' && got.length > 0) {
+          this.deliveryCounts.set(ledgerKey(q.info), Math.max(...got.map(deliveryCount)) + 1);
+        }
+        return got;
+      });
       messages.forEach((m, i) => out.push({ row: messageRow(m, q.label, state, i, this.s.payloadLimit), message: m }));
       if (q.info.type === 'quorum' && messages.length > 0) {
-        const counts = messages.map((m) => Number(m.properties?.headers?.['x-delivery-count'] ?? 0));
+        const counts = messages.map(deliveryCount);
         const dl = deliveryLimit(q.info.arguments, q.info.effective_policy_definition);
         notice({ severity: 'warning', text: quorumPeekNotice(q.label, dl?.limit, counts) });
+        const dropped = dl ? counts.filter((c) => c + 1 > dl.limit).length : 0;
+        if (dropped > 0) {
+          // Requeued by other consumers up to the limit before this peek saw them.
+          notice({
+            severity: 'error',
+            text: `${q.label}: ${dropped} message(s) had already been delivered ${dl!.limit} time(s) by other consumers; this peek's requeue passed the delivery-limit and the broker dropped or dead-lettered them`,
+          });
+        }
       }
     }
     if (out.length > 0 && peekable.length > 0) {
