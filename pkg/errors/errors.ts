@@ -21,6 +21,8 @@ export class JobscopeError extends Error {
 export const badRequest = (message: string) => new JobscopeError(message, 400, 'downstream');
 /** A queue, stream or path that does not exist (HTTP 404). */
 export const notFound = (message: string) => new JobscopeError(message, 404, 'downstream');
+/** The user may not do this, or nobody may (HTTP 403); the message says why. */
+export const forbidden = (message: string) => new JobscopeError(message, 403, 'downstream');
 /** The broker is down, refused, or answered with an error (HTTP 502). */
 export const brokerFailed = (message: string) => new JobscopeError(message, 502, 'downstream');
 

@@ -30,14 +30,29 @@ function traceLinks(options: FrameOptions): DataLink[] | undefined {
   // and Zipkin all accept for a trace id; the logs queries are Grafana's own trace-to-logs
   // ones (public/app/features/explore/TraceView/createSpanLink.tsx).
   if (options.tracingDatasourceUid) {
-    links.push({ title: 'Open trace', url: '', internal: { datasourceUid: options.tracingDatasourceUid, query: { query: '${__value.raw}', queryType: 'traceql' } } });
+    links.push({
+      title: 'Open trace',
+      url: '',
+      internal: {
+        datasourceUid: options.tracingDatasourceUid,
+        query: { query: '${__value.raw}', queryType: 'traceql' },
+      },
+    });
   }
   const logs = options.logs;
   if (logs?.type === 'loki') {
     const expr = `${logs.labelSelector?.trim() || DEFAULT_LOKI_SELECTOR} |= "\${__value.raw}"`;
-    links.push({ title: 'Open logs', url: '', internal: { datasourceUid: logs.uid, query: { expr, queryType: 'range' } } });
+    links.push({
+      title: 'Open logs',
+      url: '',
+      internal: { datasourceUid: logs.uid, query: { expr, queryType: 'range' } },
+    });
   } else if (logs?.type === 'elasticsearch') {
-    links.push({ title: 'Open logs', url: '', internal: { datasourceUid: logs.uid, query: { query: '"${__value.raw}"', metrics: [{ id: '1', type: 'logs' }] } } });
+    links.push({
+      title: 'Open logs',
+      url: '',
+      internal: { datasourceUid: logs.uid, query: { query: '"${__value.raw}"', metrics: [{ id: '1', type: 'logs' }] } },
+    });
   }
   return links.length > 0 ? links : undefined;
 }
@@ -100,7 +115,7 @@ export function resultFrames(result: ReadResult, options: FrameOptions): Frame[]
             config: { displayNameFromDS: `${s.labels.queue} ${s.metric}` },
           };
         }),
-        meta,
+        meta
       );
     }
     case 'failures': {
@@ -132,10 +147,20 @@ export function resultFrames(result: ReadResult, options: FrameOptions): Frame[]
         { name: 'error', type: 'string', values: r.map((x) => x.error ?? null) },
         { name: 'stacktrace', type: 'string', values: r.map((x) => x.stacktrace ?? null) },
         { name: 'payload', type: 'string', values: r.map((x) => x.payload?.preview ?? null) },
-        { name: 'payload_bytes', type: 'int64', values: r.map((x) => x.payload?.bytes ?? null), config: { unit: 'bytes' } },
+        {
+          name: 'payload_bytes',
+          type: 'int64',
+          values: r.map((x) => x.payload?.bytes ?? null),
+          config: { unit: 'bytes' },
+        },
         { name: 'payload_kind', type: 'string', values: r.map((x) => x.payload?.kind ?? null) },
         { name: 'payload_truncated', type: 'boolean', values: r.map((x) => x.payload?.truncated ?? null) },
-        { name: 'trace_id', type: 'string', values: r.map((x) => x.traceId ?? null), config: { links: traceLinks(options) } },
+        {
+          name: 'trace_id',
+          type: 'string',
+          values: r.map((x) => x.traceId ?? null),
+          config: { links: traceLinks(options) },
+        },
       ];
       return [table(refId, 'jobs', fields, meta)];
     }
@@ -151,7 +176,13 @@ export function resultFrames(result: ReadResult, options: FrameOptions): Frame[]
         { name: 'concurrency', type: 'int64', values: r.map((x) => x.concurrency ?? null) },
         { name: 'last_heartbeat', type: 'time', values: r.map((x) => x.lastHeartbeat ?? null) },
         { name: 'started', type: 'time', values: r.map((x) => x.startedAt ?? null) },
+        // alive stays a boolean (null: unknown) for alert rules; liveness says it in words.
         { name: 'alive', type: 'boolean', values: r.map((x) => x.alive) },
+        {
+          name: 'liveness',
+          type: 'string',
+          values: r.map((x) => (x.alive === null ? 'unknown' : x.alive ? 'alive' : 'dead')),
+        },
       ];
       for (const name of [...new Set(r.flatMap((x) => Object.keys(x.columns ?? {})))]) {
         const values = r.map((x) => x.columns?.[name] ?? null);

@@ -9,6 +9,7 @@ import { parseQuery } from '../query/parse';
 import { encodeFrame, Frame } from '../frames/frame';
 import { table } from '../frames/dataplane';
 import { resultFrames } from '../frames/result-frames';
+import { boundResult, cutName, queryBudget } from '../frames/bounds';
 import type { Datasource } from './datasource';
 import type { JobscopeQuery } from '../model/query';
 import { streamPathFor } from './stream';
@@ -20,17 +21,18 @@ async function framesFor(ds: Datasource, req: QueryDataRequest, dq: DataQuery, q
     return [
       table(dq.refId, 'queues', [
         { name: 'system', type: 'string', values: queues.map((q) => q.system) },
-        { name: 'queue', type: 'string', values: queues.map((q) => q.queue) },
+        { name: 'queue', type: 'string', values: queues.map((q) => cutName(q.queue)) },
       ]),
     ];
   }
   const now = Date.now();
   const to = Math.min(dq.timeRange?.toEpochMS || now, now);
   const from = dq.timeRange?.fromEpochMS || to - 3600_000;
-  const result = await source.read(query, { from, to, now, intervalMs: dq.intervalMS || 60_000 });
+  const requester = { role: req.pluginContext.user?.role || undefined, alert: req.headers?.FromAlert === 'true' };
+  const result = await source.read(query, { from, to, now, intervalMs: dq.intervalMS || 60_000, requester });
   // Alert evaluations never subscribe; dashboards get live updates of the overview.
   const live = result.type === 'overview' && req.headers?.FromAlert !== 'true';
-  return resultFrames(result, {
+  return resultFrames(boundResult(result, queryBudget(req.queries.length)), {
     refId: dq.refId,
     metrics: query.metrics,
     tracingDatasourceUid: config.json.tracingDatasourceUid,

@@ -13,6 +13,7 @@ import { frameToJSON } from '../frames/frame-json';
 import type { Frame } from '../frames/frame';
 import { classify } from '../errors/errors';
 import { overviewValues } from '../frames/result-frames';
+import { boundResult } from '../frames/bounds';
 import type { Datasource } from './datasource';
 import { commonSettings, Json } from '../kinds/settings-checks';
 
@@ -99,8 +100,10 @@ export async function runStream(
       const now = Date.now();
       let frame: Frame;
       try {
-        const result = await ds.bounded(req.pluginContext, 'the live overview', () =>
-          source.read(query, { from: now - 3600_000, to: now, now, intervalMs: interval })
+        const result = boundResult(
+          await ds.bounded(req.pluginContext, 'the live overview', () =>
+            source.read(query, { from: now - 3600_000, to: now, now, intervalMs: interval })
+          )
         );
         const values = result.type === 'overview' ? overviewValues(result, query.metrics) : [];
         frame = {

@@ -21,8 +21,11 @@ export interface FailureGroup {
   exampleMessage?: string;
 }
 
-/** How a payload was stored; pickled and binary payloads are shown, never decoded or run. */
-export type PayloadKind = 'json' | 'text' | 'binary' | 'pickle' | 'marshal' | 'none';
+/**
+ * How a payload was stored; pickled and binary payloads are shown, never decoded or run.
+ * `unread`: too large to read in this query (size known, content not).
+ */
+export type PayloadKind = 'json' | 'text' | 'binary' | 'pickle' | 'marshal' | 'none' | 'unread';
 
 export interface Payload {
   /** Shown text, at most the configured limit (binary as hex). */
@@ -56,7 +59,11 @@ export interface WorkerRow {
   busy?: number;
   concurrency?: number;
   lastHeartbeat?: number;
-  alive: boolean;
+  /**
+   * true or false where the store proves it (a heartbeat, a connection the broker sees);
+   * null where nothing does (a registration alone): unknown, never alive.
+   */
+  alive: boolean | null;
   startedAt?: number;
   /** Kind-specific columns appended after the standard ones (e.g. Kafka: lag per partition and its status). */
   columns?: Record<string, string | number | null>;

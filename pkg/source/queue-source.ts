@@ -20,12 +20,23 @@ export interface HealthReport {
   notices: string[];
 }
 
-/** The time window of a query, epoch ms. */
+/**
+ * Who asked: the Grafana org role of the user (PluginContext.user.role: Admin, Editor,
+ * Viewer, None) and whether it is an alert evaluation (FromAlert header). Sources that can
+ * change a broker's state by reading (a RabbitMQ peek) decide from it.
+ */
+export interface Requester {
+  role?: string;
+  alert: boolean;
+}
+
+/** The time window of a query, epoch ms, and who asked (absent: no user, e.g. a live stream). */
 export interface QueryWindow {
   from: number;
   to: number;
   now: number;
   intervalMs: number;
+  requester?: Requester;
 }
 
 export interface QueueSource {

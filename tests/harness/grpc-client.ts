@@ -24,7 +24,9 @@ function client(definition: grpc.ServiceDefinition, target: string): Raw & grpc.
 
 function call<T>(c: Raw, method: string, req: unknown, deadlineMs = 30_000): Promise<T> {
   return new Promise((resolve, reject) =>
-    c[method](req, { deadline: Date.now() + deadlineMs }, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))),
+    c[method](req, { deadline: Date.now() + deadlineMs }, (err: Error | null, res: T) =>
+      err ? reject(err) : resolve(res)
+    )
   );
 }
 
@@ -85,10 +87,11 @@ export class GrafanaClient {
     return res.status;
   }
 
-  async queryData(ds: DatasourceSettings, queries: QuerySpec[], headers: Record<string, string> = {}) {
+  /** `role`: the Grafana org role of the user asking (PluginContext.user.role). */
+  async queryData(ds: DatasourceSettings, queries: QuerySpec[], headers: Record<string, string> = {}, role = 'Viewer') {
     const now = Date.now();
     const res = await call<{ responses: Record<string, DataResponse> }>(this.data, 'QueryData', {
-      pluginContext: pluginContext(ds),
+      pluginContext: pluginContext(ds, role),
       headers,
       queries: queries.map((q) => ({
         refId: q.refId,
@@ -107,12 +110,19 @@ export class GrafanaClient {
   }
 
   async collectMetrics(): Promise<string> {
-    const res = await call<{ metrics: { prometheus: Buffer } }>(this.diagnostics, 'CollectMetrics', { pluginContext: {} });
+    const res = await call<{ metrics: { prometheus: Buffer } }>(this.diagnostics, 'CollectMetrics', {
+      pluginContext: {},
+    });
     return res.metrics.prometheus.toString('utf8');
   }
 
   /** CallResource streams its answer; like Grafana, take code/headers from the first message and join bodies. */
-  callResource(ds: DatasourceSettings, method: string, path: string, body = ''): Promise<{ code: number; headers: CallResourceResponse['headers']; body: string }> {
+  callResource(
+    ds: DatasourceSettings,
+    method: string,
+    path: string,
+    body = ''
+  ): Promise<{ code: number; headers: CallResourceResponse['headers']; body: string }> {
     return new Promise((resolve, reject) => {
       const messages: CallResourceResponse[] = [];
       const s = this.resource.CallResource({
@@ -130,20 +140,30 @@ export class GrafanaClient {
           code: messages[0]?.code ?? 0,
           headers: messages[0]?.headers,
           body: Buffer.concat(messages.map((m) => m.body)).toString('utf8'),
-        }),
+        })
       );
     });
   }
 
   subscribeStream(ds: DatasourceSettings, path: string): Promise<SubscribeStreamResponse> {
-    return call(this.stream, 'SubscribeStream', { pluginContext: pluginContext(ds), path, data: Buffer.alloc(0), headers: {} });
+    return call(this.stream, 'SubscribeStream', {
+      pluginContext: pluginContext(ds),
+      path,
+      data: Buffer.alloc(0),
+      headers: {},
+    });
   }
 
   /** Opens RunStream; packets arrive as parsed frame JSON. Cancel to play "last subscriber left". */
   runStream(ds: DatasourceSettings, path: string) {
     const packets: unknown[] = [];
     const waiters: Array<() => void> = [];
-    const s = this.stream.RunStream({ pluginContext: pluginContext(ds), path, data: Buffer.alloc(0), headers: {} }) as grpc.ClientReadableStream<{
+    const s = this.stream.RunStream({
+      pluginContext: pluginContext(ds),
+      path,
+      data: Buffer.alloc(0),
+      headers: {},
+    }) as grpc.ClientReadableStream<{
       data: Buffer;
     }>;
     let error: Error | undefined;

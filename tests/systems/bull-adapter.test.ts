@@ -52,7 +52,7 @@ describe('discovery', () => {
 
   it('finds Bull queues (colons in names too), not job hashes, and no BullMQ queue; BullMQ finds the reverse', async () => {
     const ctx = readContext(r);
-    expect((await r.type(`${prefix}:plain:x:id`))).toBe('hash');
+    expect(await r.type(`${prefix}:plain:x:id`)).toBe('hash');
     expect(await bull.discover(ctx)).toEqual({ queues: ['paused-mq-lookalike', 'plain', 'team:jobs'], complete: true });
     expect(await mq.discover(ctx)).toEqual({ queues: ['modern'], complete: true });
   });
@@ -125,12 +125,16 @@ describe('damaged data', () => {
     const rows = await system.jobs(ctx, ['mixed'], { state: 'waiting' });
     const byName = Object.fromEntries(rows.map((row) => [row.name ?? row.id, row]));
     expect(Object.keys(byName).sort()).toEqual(['bare', 'binary', 'broken-opts', 'huge']); // 'ghost' has no hash: skipped
-    expect(byName.huge.payload).toMatchObject({ truncated: true, preview: '' });
+    // Over 1 MB: read whole (Redis has no partial HGET) within the list's budget, preview cut to the limit.
+    expect(byName.huge.payload).toMatchObject({
+      truncated: true,
+      kind: 'json',
+      preview: `{"blob":"${'x'.repeat(1024 - 9)}`,
+    });
     expect(byName.huge.payload!.bytes).toBeGreaterThan(10 * 1024 * 1024);
     expect(byName.binary.payload).toMatchObject({ kind: 'binary', preview: 'ff00fe01', bytes: 4 });
     expect(byName['broken-opts'].traceId).toBeUndefined();
     expect(byName.bare).toMatchObject({ id: 'bare', state: 'waiting', createdAt: undefined, attempts: undefined });
-    expect(ctx.notices.map((n) => n.text).join('\n')).toMatch(/payload of \d+ bytes not read/);
     const retries = await system.jobs(ctx, ['mixed'], { state: 'retry', search: 'bare' });
     expect(retries).toEqual([]);
   });
@@ -140,7 +144,12 @@ describe('damaged data', () => {
     const { queues } = await system.discover(ctx);
     await deletePrefix(`${bad}:stringmeta`);
     const stats = await system.overview(ctx, queues);
-    expect(stats.find((s) => s.queue === 'stringmeta')!.values).toMatchObject({ wait: 0, active: 0, failed: 0, queue_paused: 0 });
+    expect(stats.find((s) => s.queue === 'stringmeta')!.values).toMatchObject({
+      wait: 0,
+      active: 0,
+      failed: 0,
+      queue_paused: 0,
+    });
     expect(await system.jobs(ctx, queues, { state: 'failed' })).toHaveLength(1);
   });
 });

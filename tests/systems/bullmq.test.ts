@@ -97,16 +97,24 @@ it('counts completed and failed jobs per interval from the sets scored by finish
 
 it('reports an active job whose worker died as stalled once its lock expires', async () => {
   const q = new bullmq.Queue('fragile', { connection: bullConnection(), prefix });
-  const child = spawn(process.execPath, [path.join(__dirname, 'bullmq', 'stalling-worker.js'), prefix, 'fragile', String(TEST_DB)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(__dirname, 'bullmq', 'stalling-worker.js'), prefix, 'fragile', String(TEST_DB)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }
+  );
   try {
     await q.add('hang', { n: 1 });
     await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
     child.kill('SIGKILL');
     const r = testRedis();
     const [activeId] = await r.lrange(`${prefix}:fragile:active`, 0, -1);
-    await waitUntil('the lock to expire', async () => (await r.exists(`${prefix}:fragile:${activeId}:lock`)) === 0, 10_000);
+    await waitUntil(
+      'the lock to expire',
+      async () => (await r.exists(`${prefix}:fragile:${activeId}:lock`)) === 0,
+      10_000
+    );
     r.disconnect();
     const values = readNumeric(await query({ queues: ['fragile'], metrics: ['active', 'stalled'] }));
     expect(values.map((v) => [v.metric, v.value])).toEqual([
@@ -131,6 +139,7 @@ describe('damaged data', () => {
     r = testRedis();
     queue = new bullmq.Queue('mixed', { connection: bullConnection(), prefix: bad });
     await queue.add('huge', { blob: 'x'.repeat(10 * 1024 * 1024) });
+    await queue.add('huge-over-budget', { blob: 'y'.repeat(10 * 1024 * 1024) });
     const binary = await queue.add('binary', { ok: true });
     await r.hset(`${bad}:mixed:${binary.id}`, 'data', Buffer.from([0xff, 0x00, 0xfe, 0x01]));
     const broken = await queue.add('broken-opts', { ok: true });
@@ -154,7 +163,7 @@ describe('damaged data', () => {
     const { queues } = await system.discover(ctx);
     expect(queues).toEqual(['mixed', 'wrongtype']);
     const stats = await system.overview(ctx, queues);
-    expect(stats.find((s) => s.queue === 'mixed')!.values.wait).toBe(5);
+    expect(stats.find((s) => s.queue === 'mixed')!.values.wait).toBe(6);
     expect(stats.find((s) => s.queue === 'wrongtype')!.values.wait).toBeUndefined();
     expect(ctx.notices.map((n) => n.text).join('\n')).toMatch(/wrongtype: wait: WRONGTYPE/);
   });
@@ -163,8 +172,15 @@ describe('damaged data', () => {
     const ctx = readContext(r, { payloadLimit: 1024 });
     const rows = await system.jobs(ctx, ['mixed'], { state: 'waiting' });
     const byName = Object.fromEntries(rows.map((row) => [row.name ?? row.id, row]));
-    expect(Object.keys(byName).sort()).toEqual(['bare', 'binary', 'broken-opts', 'huge']); // 'ghost' has no hash: skipped
-    expect(byName.huge.payload).toMatchObject({ truncated: true, preview: '' });
+    expect(Object.keys(byName).sort()).toEqual(['bare', 'binary', 'broken-opts', 'huge', 'huge-over-budget']); // 'ghost' has no hash: skipped
+    // Past the 16 MiB a list reads in large bodies: by size, marked unread (not an empty "text").
+    expect(byName['huge-over-budget'].payload).toMatchObject({ truncated: true, kind: 'unread', preview: '' });
+    // Over 1 MB: read whole (Redis has no partial HGET) within the list's budget, preview cut to the limit.
+    expect(byName.huge.payload).toMatchObject({
+      truncated: true,
+      kind: 'json',
+      preview: `{"blob":"${'x'.repeat(1024 - 9)}`,
+    });
     expect(byName.huge.payload!.bytes).toBeGreaterThan(10 * 1024 * 1024);
     expect(byName.binary.payload).toMatchObject({ kind: 'binary', preview: 'ff00fe01', bytes: 4 });
     expect(byName['broken-opts'].traceId).toBeUndefined();

@@ -87,7 +87,16 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (label, flavour)
     const wire = readNumeric(frames);
     const lib = await libraryView(flavour, queues, []);
     for (const s of stats) {
-      const theirs = lib.queues[s.queue];
+      const t = lib.queues[s.queue];
+      // Queued messages whose ETA is ahead are delayed, not waiting; retried ones are retries.
+      const theirs = {
+        base: t.base - t.queued_delayed_base,
+        size: t.size - t.queued_delayed,
+        unacked: t.unacked + t.queued_delayed,
+        delayed: t.delayed + t.queued_delayed,
+        retries: t.retries + t.queued_retries,
+        stalled: t.stalled,
+      };
       const mine = {
         base: s.values.wait,
         size: s.values.wait! + s.values.prioritized!,
@@ -113,7 +122,12 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (label, flavour)
     // the state itself, so a broken producer cannot make the comparison vacuous
     const by = Object.fromEntries(stats.map((s) => [s.queue, s.values]));
     expect(by.celery).toEqual({ wait: 4, prioritized: 2, active: 1, delayed: 1, retries: 1, stalled: 0 });
-    expect(by.emails).toEqual({ wait: 3, prioritized: 0, active: 0, delayed: 0, retries: 0, stalled: 0 });
+    // emails: the countdown-600 message waits on the list for a worker: delayed, as jobs state=delayed lists it.
+    expect(by.emails).toEqual({ wait: 2, prioritized: 0, active: 0, delayed: 1, retries: 0, stalled: 0 });
+    expect(lib.queues.emails.queued_delayed).toBe(1);
+    const delayedJobs = await celery.jobs(readContext(redis), ['emails'], { state: 'delayed' });
+    expect(delayedJobs.map((j) => j.id)).toEqual([state.eta]);
+    expect(await celery.jobs(readContext(redis), ['emails'], { state: 'waiting' })).toHaveLength(by.emails.wait!);
     expect(frames[0].meta?.notices.map((n: { text: string }) => n.text).join('\n')).toMatch(/no enqueue time/);
   });
 
@@ -238,9 +252,13 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (label, flavour)
     expect(lib.workers).toEqual([state.node]);
     const ctx = readContext(redis);
     await celery.discover(ctx);
-    expect((await celery.workers(ctx, ['celery'])).map((w) => [w.name, w.host])).toEqual([[state.node, 'jobscope']]);
+    // SIGKILLed: its binding stays, and nothing in Redis proves liveness either way.
+    expect((await celery.workers(ctx, ['celery'])).map((w) => [w.name, w.host, w.alive])).toEqual([
+      [state.node, 'jobscope', null],
+    ]);
     const rows = tableRows((await query({ queryType: 'workers', system: 'celery' }))[0]);
     expect(rows.map((r) => r.name)).toEqual(lib.workers);
+    expect(rows.map((r) => [r.alive, r.liveness])).toEqual([[null, 'unknown']]);
   });
 
   it('answers every query type as a Redis user that may only read, and leaves the state as it was', async () => {

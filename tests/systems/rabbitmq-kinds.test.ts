@@ -28,7 +28,14 @@ import {
 } from './rabbitmq/broker';
 
 const log = {} as Logger;
-const window = () => ({ from: Date.now() - 3600_000, to: Date.now(), now: Date.now(), intervalMs: 60_000 });
+// An Editor asks: peeking a quorum queue can change a message's fate (peek-policy.ts).
+const window = () => ({
+  from: Date.now() - 3600_000,
+  to: Date.now(),
+  now: Date.now(),
+  intervalMs: 60_000,
+  requester: { role: 'Editor', alert: false },
+});
 const q = (over: Partial<JobscopeQuery>): JobscopeQuery => ({ refId: 'A', ...over });
 
 let state: KindsState;
@@ -246,10 +253,16 @@ describe('quorum queues', () => {
 
   it('past the delivery-limit, a peek makes the broker drop the message (why allowPeek is off by default)', async () => {
     const on = source({ allowPeek: true });
-    // counts are now 2 (plugin peek + rawPeekCounts above): the next peek exceeds delivery-limit 2
+    // counts are now 2 (plugin peek + rawPeekCounts above), but this source never peeked, so
+    // it cannot know (RabbitMQ shows a count only by delivering): the peek exceeds
+    // delivery-limit 2, and the notice says what the requeue cost.
     const r = await on.read(q({ queryType: 'jobs', state: 'dead', queues: ['work.dlq'] }), window());
     expect(r.type === 'jobs' && r.rows).toHaveLength(2);
     expect(r.notices.map((n) => n.text).join('\n')).toMatch(/the next peek drops or dead-letters|delivery-limit is 2/);
+    expect(r.notices).toContainEqual({
+      severity: 'error',
+      text: "work.dlq: 2 message(s) had already been delivered 2 time(s) by other consumers; this peek's requeue passed the delivery-limit and the broker dropped or dead-lettered them",
+    });
     const conn = await amqp.connect(amqpUrl(state.vhost));
     try {
       const ch = await conn.createChannel();

@@ -14,11 +14,11 @@ import type { JobscopeQuery } from '../../model/query';
 import { queueFilter } from '../../query/parse';
 import type { Notice } from '../../reading/notice';
 import { badRequest, notFound } from '../../errors/errors';
-import type { HealthReport, QueryWindow, QueueRef, QueueSource } from '../../source/queue-source';
+import type { HealthReport, QueryWindow, QueueRef, QueueSource, Requester } from '../../source/queue-source';
 import type { ReadResult } from '../../reading/results';
 import type { JobRow, QueueStats } from '../../reading/rows';
 import { groupFailures, FailureSample } from '../../reading/failure-reasons';
-import { rabbitSettings, RabbitSettings } from './settings';
+import { rabbitSettings, RabbitSettings } from '../../kinds/rabbitmq/settings';
 import { ManagementApi, pagedList, vhostPath } from './management';
 import { BindingInfo, deadLetterSetting, deadLetterTopology, ExchangeInfo, QueueInfo, Topology } from './systems/rabbitmq/topology';
 import { QUEUE_COLUMNS, queueKinds, queueValues, statsMissing, topologyNotice } from './systems/rabbitmq/overview';
@@ -34,11 +34,14 @@ import {
   quorumPeekNotice,
 } from './systems/rabbitmq/dlq';
 import { amqpUrlFor, readStreams, StreamTarget } from './systems/rabbitmq/stream';
+import { peekRefusal, peekRisk } from './systems/rabbitmq/peek-policy';
 import { matchesSearch } from '../../reading/rows';
 import { passiveCounts } from './amqp';
 import { addNotice, emptyResult } from '../../reading/results';
 
 const SYSTEM = 'rabbitmq';
+/** x-delivery-count of a peeked quorum-queue message (absent before its first requeue). */
+const deliveryCount = (m: PeekedMessage) => Number(m.properties?.headers?.['x-delivery-count'] ?? 0) || 0;
 const DEFAULT_LIMIT = 100;
 const ROUTING_TTL_MS = 30_000;
 /** At most this many queues are listed (20 pages of 500). */
@@ -291,7 +294,7 @@ export class RabbitSource implements QueueSource {
       case 'jobs':
       case 'failures': {
         const state = query.state ?? (type === 'failures' ? 'dead' : 'failed');
-        const peeked = await this.peek(query, state, limit, notice);
+        const peeked = await this.peek(query, state, limit, notice, window.requester);
         if (type === 'jobs') {
           const rows = peeked
             .map((p) => p.row)
@@ -324,6 +327,12 @@ export class RabbitSource implements QueueSource {
    */
   private readonly peeks = new Map<string, Promise<unknown>>();
 
+  /**
+   * Per quorum queue (vhost/name), the highest x-delivery-count its messages had once this
+   * source's last peek requeued them: what tells the next peek whether it would drop them.
+   */
+  private readonly deliveryCounts = new Map<string, number>();
+
   private onePeekAtATime<T>(queue: string, peek: () => Promise<T>): Promise<T> {
     const previous = this.peeks.get(queue) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(peek);
@@ -348,7 +357,8 @@ export class RabbitSource implements QueueSource {
     query: JobscopeQuery,
     state: string,
     limit: number,
-    notice: (n: Notice) => void
+    notice: (n: Notice) => void,
+    requester: Requester | undefined
   ): Promise<Array<{ row: JobRow; message: PeekedMessage }>> {
     if (!['dead', 'failed', 'retry', 'waiting'].includes(state)) {
       notice({
@@ -383,6 +393,18 @@ export class RabbitSource implements QueueSource {
       peekable = [];
     } else if (!this.s.allowPeek) {
       peekable = [];
+    }
+    const ledgerKey = (info: QueueInfo) => `${info.vhost}\n${info.name}`;
+    // Emptied (consumed, purged, shovelled away): the counted messages are gone.
+    selected.filter((q) => q.info.messages === 0).forEach((q) => this.deliveryCounts.delete(ledgerKey(q.info)));
+    const refusal = peekRefusal(
+      requester,
+      peekable
+        .filter((q) => (q.info.messages ?? 0) > 0)
+        .map((q) => peekRisk(q.info, q.label, this.deliveryCounts.get(ledgerKey(q.info))))
+    );
+    if (refusal) {
+      throw refusal;
     }
     const out: Array<{ row: JobRow; message: PeekedMessage }> = [];
     const stopped = () =>
@@ -437,14 +459,31 @@ export class RabbitSource implements QueueSource {
         continue;
       }
       const path = `queues/${vhostPath(q.info.vhost)}/${encodeURIComponent(q.info.name)}/get`;
-      const messages = await this.onePeekAtATime(path, () =>
-        this.api!.post<PeekedMessage[]>(path, peekRequest(limit - out.length, this.s.payloadLimit))
-      );
+      // Decided again inside the queue's turn: a peek that waited for another sees the counts it left.
+      const messages = await this.onePeekAtATime(path, async () => {
+        const late = peekRefusal(requester, [peekRisk(q.info, q.label, this.deliveryCounts.get(ledgerKey(q.info)))]);
+        if (late) {
+          throw late;
+        }
+        const got = await this.api!.post<PeekedMessage[]>(path, peekRequest(limit - out.length, this.s.payloadLimit));
+        if (q.info.type === 'quorum' && got.length > 0) {
+          this.deliveryCounts.set(ledgerKey(q.info), Math.max(...got.map(deliveryCount)) + 1);
+        }
+        return got;
+      });
       messages.forEach((m, i) => out.push({ row: messageRow(m, q.label, state, i, this.s.payloadLimit), message: m }));
       if (q.info.type === 'quorum' && messages.length > 0) {
-        const counts = messages.map((m) => Number(m.properties?.headers?.['x-delivery-count'] ?? 0));
+        const counts = messages.map(deliveryCount);
         const dl = deliveryLimit(q.info.arguments, q.info.effective_policy_definition);
         notice({ severity: 'warning', text: quorumPeekNotice(q.label, dl?.limit, counts) });
+        const dropped = dl ? counts.filter((c) => c + 1 > dl.limit).length : 0;
+        if (dropped > 0) {
+          // Requeued by other consumers up to the limit before this peek saw them.
+          notice({
+            severity: 'error',
+            text: `${q.label}: ${dropped} message(s) had already been delivered ${dl!.limit} time(s) by other consumers; this peek's requeue passed the delivery-limit and the broker dropped or dead-lettered them`,
+          });
+        }
       }
     }
     if (out.length > 0 && peekable.length > 0) {

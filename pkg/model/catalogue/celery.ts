@@ -100,12 +100,15 @@ export const CELERY: JobSystemDescriptor = {
     ],
   },
   metrics: {
-    wait: 'LLEN of the queue list: default-priority messages not yet delivered.',
-    prioritized: 'Messages in the nine priority lists (wait + prioritized is kombu’s queue size).',
+    wait: 'Default-priority messages on the queue list not waiting for a future ETA.',
+    prioritized:
+      'Messages in the nine priority lists not waiting for a future ETA (wait + prioritized + queued delayed is kombu’s queue size).',
     active: 'Unacknowledged messages of the queue not waiting for an ETA.',
-    delayed: 'Unacknowledged messages whose ETA is in the future (workers take them at once and hold them).',
-    retries: 'Unacknowledged messages with retries > 0.',
-    stalled: 'Unacknowledged messages older than the visibility timeout.',
+    delayed:
+      'Messages whose ETA/countdown is ahead, on the queue lists or held unacknowledged by a worker (workers take them at once and hold them).',
+    retries:
+      'Retried messages (headers.retries > 0), queued or held by a worker; one whose ETA is ahead is in delayed too.',
+    stalled: 'The due part of active delivered longer ago than the visibility timeout.',
   },
   jobStates: ['failed', 'retry', 'delayed', 'waiting', 'active', 'stalled', 'completed'],
   capabilities: {

@@ -46,7 +46,21 @@ export interface CeleryState {
 }
 
 export interface LibraryView {
-  queues: Record<string, { size: number; base: number; unacked: number; delayed: number; retries: number; stalled: number }>;
+  queues: Record<
+    string,
+    {
+      size: number;
+      base: number;
+      unacked: number;
+      delayed: number;
+      retries: number;
+      stalled: number;
+      /** On the queue's lists: ETA ahead (all lists, base list only) and retried. */
+      queued_delayed: number;
+      queued_delayed_base: number;
+      queued_retries: number;
+    }
+  >;
   unacked_total: number;
   stalled_total: number;
   workers: string[];
@@ -65,11 +79,21 @@ function env(f: CeleryFlavour): NodeJS.ProcessEnv {
 }
 
 export async function makeCeleryState(f: CeleryFlavour): Promise<CeleryState> {
-  const { stdout } = await run(f.python, ['scenario.py'], { cwd: DIR, env: env(f), timeout: 120_000, maxBuffer: 16 << 20 });
+  const { stdout } = await run(f.python, ['scenario.py'], {
+    cwd: DIR,
+    env: env(f),
+    timeout: 120_000,
+    maxBuffer: 16 << 20,
+  });
   return JSON.parse(stdout.trim().split('\n').pop()!) as CeleryState;
 }
 
-export async function libraryView(f: CeleryFlavour, queues: string[], ids: string[], visibilityTimeout = 3600): Promise<LibraryView> {
+export async function libraryView(
+  f: CeleryFlavour,
+  queues: string[],
+  ids: string[],
+  visibilityTimeout = 3600
+): Promise<LibraryView> {
   const arg = JSON.stringify({ queues, ids, visibility_timeout: visibilityTimeout });
   const { stdout } = await run(f.python, ['library_view.py', arg], { cwd: DIR, env: env(f), timeout: 60_000 });
   return JSON.parse(stdout) as LibraryView;

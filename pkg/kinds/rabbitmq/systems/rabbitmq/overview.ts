@@ -24,6 +24,7 @@ export const QUEUE_COLUMNS = [
   'messages',
   'messages_ready',
   'messages_unacknowledged',
+  'message_bytes',
   'consumers',
   'consumer_utilisation',
   'head_message_timestamp',

@@ -30,6 +30,8 @@ export interface QueueInfo {
   messages?: number;
   messages_ready?: number;
   messages_unacknowledged?: number;
+  /** Bytes of all messages (checked against max-length-bytes before a peek). */
+  message_bytes?: number;
   consumers?: number;
   /** 0–1, absent or null while the queue has no consumers. */
   consumer_utilisation?: number | null;

@@ -3,8 +3,9 @@
  *   1. ids: ZREVRANGEBYSCORE failed/completed by finish time in range, ZRANGE delayed,
  *      LRANGE wait/active — each bounded by the limit
  *   2. per job: HSTRLEN data/stacktrace and HMGET of the small fields (O(1))
- *   3. HGET data/stacktrace only where they are under MAX_READ_BYTES, so a 10 MB payload
- *      is reported by size instead of being pulled through Redis and the plugin.
+ *   3. HGET data/stacktrace where they are under MAX_READ_BYTES; larger payloads while the
+ *      list's LargeBodyBudget lasts (their preview cut to the payload limit), past it
+ *      reported by size instead of being pulled through Redis and the plugin.
  */
 import type { JobsOptions, ReadContext } from '../../job-system';
 import { execPipeline, numberOf, value } from '../../job-system';
@@ -12,9 +13,19 @@ import { JobRow, matchesSearch } from '../../../../reading/rows';
 import { describePayload, traceIdFromTraceparent, tryJSON } from '../../../../reading/payload';
 import type { FailureSample } from '../../../../reading/failure-reasons';
 import { queueKey } from './keys';
+import { LargeBodyBudget, unreadNotice, unreadPayload } from '../../large-bodies';
 
 export const MAX_READ_BYTES = 1024 * 1024;
-const FIELDS = ['name', 'opts', 'timestamp', 'processedOn', 'finishedOn', 'atm', 'attemptsMade', 'failedReason'] as const;
+const FIELDS = [
+  'name',
+  'opts',
+  'timestamp',
+  'processedOn',
+  'finishedOn',
+  'atm',
+  'attemptsMade',
+  'failedReason',
+] as const;
 
 export interface JobRef {
   queue: string;
@@ -31,47 +42,86 @@ export type JobIdReader = (
   prefix: string,
   queues: string[],
   state: JobsOptions['state'],
-  perQueue: number,
+  perQueue: number
 ) => Promise<JobRef[]>;
 
-/** Round 1: which jobs, per state, bounded by `limit` per queue. */
-async function jobIds(ctx: ReadContext, prefix: string, queues: string[], state: JobsOptions['state'], perQueue: number): Promise<JobRef[]> {
+type Read = { kind: 'zrevrange' | 'zrange' | 'lrange-tail' | 'lrange-head'; suffix: string };
+
+/** Where BullMQ keeps the jobs of a listed state (Queue.getJobs' keys for it). */
+function readsFor(state: JobsOptions['state']): Read[] {
+  switch (state) {
+    case 'failed':
+    case 'dead': // BullMQ keeps jobs that used up their attempts in failed: that is its DLQ
+      return [{ kind: 'zrevrange', suffix: 'failed' }];
+    case 'completed':
+      return [{ kind: 'zrevrange', suffix: 'completed' }];
+    case 'delayed':
+      return [{ kind: 'zrange', suffix: 'delayed' }];
+    case 'waiting':
+      // BullMQ 5 moves a paused queue's waiting jobs to `paused` (6 keeps them in `wait`
+      // and flags meta): Queue.getWaiting() reads both, so do we.
+      return [
+        { kind: 'lrange-tail', suffix: 'wait' },
+        { kind: 'lrange-tail', suffix: 'paused' },
+      ];
+    case 'retry':
+      // A failed attempt with attempts left waits again: in delayed with a backoff, else in
+      // wait/paused, or prioritized with a priority (moveToFinished → retryJob); filtered on
+      // attemptsMade by listJobs.
+      return [
+        { kind: 'zrange', suffix: 'delayed' },
+        { kind: 'lrange-tail', suffix: 'wait' },
+        { kind: 'lrange-tail', suffix: 'paused' },
+        { kind: 'zrange', suffix: 'prioritized' },
+      ];
+    case 'active':
+    case 'stalled':
+      return [{ kind: 'lrange-head', suffix: 'active' }];
+  }
+}
+
+/** Round 1: which jobs, per state, bounded by `perQueue` per queue. */
+async function jobIds(
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  state: JobsOptions['state'],
+  perQueue: number
+): Promise<JobRef[]> {
+  const reads = readsFor(state);
   const p = ctx.client.pipeline();
-  const key = (q: string, k: string) => queueKey(prefix, q, k);
   for (const q of queues) {
-    switch (state) {
-      case 'failed':
-      case 'dead': // BullMQ keeps jobs that used up their attempts in failed: that is its DLQ
-        p.zrevrangebyscore(key(q, 'failed'), ctx.to, ctx.from, 'LIMIT', 0, perQueue);
-        break;
-      case 'completed':
-        p.zrevrangebyscore(key(q, 'completed'), ctx.to, ctx.from, 'LIMIT', 0, perQueue);
-        break;
-      case 'delayed':
-      case 'retry': // a retry with backoff waits in delayed; filtered on attempts below
-        p.zrange(key(q, 'delayed'), '0', String(perQueue - 1));
-        break;
-      case 'waiting':
-        p.lrange(key(q, "wait"), -perQueue, -1);
-        break;
-      case 'active':
-      case 'stalled':
-        p.lrange(key(q, 'active'), 0, perQueue - 1);
-        break;
+    for (const r of reads) {
+      const k = queueKey(prefix, q, r.suffix);
+      if (r.kind === 'zrevrange') {
+        p.zrevrangebyscore(k, ctx.to, ctx.from, 'LIMIT', 0, perQueue);
+      } else if (r.kind === 'zrange') {
+        p.zrange(k, '0', String(perQueue - 1));
+      } else if (r.kind === 'lrange-tail') {
+        p.lrange(k, -perQueue, -1);
+      } else {
+        p.lrange(k, 0, perQueue - 1);
+      }
     }
   }
   const replies = await execPipeline(p);
   return queues.flatMap((queue, i) => {
-    let ids = value<string[]>(replies[i]) ?? [];
-    if (state === 'waiting') {
-      ids = [...ids].reverse(); // oldest (right end) first
-    }
-    return ids.map((id) => ({ queue, id, state }));
+    // Lists are read from the right end, the next to run (oldest) first.
+    const ids = reads.flatMap((r, j) => {
+      const got = value<string[]>(replies[i * reads.length + j]) ?? [];
+      return r.kind === 'lrange-tail' ? [...got].reverse() : got;
+    });
+    return ids.slice(0, perQueue).map((id) => ({ queue, id, state }));
   });
 }
 
 /** Rounds 2 and 3: the job hashes, payload and stack trace read only when small enough. */
-export async function readJobs(ctx: ReadContext, prefix: string, refs: JobRef[], withBodies: boolean): Promise<JobRow[]> {
+export async function readJobs(
+  ctx: ReadContext,
+  prefix: string,
+  refs: JobRef[],
+  withBodies: boolean
+): Promise<JobRow[]> {
   if (refs.length === 0) {
     return [];
   }
@@ -87,6 +137,7 @@ export async function readJobs(ctx: ReadContext, prefix: string, refs: JobRef[],
   const bodies = ctx.client.pipeline();
   const wanted: Array<{ row: number; field: 'data' | 'stacktrace' }> = [];
   const rows: JobRow[] = [];
+  const large = new LargeBodyBudget();
   refs.forEach((ref, i) => {
     const dataBytes = numberOf(meta[i * 4]) ?? 0;
     const stackBytes = numberOf(meta[i * 4 + 1]) ?? 0;
@@ -113,19 +164,24 @@ export async function readJobs(ctx: ReadContext, prefix: string, refs: JobRef[],
       finishedAt: num('finishedOn'),
       error: get('failedReason') || undefined,
       traceId: traceIdOf(opts),
-      payload: { preview: '', bytes: dataBytes, truncated: dataBytes > 0, kind: dataBytes > 0 ? 'text' : 'none' },
+      payload: unreadPayload(dataBytes),
     });
     const row = rows.length - 1;
-    if (withBodies && dataBytes > 0 && dataBytes <= MAX_READ_BYTES) {
+    if (withBodies && dataBytes > 0 && (dataBytes <= MAX_READ_BYTES || large.take(dataBytes))) {
       bodies.hgetBuffer(queueKey(prefix, ref.queue, ref.id), 'data');
       wanted.push({ row, field: 'data' });
+    } else if (withBodies && dataBytes > MAX_READ_BYTES) {
+      ctx.notice('info', unreadNotice(`${ref.queue}/${ref.id}`, dataBytes));
     }
     if (withBodies && stackBytes > 0 && stackBytes <= MAX_READ_BYTES) {
       bodies.hget(queueKey(prefix, ref.queue, ref.id), 'stacktrace');
       wanted.push({ row, field: 'stacktrace' });
     }
     if (withBodies && dataBytes > MAX_READ_BYTES) {
-      ctx.notice('info', `${ref.queue}/${ref.id}: payload of ${dataBytes} bytes not read (over ${MAX_READ_BYTES}); size shown`);
+      ctx.notice(
+        'info',
+        `${ref.queue}/${ref.id}: payload of ${dataBytes} bytes not read (over ${MAX_READ_BYTES}); size shown`
+      );
     }
   });
   if (wanted.length > 0) {
@@ -152,16 +208,18 @@ export async function readJobs(ctx: ReadContext, prefix: string, refs: JobRef[],
 /** BullMQ's OpenTelemetry propagation lives in opts.tm (a JSON carrier); plain opts.traceparent too. */
 function traceIdOf(opts: Record<string, unknown>): string | undefined {
   const tm = typeof opts.tm === 'string' ? tryJSON(opts.tm) : opts.tm;
-  return traceIdFromTraceparent((tm as Record<string, unknown> | undefined)?.traceparent) ?? traceIdFromTraceparent(opts.traceparent);
+  return (
+    traceIdFromTraceparent((tm as Record<string, unknown> | undefined)?.traceparent) ??
+    traceIdFromTraceparent(opts.traceparent)
+  );
 }
-
 
 export async function listJobs(
   ctx: ReadContext,
   prefix: string,
   queues: string[],
   options: JobsOptions,
-  readIds: JobIdReader = jobIds,
+  readIds: JobIdReader = jobIds
 ): Promise<JobRow[]> {
   // With a search or a derived state, look further back than the page, still bounded.
   const filtered = Boolean(options.search) || options.state === 'retry' || options.state === 'stalled';
@@ -180,7 +238,12 @@ export async function listJobs(
   rows = rows.slice(0, ctx.limit);
   if (filtered && rows.length > 0) {
     // Bodies were skipped while filtering; read them for the page we show.
-    const withBodies = await readJobs(ctx, prefix, rows.map((r) => ({ queue: r.queue, id: r.id, state: r.state === 'retry' ? 'delayed' : r.state })), true);
+    const withBodies = await readJobs(
+      ctx,
+      prefix,
+      rows.map((r) => ({ queue: r.queue, id: r.id, state: r.state === 'retry' ? 'delayed' : r.state })),
+      true
+    );
     const byKey = new Map(withBodies.map((r) => [`${r.queue}\n${r.id}`, r]));
     rows = rows.map((r) => ({ ...(byKey.get(`${r.queue}\n${r.id}`) ?? r), state: r.state }));
   }
@@ -192,7 +255,7 @@ export async function failureSamples(
   ctx: ReadContext,
   prefix: string,
   queues: string[],
-  readIds: JobIdReader = jobIds,
+  readIds: JobIdReader = jobIds
 ): Promise<FailureSample[]> {
   const refs = await readIds(ctx, prefix, queues, 'failed', ctx.limit);
   const rows = await readJobs(ctx, prefix, refs, false);

@@ -10,6 +10,21 @@ import { execPipeline, numberOf, value } from '../../job-system';
 import type { QueueStats } from '../../../../reading/rows';
 import { queueKey } from './keys';
 
+/**
+ * Why `retries` and `dead` are left out (BullMQ and Bull alike: Job#moveToFailed). A failed
+ * attempt with attempts left is not failed: it waits again, in delayed with a backoff or
+ * in wait without one, and is counted there; its attemptsMade is all that marks it, so a
+ * count would read every waiting job. A job that used up its attempts is in failed, the
+ * library's dead-letter set, counted as `failed`.
+ */
+export function retriesAndDeadNotice(library: 'BullMQ' | 'Bull'): string {
+  return (
+    `${library} records no retries or dead counts: a failed attempt with attempts left waits again (delayed with a backoff, ` +
+    `wait without) and is counted there, and a job that used up its attempts is in failed, ${library}'s dead-letter set ` +
+    '(counted as failed); jobs state=retry lists the retrying jobs and state=dead the failed ones'
+  );
+}
+
 /** Active jobs checked for a lock per queue; past that, stalled is a lower bound. */
 export const STALL_SAMPLE = 1000;
 
@@ -33,7 +48,7 @@ export async function readOverview(ctx: ReadContext, prefix: string, queues: str
   }
   const replies = await execPipeline(first);
 
-  const next: Array<string | undefined> = [];
+  const next: string[][] = [];
   const active: string[][] = [];
   const stats: QueueStats[] = queues.map((queue, i) => {
     const r = replies.slice(i * PER_QUEUE, (i + 1) * PER_QUEUE);
@@ -44,7 +59,10 @@ export async function readOverview(ctx: ReadContext, prefix: string, queues: str
       }
     });
     const [paused] = value<(string | null)[]>(r[8]) ?? [];
-    next.push([value<string>(r[9]), value<string>(r[10])].find((id) => typeof id === 'string'));
+    // BullMQ keeps priorities in a zset of their own: wait is FIFO, its right end the oldest.
+    next.push(
+      [value<string>(r[9]), value<string>(r[10])].filter((id): id is string => typeof id === 'string').slice(0, 1)
+    );
     active.push(value<string[]>(r[12]) ?? []);
     const values: QueueStats['values'] = {
       wait: numberOf(r[0]),
@@ -61,21 +79,22 @@ export async function readOverview(ctx: ReadContext, prefix: string, queues: str
     return { queue, values };
   });
   await readNextAndLocks(ctx, prefix, stats, next, active);
+  ctx.notice('info', retriesAndDeadNotice('BullMQ'));
   return stats;
 }
 
 /**
  * Round 2, shared with Bull (same job hashes and `<id>:lock` keys): the enqueue time of
- * the job workers take next (the right end of wait: the oldest, unless LIFO or priorities
- * reordered the list) and which sampled active jobs lost their lock. Sets
- * oldest_wait_seconds and stalled on `stats`.
+ * the candidates for the oldest waiting job (BullMQ: the right end of wait; Bull: the
+ * right end of each priority band, see bull/overview.ts), the earliest of which sets
+ * oldest_wait_seconds, and which sampled active jobs lost their lock (stalled).
  */
 export async function readNextAndLocks(
   ctx: ReadContext,
   prefix: string,
   stats: QueueStats[],
-  next: Array<string | undefined>,
-  active: string[][],
+  oldestCandidates: string[][],
+  active: string[][]
 ): Promise<void> {
   const p = ctx.client.pipeline();
   const followUps: Array<{ queue: number; kind: 'oldest' | 'lock' }> = [];
@@ -83,10 +102,13 @@ export async function readNextAndLocks(
     s.values.oldest_wait_seconds = 0;
     s.values.stalled = 0;
     if ((s.values.active ?? 0) > STALL_SAMPLE) {
-      ctx.notice('info', `${s.queue}: stalled jobs counted among the first ${STALL_SAMPLE} of ${s.values.active} active jobs`);
+      ctx.notice(
+        'info',
+        `${s.queue}: stalled jobs counted among the first ${STALL_SAMPLE} of ${s.values.active} active jobs`
+      );
     }
-    if (next[i] !== undefined) {
-      p.hget(queueKey(prefix, s.queue, next[i]!), 'timestamp');
+    for (const id of oldestCandidates[i]) {
+      p.hget(queueKey(prefix, s.queue, id), 'timestamp');
       followUps.push({ queue: i, kind: 'oldest' });
     }
     for (const id of active[i]) {
@@ -112,10 +134,10 @@ export async function readNextAndLocks(
     }
     const ts = numberOf(reply);
     if (ts !== undefined) {
-      s.values.oldest_wait_seconds = Math.max(0, (ctx.now - ts) / 1000);
+      s.values.oldest_wait_seconds = Math.max(s.values.oldest_wait_seconds ?? 0, (ctx.now - ts) / 1000);
     } else {
       // Taken by a worker between the two reads, or a damaged job hash.
-      ctx.notice('info', `${s.queue}: the next waiting job has no readable timestamp`);
+      ctx.notice('info', `${s.queue}: a waiting job read for the oldest wait has no readable timestamp`);
     }
   });
 }

@@ -18,27 +18,40 @@ import { CeleryMessage, parseMessage } from './message';
 import { isDelayed, readUnacked } from './unacked';
 import { readResults, resultsForQueues, TaskResult } from './results';
 
-/** Messages waiting in the queue lists, next-to-run first, at most `perQueue` per queue. */
+/** A message on a queue list; `list` 0 is the base list, 1–9 the priority lists. */
+export interface QueuedMessage {
+  queue: string;
+  list: number;
+  message: CeleryMessage;
+}
+
+/**
+ * Messages waiting in the queue lists, next-to-run first, at most `perQueue` per queue.
+ * `sizes` (LLEN of each queue's ten lists, in order) saves a round trip when known.
+ */
 export async function readWaiting(
   ctx: ReadContext,
   queues: string[],
-  perQueue: number
-): Promise<Array<{ queue: string; message: CeleryMessage }>> {
+  perQueue: number,
+  sizes?: number[]
+): Promise<QueuedMessage[]> {
   if (queues.length === 0) {
     return [];
   }
-  const lens = ctx.client.pipeline();
-  queues.forEach((q) => priorityLists(q).forEach((k) => lens.llen(k)));
-  const sizes = (await execPipeline(lens)).map((r) => numberOf(r) ?? 0);
+  if (!sizes) {
+    const lens = ctx.client.pipeline();
+    queues.forEach((q) => priorityLists(q).forEach((k) => lens.llen(k)));
+    sizes = (await execPipeline(lens)).map((r) => numberOf(r) ?? 0);
+  }
   const p = ctx.client.pipeline();
-  const plan: string[] = [];
+  const plan: Array<{ queue: string; list: number }> = [];
   queues.forEach((queue, i) => {
     let budget = perQueue;
     priorityLists(queue).forEach((key, j) => {
-      const n = Math.min(budget, sizes[i * 10 + j]);
+      const n = Math.min(budget, sizes![i * 10 + j]);
       if (n > 0) {
         p.lrange(key, -n, -1);
-        plan.push(queue);
+        plan.push({ queue, list: j });
         budget -= n;
       }
     });
@@ -46,17 +59,17 @@ export async function readWaiting(
   if (plan.length === 0) {
     return [];
   }
-  const out: Array<{ queue: string; message: CeleryMessage }> = [];
+  const out: QueuedMessage[] = [];
   let bad = 0;
   (await execPipeline(p)).forEach((r, j) => {
     const items = value<string[]>(r) ?? [];
     for (const raw of [...items].reverse()) {
       const message = parseMessage(raw, ctx.payloadLimit);
       if (message) {
-        out.push({ queue: plan[j], message });
+        out.push({ ...plan[j], message });
       } else {
         bad++;
-        out.push({ queue: plan[j], message: { payload: describePayload(raw, ctx.payloadLimit) } });
+        out.push({ ...plan[j], message: { payload: describePayload(raw, ctx.payloadLimit) } });
       }
     }
   });

@@ -6,6 +6,8 @@
  * per pidbox exchange (a small set: one member per worker). Jobscope never broadcasts
  * (ping/inspect/enable_events write to the broker), and Celery does not record which
  * task queues a worker consumes in Redis, so rows carry no queues and no heartbeat.
+ * Nothing in Redis proves such a worker is running (heartbeats are events, published and
+ * never stored), so its liveness is unknown (alive null), never alive.
  */
 import type { ReadContext } from '../../job-system';
 import { execPipeline, value } from '../../job-system';
@@ -36,14 +38,15 @@ export async function readWorkers(ctx: ReadContext, exchanges: string[]): Promis
       }
       const name = b.queue.slice(0, -suffix.length);
       const at = name.indexOf('@');
-      rows.push({ name, host: at >= 0 ? name.slice(at + 1) : undefined, queues: [], alive: true });
+      rows.push({ name, host: at >= 0 ? name.slice(at + 1) : undefined, queues: [], alive: null });
     }
   });
   ctx.notice(
     'info',
     'Celery workers are listed from their remote-control (pidbox) bindings: a worker removes its own on shutdown, ' +
-      'one that was killed stays listed; Jobscope never pings workers (that writes to the broker), and Redis does not ' +
-      'record which queues a worker consumes',
+      'one that was killed stays listed, so their liveness is unknown (Celery keeps no heartbeat in Redis: its heartbeats ' +
+      'are events); Jobscope never pings workers (that writes to the broker), and Redis does not record which queues a ' +
+      'worker consumes'
   );
   return rows.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -7,16 +7,24 @@
  *   2. per job: HSTRLEN data/exc_info/meta and HMGET of the small fields — O(1)
  *   3. per job: the error text (HGET exc_info, or XREVRANGE rq:results:<id> + - COUNT 1 on
  *      Redis ≥ 5 where RQ keeps it), and with bodies HGET data/meta when under
- *      MAX_READ_BYTES, so a 10 MB payload is reported by size, not read.
+ *      MAX_READ_BYTES (larger payloads while the LargeBodyBudget lasts, else reported by size).
  * data is a zlib-compressed pickle: it is inflated (bounded) and shown as hex, never unpickled.
  */
 import type { JobsOptions, ReadContext, Reply } from '../../job-system';
 import { execPipeline, numberOf, value } from '../../job-system';
 import { JobRow, matchesSearch, Payload } from '../../../../reading/rows';
 import { describePayload, traceIdFromTraceparent } from '../../../../reading/payload';
+import { LargeBodyBudget, unreadNotice, unreadPayload } from '../../large-bodies';
 import type { FailureSample } from '../../../../reading/failure-reasons';
 import type { RqKeys } from './keys';
-import { DEFAULT_FAILURE_TTL_S, errorOfTraceback, findTraceparent, inflateBounded, jobIdOfStarted, parseTime } from './keys';
+import {
+  DEFAULT_FAILURE_TTL_S,
+  errorOfTraceback,
+  findTraceparent,
+  inflateBounded,
+  jobIdOfStarted,
+  parseTime,
+} from './keys';
 
 export const MAX_READ_BYTES = 1024 * 1024;
 /** Inflated sizes above this are not shown (a compressed payload can expand a lot). */
@@ -24,7 +32,18 @@ export const MAX_INFLATE_BYTES = 1024 * 1024;
 /** Exception texts are cut here: the last line names the error, the rest is the stack. */
 export const MAX_ERROR_BYTES = 64 * 1024;
 
-const FIELDS = ['status', 'origin', 'description', 'created_at', 'enqueued_at', 'started_at', 'ended_at', 'retries_left', 'failure_ttl', 'worker_name'] as const;
+const FIELDS = [
+  'status',
+  'origin',
+  'description',
+  'created_at',
+  'enqueued_at',
+  'started_at',
+  'ended_at',
+  'retries_left',
+  'failure_ttl',
+  'worker_name',
+] as const;
 type Field = (typeof FIELDS)[number];
 
 export interface JobRef {
@@ -54,7 +73,13 @@ function pairs(reply: Reply | undefined): Array<[string, number]> {
 }
 
 /** Round 1: which jobs, per state, at most `perQueue` per queue. */
-export async function jobIds(ctx: ReadContext, keys: RqKeys, queues: string[], state: JobsOptions['state'], perQueue: number): Promise<JobRef[]> {
+export async function jobIds(
+  ctx: ReadContext,
+  keys: RqKeys,
+  queues: string[],
+  state: JobsOptions['state'],
+  perQueue: number
+): Promise<JobRef[]> {
   const p = ctx.client.pipeline();
   const sorted = state !== 'waiting';
   for (const q of queues) {
@@ -149,6 +174,7 @@ export async function readJobs(ctx: ReadContext, keys: RqKeys, refs: JobRef[], w
   const second = ctx.client.pipeline();
   const wanted: Array<{ row: number; what: 'data' | 'exc_info' | 'results' | 'meta' }> = [];
   const rows: RqJob[] = [];
+  const large = new LargeBodyBudget();
   refs.forEach((ref, i) => {
     const [dataR, excR, metaR, fieldsR] = meta.slice(i * 4, i * 4 + 4);
     if (fieldsR?.[0]) {
@@ -183,7 +209,7 @@ export async function readJobs(ctx: ReadContext, keys: RqKeys, refs: JobRef[], w
       finishedAt,
       retriesLeft: Number.isFinite(retriesLeft) ? retriesLeft : undefined,
       traceId: traceIdFromTraceparent(findTraceparent(description)),
-      payload: { preview: '', bytes: dataBytes, truncated: dataBytes > 0, kind: dataBytes > 0 ? 'binary' : 'none' },
+      payload: unreadPayload(dataBytes),
     });
     const row = rows.length - 1;
     const k = keys.job(ref.id);
@@ -197,11 +223,11 @@ export async function readJobs(ctx: ReadContext, keys: RqKeys, refs: JobRef[], w
       second.xrevrange(keys.results(ref.id), '+', '-', 'COUNT', 1);
       wanted.push({ row, what: 'results' });
     }
-    if (withBodies && dataBytes > 0 && dataBytes <= MAX_READ_BYTES) {
+    if (withBodies && dataBytes > 0 && (dataBytes <= MAX_READ_BYTES || large.take(dataBytes))) {
       second.hgetBuffer(k, 'data');
       wanted.push({ row, what: 'data' });
     } else if (withBodies && dataBytes > MAX_READ_BYTES) {
-      ctx.notice('info', `${ref.queue}/${ref.id}: payload of ${dataBytes} bytes not read (over ${MAX_READ_BYTES}); size shown`);
+      ctx.notice('info', unreadNotice(`${ref.queue}/${ref.id}`, dataBytes));
     }
     if (withBodies && metaBytes > 0 && metaBytes <= MAX_ERROR_BYTES) {
       second.hgetBuffer(k, 'meta');
@@ -218,7 +244,10 @@ export async function readJobs(ctx: ReadContext, keys: RqKeys, refs: JobRef[], w
         if (raw) {
           r.payload = describeData(raw, ctx.payloadLimit);
           if (inflateBounded(raw, MAX_INFLATE_BYTES) === undefined) {
-            ctx.notice('info', `${r.queue}/${r.id}: payload shown compressed (not zlib, or over ${MAX_INFLATE_BYTES} bytes inflated)`);
+            ctx.notice(
+              'info',
+              `${r.queue}/${r.id}: payload shown compressed (not zlib, or over ${MAX_INFLATE_BYTES} bytes inflated)`
+            );
           }
         }
       } else if (what === 'meta') {
@@ -239,12 +268,16 @@ export async function readJobs(ctx: ReadContext, keys: RqKeys, refs: JobRef[], w
   return rows;
 }
 
-
 function inRange(ctx: ReadContext, row: JobRow): boolean {
   return row.finishedAt === undefined || (row.finishedAt >= ctx.from && row.finishedAt <= ctx.to);
 }
 
-export async function listJobs(ctx: ReadContext, keys: RqKeys, queues: string[], options: JobsOptions): Promise<JobRow[]> {
+export async function listJobs(
+  ctx: ReadContext,
+  keys: RqKeys,
+  queues: string[],
+  options: JobsOptions
+): Promise<JobRow[]> {
   const filtered = Boolean(options.search) || options.state === 'retry';
   const perQueue = filtered ? Math.min(ctx.limit * 10, 5000) : ctx.limit;
   const refs = await jobIds(ctx, keys, queues, options.state, perQueue);
@@ -259,7 +292,12 @@ export async function listJobs(ctx: ReadContext, keys: RqKeys, queues: string[],
   }
   rows = rows.slice(0, ctx.limit);
   if (filtered && rows.length > 0) {
-    const full = await readJobs(ctx, keys, rows.map((r) => ({ queue: r.queue, id: r.id, state: r.state })), true);
+    const full = await readJobs(
+      ctx,
+      keys,
+      rows.map((r) => ({ queue: r.queue, id: r.id, state: r.state })),
+      true
+    );
     const byKey = new Map(full.map((r) => [`${r.queue}\n${r.id}`, r]));
     rows = rows.map((r) => ({ ...(byKey.get(`${r.queue}\n${r.id}`) ?? r), state: r.state }));
   }
@@ -267,7 +305,12 @@ export async function listJobs(ctx: ReadContext, keys: RqKeys, queues: string[],
 }
 
 /** The newest failures (by registry score) whose end time is in the query range. */
-export async function failureSamples(ctx: ReadContext, keys: RqKeys, queues: string[], perQueue: number): Promise<FailureSample[]> {
+export async function failureSamples(
+  ctx: ReadContext,
+  keys: RqKeys,
+  queues: string[],
+  perQueue: number
+): Promise<FailureSample[]> {
   const refs = await jobIds(ctx, keys, queues, 'failed', perQueue);
   const rows = (await readJobs(ctx, keys, refs, false)).filter((r) => inRange(ctx, r));
   return rows.map((r) => {
