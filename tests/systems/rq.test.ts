@@ -12,6 +12,7 @@ import { startPlugin, PluginProcess } from '../harness/plugin-process';
 import { DatasourceSettings, GrafanaClient } from '../harness/grpc-client';
 import { decodeFrame, readNumeric } from '../harness/grafana-frames';
 import { everyQueryType, runAsReadOnlyUser } from '../support/read-only';
+import { hasEnded } from './rq/horse';
 import { FLAVOURS, flushRqDb, makeRqState, RQ_URL, RqState, rqNumbers, rqRedis } from './rq/rq-state';
 
 const METRICS = ['wait', 'active', 'stalled', 'failed', 'completed', 'delayed', 'waiting_children'] as const;
@@ -36,11 +37,19 @@ afterAll(async () => {
 
 describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (_label, flavour) => {
   let state: RqState;
-  const ds: DatasourceSettings = { uid: `ds-rq-${flavour.label.replace(/\W+/g, '-')}`, jsonData: { kind: 'redis', url: RQ_URL } };
+  const ds: DatasourceSettings = {
+    uid: `ds-rq-${flavour.label.replace(/\W+/g, '-')}`,
+    jsonData: { kind: 'redis', url: RQ_URL },
+  };
 
   beforeAll(async () => {
     state = await makeRqState(flavour);
   }, 90_000);
+
+  it('leaves no work horse of the SIGKILLed worker running (the horse calls setsid, so the group kill misses it)', () => {
+    expect(state.killedHorses.length).toBeGreaterThan(0);
+    expect(state.killedHorses.filter((pid) => !hasEnded(pid))).toEqual([]);
+  });
 
   it('discovers the queues of rq:queues', async () => {
     const ctx = readContext(redis);
@@ -61,7 +70,12 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (_label, flavour
       for (const m of METRICS) {
         expect({ queue: s.queue, m, v: s.values[m] }).toEqual({ queue: s.queue, m, v: theirs[m] });
         const w = wire.find((x) => x.labels.queue === s.queue && x.metric === m);
-        expect({ queue: s.queue, m, wire: w?.value, labels: w?.labels }).toEqual({ queue: s.queue, m, wire: theirs[m], labels: { system: 'rq', queue: s.queue, metric: m } });
+        expect({ queue: s.queue, m, wire: w?.value, labels: w?.labels }).toEqual({
+          queue: s.queue,
+          m,
+          wire: theirs[m],
+          labels: { system: 'rq', queue: s.queue, metric: m },
+        });
       }
       expect({ queue: s.queue, workers: s.values.workers }).toEqual({ queue: s.queue, workers: theirs.workers.length });
       if (theirs.oldest_enqueued_at) {
@@ -73,13 +87,23 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (_label, flavour
     }
     // the state itself, so a broken producer cannot make the comparison vacuous
     const by = Object.fromEntries(stats.map((s) => [s.queue, s.values]));
-    expect(by.orders).toMatchObject({ wait: 0, active: 0, failed: 3, completed: 3, delayed: 2, retries: 1, waiting_children: 1, failed_in_range: 3, queue_paused: 0 });
+    expect(by.orders).toMatchObject({
+      wait: 0,
+      active: 0,
+      failed: 3,
+      completed: 3,
+      delayed: 2,
+      retries: 1,
+      waiting_children: 1,
+      failed_in_range: 3,
+      queue_paused: 0,
+    });
     expect(by.reports).toMatchObject({ wait: 4, delayed: 1, retries: 0, workers: 0 });
     expect(by.slow).toMatchObject({ wait: 0, active: 1, stalled: 0, workers: 1 });
     expect(by.reports.oldest_wait_seconds).toBeGreaterThan(0);
   });
 
-  it('counts the SIGKILLed worker\'s job as stalled once its heartbeat has expired, as StartedJobRegistry does', async () => {
+  it("counts the SIGKILLed worker's job as stalled once its heartbeat has expired, as StartedJobRegistry does", async () => {
     const later = Date.now() + 200_000; // RQ's heartbeat ttl is at least 60 s past the job's last heartbeat
     const ctx = readContext(redis, { now: later, from: later - 3600_000, to: later });
     const [slow] = await rq.overview(ctx, ['slow']);
@@ -105,7 +129,8 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (_label, flavour
   it("lists jobs per state with RQ's own ids, errors, stack traces and payloads shown as hex", async () => {
     const ctx = readContext(redis);
     const lib = (await rqNumbers(flavour)).queues;
-    const ids = async (state: any, queues = ['orders']) => (await rq.jobs(ctx, queues, { state })).map((r) => r.id).sort();
+    const ids = async (state: any, queues = ['orders']) =>
+      (await rq.jobs(ctx, queues, { state })).map((r) => r.id).sort();
     expect(await ids('failed')).toEqual(lib.orders.failed_ids);
     expect(await ids('dead')).toEqual(lib.orders.failed_ids);
     expect(await ids('completed')).toEqual(lib.orders.finished_ids);
@@ -116,17 +141,28 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (_label, flavour
 
     const failed = await rq.jobs(ctx, ['orders'], { state: 'failed' });
     const zero = failed.find((r) => r.id === state.ids.zero[0])!;
-    expect(zero).toMatchObject({ state: 'failed', error: 'ZeroDivisionError: division by zero', traceId: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    expect(zero).toMatchObject({
+      state: 'failed',
+      error: 'ZeroDivisionError: division by zero',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    });
     expect(zero.stacktrace).toMatch(/^Traceback \(most recent call last\):[\s\S]*ZeroDivisionError: division by zero/);
     expect(zero.payload).toMatchObject({ kind: 'pickle', truncated: false });
     expect(zero.payload!.preview).toMatch(/^80[0-9a-f]+$/);
     expect(zero.createdAt).toBeLessThanOrEqual(zero.processedAt!);
     expect(zero.processedAt).toBeLessThanOrEqual(zero.finishedAt!);
     const completed = await rq.jobs(ctx, ['orders'], { state: 'completed' });
-    expect(completed.filter((r) => r.traceId).map((r) => [r.id, r.traceId])).toEqual([[state.ids.ok[0], '0af7651916cd43dd8448eb211c80319c']]);
+    expect(completed.filter((r) => r.traceId).map((r) => [r.id, r.traceId])).toEqual([
+      [state.ids.ok[0], '0af7651916cd43dd8448eb211c80319c'],
+    ]);
     const retry = (await rq.jobs(ctx, ['orders'], { state: 'retry' }))[0];
     expect(retry).toMatchObject({ id: state.ids.retried[0], state: 'retry', name: 'tasks.charge' });
-    expect(failed.filter((r) => /PaymentDeclined/.test(r.error ?? '')).map((r) => r.id).sort()).toEqual([...state.ids.declined].sort());
+    expect(
+      failed
+        .filter((r) => /PaymentDeclined/.test(r.error ?? ''))
+        .map((r) => r.id)
+        .sort()
+    ).toEqual([...state.ids.declined].sort());
     const found = await rq.jobs(ctx, ['orders'], { state: 'failed', search: 'ZERODIVISION' });
     expect(found.map((r) => r.id)).toEqual(state.ids.zero);
   });
@@ -160,7 +196,9 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (_label, flavour
   });
 
   it('answers a jobs query through the packaged executable', async () => {
-    const responses = await grafana.queryData(ds, [{ refId: 'J', json: { queryType: 'jobs', system: 'rq', queues: ['orders'], state: 'failed' } }]);
+    const responses = await grafana.queryData(ds, [
+      { refId: 'J', json: { queryType: 'jobs', system: 'rq', queues: ['orders'], state: 'failed' } },
+    ]);
     expect(responses.J.error).toBeFalsy();
     const frame = decodeFrame(responses.J.frames[0]);
     const col = (name: string) => frame.fields.find((f) => f.name === name)!.values;
@@ -172,7 +210,20 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (_label, flavour
   it('answers every query type as a read-only ACL user, and MONITOR sees no write command', async () => {
     const report = await runAsReadOnlyUser({ kind: 'redis', url: RQ_URL }, everyQueryType({ system: 'rq' }));
     expect(report.errors).toEqual({});
-    expect(report.commands).toEqual(expect.arrayContaining(['llen', 'lindex', 'zcard', 'zcount', 'zrevrangebyscore', 'hmget', 'hstrlen', 'xrevrange', 'sscan', 'smembers']));
+    expect(report.commands).toEqual(
+      expect.arrayContaining([
+        'llen',
+        'lindex',
+        'zcard',
+        'zcount',
+        'zrevrangebyscore',
+        'hmget',
+        'hstrlen',
+        'xrevrange',
+        'sscan',
+        'smembers',
+      ])
+    );
     expect(report.writes).toEqual([]);
     // and RQ's state is untouched: the abandoned job is still in the started registry
     expect(await redis.zcard('rq:wip:slow')).toBe(1);
@@ -187,7 +238,12 @@ describe('bad data', () => {
     await redis.set('rq:failed:broken', 'a string, not a sorted set');
     await redis.zadd('rq:failed:gone', String(Date.now() / 1000 + 3600), 'missing-job');
     await redis.zadd('rq:wip:gone', String(Date.now() / 1000 + 3600), 'damaged:0123456789abcdef0123456789abcdef');
-    await redis.hset('rq:job:damaged', { status: 'started', started_at: 'yesterday', data: Buffer.from([0x78, 0x9c, 0xff, 0x00, 0x01]), exc_info: 'not zlib' });
+    await redis.hset('rq:job:damaged', {
+      status: 'started',
+      started_at: 'yesterday',
+      data: Buffer.from([0x78, 0x9c, 0xff, 0x00, 0x01]),
+      exc_info: 'not zlib',
+    });
     await redis.sadd('rq:workers:gone', 'rq:worker:expired-long-ago');
   });
 
@@ -196,7 +252,13 @@ describe('bad data', () => {
     const { queues } = await rq.discover(ctx);
     expect(queues).toEqual(['broken', 'gone']);
     const stats = await rq.overview(ctx, queues);
-    expect(stats.find((s) => s.queue === 'gone')!.values).toMatchObject({ wait: 0, failed: 1, active: 1, workers: 0, failed_in_range: 0 });
+    expect(stats.find((s) => s.queue === 'gone')!.values).toMatchObject({
+      wait: 0,
+      failed: 1,
+      active: 1,
+      workers: 0,
+      failed_in_range: 0,
+    });
     expect(stats.find((s) => s.queue === 'broken')!.values.wait).toBeUndefined();
     expect(ctx.notices.some((n) => /broken: queue: WRONGTYPE/.test(n.text))).toBe(true);
     const active = await rq.jobs(ctx, ['gone'], { state: 'active' });
