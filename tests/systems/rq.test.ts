@@ -14,6 +14,7 @@ import { DatasourceSettings, GrafanaClient } from '../harness/grpc-client';
 import { decodeFrame, readNumeric } from '../harness/grafana-frames';
 import { everyQueryType, runAsReadOnlyUser } from '../support/read-only';
 import { hasEnded } from './rq/horse';
+import { runBurstWorker } from './rq/burst-worker';
 import { FLAVOURS, flushRqDb, makeRqState, RQ_URL, RqState, rqNumbers, rqRedis } from './rq/rq-state';
 
 const METRICS = ['wait', 'active', 'stalled', 'failed', 'completed', 'delayed', 'waiting_children'] as const;
@@ -245,6 +246,22 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (_label, flavour
     expect(report.writes).toEqual([]);
     // and RQ's state is untouched: the abandoned job is still in the started registry
     expect(await redis.zcard('rq:wip:slow')).toBe(1);
+  });
+});
+
+describe('the state builder', () => {
+  it('fails a burst worker that ends before finishing its jobs, saying how it ended', async () => {
+    await flushRqDb();
+    await redis.rpush('rq:queue:orders', 'a-job-never-run');
+    const flavour = FLAVOURS[FLAVOURS.length - 1];
+    const run = runBurstWorker(flavour.rq, RQ_URL, 'orders', redis, {
+      cwd: __dirname,
+      timeoutMs: 60_000,
+      extraArgs: ['--worker-class', 'no_such_module.Worker'],
+    });
+    await expect(run).rejects.toThrow(
+      /rq worker --burst orders exited with code 1, signal null, leaving 1 queued and 0 started/
+    );
   });
 });
 

@@ -40,11 +40,11 @@ export async function runBurstWorker(
   url: string,
   queue: string,
   redis: Redis,
-  options: { cwd: string; timeoutMs: number }
+  options: { cwd: string; timeoutMs: number; extraArgs?: string[] }
 ): Promise<BurstRun> {
   const name = `jobscope-burst-${process.pid}-${Date.now().toString(36)}`;
   const started = Date.now();
-  const child = spawn(rq, ['worker', '--burst', '--name', name, '--url', url, queue], {
+  const child = spawn(rq, ['worker', '--burst', '--name', name, '--url', url, ...(options.extraArgs ?? []), queue], {
     cwd: options.cwd,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
