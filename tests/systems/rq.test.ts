@@ -7,11 +7,14 @@
  */
 import type Redis from 'ioredis';
 import { RQSystem } from '../../pkg/kinds/redis/systems/rq/rq';
+import { TIE_MARGIN } from '../../pkg/kinds/redis/systems/rq/newest-ended';
 import { readContext } from '../support/read-context';
 import { startPlugin, PluginProcess } from '../harness/plugin-process';
 import { DatasourceSettings, GrafanaClient } from '../harness/grpc-client';
 import { decodeFrame, readNumeric } from '../harness/grafana-frames';
 import { everyQueryType, runAsReadOnlyUser } from '../support/read-only';
+import { hasEnded } from './rq/horse';
+import { runBurstWorker } from './rq/burst-worker';
 import { FLAVOURS, flushRqDb, makeRqState, RQ_URL, RqState, rqNumbers, rqRedis } from './rq/rq-state';
 
 const METRICS = ['wait', 'active', 'stalled', 'failed', 'completed', 'delayed', 'waiting_children'] as const;
@@ -44,6 +47,11 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (_label, flavour
   beforeAll(async () => {
     state = await makeRqState(flavour);
   }, 90_000);
+
+  it('leaves no work horse of the SIGKILLed worker running (the horse calls setsid, so the group kill misses it)', () => {
+    expect(state.killedHorses.length).toBeGreaterThan(0);
+    expect(state.killedHorses.filter((pid) => !hasEnded(pid))).toEqual([]);
+  });
 
   it('discovers the queues of rq:queues', async () => {
     const ctx = readContext(redis);
@@ -161,6 +169,23 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (_label, flavour
     expect(found.map((r) => r.id)).toEqual(state.ids.zero);
   });
 
+  it('keeps the newest failed and finished jobs by end time under a limit (registry scores are whole seconds)', async () => {
+    for (const state of ['failed', 'completed'] as const) {
+      const all = await rq.jobs(readContext(redis), ['orders'], { state });
+      const ends = all.map((r) => r.finishedAt!);
+      expect(ends.every((t) => typeof t === 'number')).toBe(true);
+      expect(ends).toEqual([...ends].sort((a, b) => b - a));
+      for (let n = 1; n < all.length; n++) {
+        const limited = await rq.jobs(readContext(redis, { limit: n }), ['orders'], { state });
+        expect({ state, n, ids: limited.map((r) => r.id) }).toEqual({
+          state,
+          n,
+          ids: all.slice(0, n).map((r) => r.id),
+        });
+      }
+    }
+  });
+
   it('shows the first bytes of a 3 MB payload (as stored, hex), with its full size', async () => {
     const ctx = readContext(redis);
     const [bulk] = await rq.jobs(ctx, ['bulk'], { state: 'waiting' });
@@ -223,6 +248,61 @@ describe.each(FLAVOURS.map((f) => [f.label, f] as const))('%s', (_label, flavour
     expect(report.writes).toEqual([]);
     // and RQ's state is untouched: the abandoned job is still in the started registry
     expect(await redis.zcard('rq:wip:slow')).toBe(1);
+  });
+});
+
+describe('the state builder', () => {
+  it('fails a burst worker that ends before finishing its jobs, saying how it ended', async () => {
+    await flushRqDb();
+    await redis.rpush('rq:queue:orders', 'a-job-never-run');
+    const flavour = FLAVOURS[FLAVOURS.length - 1];
+    const run = runBurstWorker(flavour.rq, RQ_URL, 'orders', redis, {
+      cwd: __dirname,
+      timeoutMs: 60_000,
+      extraArgs: ['--worker-class', 'no_such_module.Worker'],
+    });
+    await expect(run).rejects.toThrow(
+      /rq worker --burst orders exited with code 1, signal null, leaving 1 queued and 0 started/
+    );
+  });
+});
+
+describe('jobs ending in one second', () => {
+  // Failed registries as RQ writes them (score: expiry in whole seconds), with ids ordered
+  // against end times, so Redis's order of a tie (by member) is the oldest first.
+  async function tiedFailures(queue: string, count: number, at: number): Promise<void> {
+    const p = redis.pipeline();
+    for (let i = 0; i < count; i++) {
+      const id = `${queue}-${String(i).padStart(3, '0')}`;
+      p.zadd(`rq:failed:${queue}`, String(Math.floor(at / 1000) + 3600), id);
+      p.hset(`rq:job:${id}`, { status: 'failed', origin: queue, ended_at: new Date(at - i).toISOString() });
+    }
+    await p.exec();
+  }
+
+  beforeAll(async () => {
+    await flushRqDb();
+    const second = Math.floor(Date.now() / 1000) * 1000 - 5000;
+    await tiedFailures('tied', 150, second + 999);
+    await tiedFailures('wide', TIE_MARGIN + 60, second + 999);
+  });
+
+  it('lists the newest by ended_at when the whole tie band fits the margin', async () => {
+    const ctx = readContext(redis, { limit: 3 });
+    expect((await rq.jobs(ctx, ['tied'], { state: 'failed' })).map((r) => r.id)).toEqual([
+      'tied-000',
+      'tied-001',
+      'tied-002',
+    ]);
+    expect(ctx.notices).toEqual([]);
+  });
+
+  it('reads a bounded margin of a wider band, ranks what it read, and says so', async () => {
+    const ctx = readContext(redis, { limit: 3 });
+    const rows = await rq.jobs(ctx, ['wide'], { state: 'failed' });
+    // ZREVRANGEBYSCORE returns the band from the highest member down: wide-259 .. wide-057
+    expect(rows.map((r) => r.id)).toEqual(['wide-057', 'wide-058', 'wide-059']);
+    expect(ctx.notices.map((n) => n.text).join('\n')).toMatch(/wide: over 203 failed jobs share one expiry second/);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * Real RQ states for the tests, made by RQ itself in Redis db 11 (JOBSCOPE_TEST_RQ_DB):
  * the producer enqueues, a burst worker runs "orders" (successes, real exceptions, a retry),
- * and a worker that is SIGKILLed mid-job leaves an abandoned started job on "slow".
+ * and a worker that is SIGKILLed mid-job leaves an abandoned started job on "slow" (its work
+ * horse is killed with it, so nothing of the test runs on).
  * RQ has no key namespace before 3.x, so the tests own the whole database and flush it.
  */
 import { spawn, execFile, type ExecFileOptions } from 'child_process';
@@ -9,6 +10,8 @@ import * as path from 'path';
 import { promisify } from 'util';
 import Redis from 'ioredis';
 import { REDIS_HOST, REDIS_PORT, waitUntil } from '../../support/redis';
+import { runBurstWorker } from './burst-worker';
+import { childrenOf, hasEnded, killQuietly } from './horse';
 
 const execFileAsync = promisify(execFile);
 
@@ -58,6 +61,8 @@ export interface RqState {
   ids: RqIds;
   /** The name of the SIGKILLed worker (its hash lives on until its TTL ends). */
   killedWorker: string;
+  /** The pids of its children (its work horse), killed with it. */
+  killedHorses: number[];
 }
 
 export function rqRedis(): Redis {
@@ -74,7 +79,11 @@ export async function flushRqDb(): Promise<void> {
 }
 
 async function python(flavour: RqFlavour, script: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run(flavour.python, [path.join(DIR, script), RQ_URL, ...args], { cwd: DIR, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(flavour.python, [path.join(DIR, script), RQ_URL, ...args], {
+    cwd: DIR,
+    timeout: 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return stdout;
 }
 
@@ -86,17 +95,38 @@ export async function rqNumbers(flavour: RqFlavour, expiredAt?: number): Promise
 export async function makeRqState(flavour: RqFlavour): Promise<RqState> {
   await flushRqDb();
   const ids = JSON.parse(await python(flavour, 'producer.py', 'enqueue')) as RqIds;
-  await run(flavour.rq, ['worker', '--burst', '--url', RQ_URL, 'orders'], { cwd: DIR, timeout: 60_000 });
-
-  // A worker that dies mid-job: its started-registry entry stays until its heartbeat expires.
-  const worker = spawn(flavour.rq, ['worker', '--url', RQ_URL, 'slow'], { cwd: DIR, detached: true, stdio: 'ignore' });
   const r = rqRedis();
+  let worker: ReturnType<typeof spawn> | undefined;
+  let horses: number[] = [];
   try {
-    await waitUntil('the slow job to start', async () => (await r.zcard('rq:wip:slow')) === 1 && (await r.hget(`rq:job:${ids.slow[0]}`, 'status')) === 'started', 30_000);
+    await runBurstWorker(flavour.rq, RQ_URL, 'orders', r, { cwd: DIR, timeoutMs: 60_000 });
+
+    // A worker that dies mid-job: its started-registry entry stays until its heartbeat expires.
+    worker = spawn(flavour.rq, ['worker', '--url', RQ_URL, 'slow'], { cwd: DIR, detached: true, stdio: 'ignore' });
+    const exited = new Promise((resolve) => worker!.once('exit', resolve));
+    await waitUntil(
+      'the slow job to start',
+      async () =>
+        (await r.zcard('rq:wip:slow')) === 1 && (await r.hget(`rq:job:${ids.slow[0]}`, 'status')) === 'started',
+      30_000
+    );
+    await waitUntil("the slow job's work horse", async () => (horses = childrenOf(worker!.pid!)).length > 0, 30_000);
     const name = (await r.hget(`rq:job:${ids.slow[0]}`, 'worker_name'))!;
-    process.kill(-worker.pid!, 'SIGKILL'); // the worker and its work horse
-    await new Promise((resolve) => worker.once('exit', resolve));
-    return { ids, killedWorker: name.replace(/^rq:worker:/, '') };
+    // The worker first, so it cannot see its horse die and fail the job; then the horse
+    // (found before, while it is still the worker's child).
+    horses = [...new Set([...horses, ...childrenOf(worker.pid!)])];
+    process.kill(-worker.pid!, 'SIGKILL');
+    await exited;
+    horses.forEach(killQuietly);
+    await waitUntil("the slow job's work horse to end", async () => horses.every(hasEnded), 10_000);
+    return { ids, killedWorker: name.replace(/^rq:worker:/, ''), killedHorses: horses };
+  } catch (err) {
+    // A failed build leaves nothing of its own running.
+    if (worker?.exitCode === null && worker.signalCode === null) {
+      killQuietly(-worker.pid!);
+    }
+    horses.forEach(killQuietly);
+    throw err;
   } finally {
     r.disconnect();
   }

@@ -1,9 +1,10 @@
 /**
  * Job lists and failure samples for RQ, in three pipelined rounds whatever the number of
  * queues:
- *   1. ids per queue, bounded by the limit: ZREVRANGEBYSCORE failed/finished (now, +inf]
- *      (entries past their score have expired with their job hash), ZRANGE scheduled,
- *      LRANGE queue 0..n-1 (oldest first), ZRANGE / ZRANGEBYSCORE wip — O(log n + limit)
+ *   1. ids per queue, bounded by the limit: failed/finished the newest by end time
+ *      (newest-ended.ts: ZREVRANGEBYSCORE with a bounded margin, the tie band at the cut
+ *      ranked by ended_at), ZRANGE scheduled, LRANGE queue 0..n-1 (oldest first),
+ *      ZRANGE / ZRANGEBYSCORE wip — O(log n + limit)
  *   2. per job: HSTRLEN data/exc_info/meta and HMGET of the small fields — O(1)
  *   3. per job: the error text (HGET exc_info, or XREVRANGE rq:results:<id> + - COUNT 1 on
  *      Redis ≥ 5 where RQ keeps it), and with bodies HGET data/meta when under
@@ -17,14 +18,8 @@ import { describePayload, traceIdFromTraceparent } from '../../../../reading/pay
 import { LargeBodyBudget, unreadNotice, unreadPayload } from '../../large-bodies';
 import type { FailureSample } from '../../../../reading/failure-reasons';
 import type { RqKeys } from './keys';
-import {
-  DEFAULT_FAILURE_TTL_S,
-  errorOfTraceback,
-  findTraceparent,
-  inflateBounded,
-  jobIdOfStarted,
-  parseTime,
-} from './keys';
+import { errorOfTraceback, findTraceparent, inflateBounded, jobIdOfStarted, parseTime } from './keys';
+import { byEndNewestFirst, endTimeOf, newestEnded } from './newest-ended';
 
 export const MAX_READ_BYTES = 1024 * 1024;
 /** Inflated sizes above this are not shown (a compressed payload can expand a lot). */
@@ -80,17 +75,14 @@ export async function jobIds(
   state: JobsOptions['state'],
   perQueue: number
 ): Promise<JobRef[]> {
+  if (state === 'failed' || state === 'dead' || state === 'completed') {
+    // RQ's failed registry is where jobs land once their retries are used up (dead)
+    return newestEnded(ctx, keys, state === 'completed' ? 'finished' : 'failed', state, queues, perQueue);
+  }
   const p = ctx.client.pipeline();
   const sorted = state !== 'waiting';
   for (const q of queues) {
     switch (state) {
-      case 'failed':
-      case 'dead': // RQ's failed registry is where jobs land once their retries are used up
-        p.zrevrangebyscore(keys.registry('failed', q), '+inf', `(${nowS(ctx)}`, 'WITHSCORES', 'LIMIT', 0, perQueue);
-        break;
-      case 'completed':
-        p.zrevrangebyscore(keys.registry('finished', q), '+inf', `(${nowS(ctx)}`, 'WITHSCORES', 'LIMIT', 0, perQueue);
-        break;
       case 'delayed':
       case 'retry': // a retry with an interval waits in the scheduled registry (Job.retry())
         p.zrange(keys.registry('scheduled', q), '0', String(perQueue - 1), 'WITHSCORES');
@@ -181,7 +173,7 @@ export async function readJobs(ctx: ReadContext, keys: RqKeys, refs: JobRef[], w
       ctx.notice('warning', `${ref.queue}/${ref.id}: job unreadable: ${fieldsR[0].message}`);
       return;
     }
-    const f = value<(string | null)[]>(fieldsR) ?? [];
+    const f = value<Array<string | null>>(fieldsR) ?? [];
     if (f.every((x) => x === null)) {
       return;
     }
@@ -190,13 +182,7 @@ export async function readJobs(ctx: ReadContext, keys: RqKeys, refs: JobRef[], w
     const excBytes = numberOf(excR) ?? 0;
     const metaBytes = numberOf(metaR) ?? 0;
     const retriesLeft = get('retries_left') === undefined ? undefined : Number(get('retries_left'));
-    let finishedAt = parseTime(get('ended_at'));
-    if (finishedAt === undefined && ref.state === 'failed' && ref.score !== undefined && Number.isFinite(ref.score)) {
-      // Abandoned jobs moved by the started registry's cleanup have no ended_at: the score is
-      // the failure time plus failure_ttl.
-      const ttl = Number(get('failure_ttl')) || DEFAULT_FAILURE_TTL_S;
-      finishedAt = (ref.score - ttl) * 1000;
-    }
+    const finishedAt = endTimeOf(ref.state, ref.score, get('ended_at'), get('failure_ttl'));
     const description = get('description');
     rows.push({
       queue: ref.queue,
@@ -281,6 +267,7 @@ export async function listJobs(
   const filtered = Boolean(options.search) || options.state === 'retry';
   const perQueue = filtered ? Math.min(ctx.limit * 10, 5000) : ctx.limit;
   const refs = await jobIds(ctx, keys, queues, options.state, perQueue);
+  const refScore = new Map(refs.map((r) => [`${r.queue}\n${r.id}`, r.score]));
   let rows: RqJob[] = (await readJobs(ctx, keys, refs, !filtered)).filter((r) => matchesSearch(r, options.search));
   if (options.state === 'retry') {
     // RQ's Job.retry() schedules a failed job again keeping its started_at: a scheduled job
@@ -288,14 +275,16 @@ export async function listJobs(
     rows = rows.filter((r) => r.processedAt !== undefined).map((r) => ({ ...r, state: 'retry' }));
   }
   if (options.state === 'failed' || options.state === 'dead' || options.state === 'completed') {
-    rows = rows.filter((r) => inRange(ctx, r)).sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
+    rows = rows
+      .filter((r) => inRange(ctx, r))
+      .sort((a, b) => byEndNewestFirst({ id: a.id, end: a.finishedAt }, { id: b.id, end: b.finishedAt }));
   }
   rows = rows.slice(0, ctx.limit);
   if (filtered && rows.length > 0) {
     const full = await readJobs(
       ctx,
       keys,
-      rows.map((r) => ({ queue: r.queue, id: r.id, state: r.state })),
+      rows.map((r) => ({ queue: r.queue, id: r.id, state: r.state, score: refScore.get(`${r.queue}\n${r.id}`) })),
       true
     );
     const byKey = new Map(full.map((r) => [`${r.queue}\n${r.id}`, r]));
@@ -304,7 +293,7 @@ export async function listJobs(
   return rows.map(({ status: _s, retriesLeft: _r, errorSource: _e, ...row }) => row);
 }
 
-/** The newest failures (by registry score) whose end time is in the query range. */
+/** The newest failures (by end time, newest-ended.ts) whose end time is in the query range. */
 export async function failureSamples(
   ctx: ReadContext,
   keys: RqKeys,
