@@ -1,5 +1,5 @@
 /**
- * Data source kind → adapter. Each kind's code (and its client library: ioredis, amqplib,
+ * Data source kind → the source serving it: the generic JobSource over the kind. Each kind's code (and its client library: ioredis, amqplib,
  * pg, kafkajs, nats) is loaded when a data source of that kind is first used, so the
  * plugin starts — and answers Grafana's handshake — without evaluating all of them.
  */
@@ -11,11 +11,11 @@ import type { DatasourceConfig } from '../instances/settings';
 export async function createSource(config: DatasourceConfig, log: Logger): Promise<QueueSource> {
   switch (config.kind) {
     case 'redis':
-      return new (await import('./redis/redis-source')).RedisSource(config, log);
+      return (await import('./redis/redis-kind')).redisSource(config, log);
     case 'rabbitmq':
       return new (await import('./rabbitmq/rabbitmq-source')).RabbitSource(config, log);
     case 'postgres':
-      return new (await import('./postgres/postgres-source')).PostgresSource(config, log);
+      return (await import('./postgres/postgres-kind')).postgresSource(config, log);
     case 'kafka':
       return new (await import('./kafka/kafka-source')).KafkaSource(config, log);
     case 'nats':

@@ -6,6 +6,8 @@ import { globListProblem } from './glob';
 export { queueFilter } from './glob';
 
 export const MAX_LIST_LIMIT = 1000;
+/** Rows a job list or failure grouping returns when the query names no limit. */
+export const DEFAULT_LIST_LIMIT = 100;
 
 export function parseQuery(refId: string, json: Buffer | string, queryType = ''): JobscopeQuery {
   let raw: unknown;

@@ -10,7 +10,7 @@
  */
 import { Logger, makeWorkerUtils, run, Runner, WorkerUtils } from 'graphile-worker';
 import { createTestDb, lastHour, pgSource, TestDb, until } from './postgres/db';
-import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-source';
+import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import { JOB_STATES } from '../../pkg/model/query';
 
 let db: TestDb;

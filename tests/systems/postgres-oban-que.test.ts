@@ -16,7 +16,7 @@ import { Client } from 'pg';
 import { createTestDb, lastHour, pgSource, TestDb } from './postgres/db';
 import { Oban } from '../../pkg/kinds/postgres/systems/oban/oban';
 import { Que } from '../../pkg/kinds/postgres/systems/que/que';
-import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-source';
+import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import { JOB_STATES } from '../../pkg/model/query';
 
 const OBAN = 'oban_fixture';

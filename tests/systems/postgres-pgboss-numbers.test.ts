@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import { createInterface } from 'readline';
 import { join } from 'path';
 import { createTestDb, lastHour, pgSource, TestDb, until } from './postgres/db';
-import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-source';
+import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import type { JobState } from '../../pkg/model/query';
 
 const SCRIPT = join(__dirname, 'postgres/pgboss/numbers.mjs');

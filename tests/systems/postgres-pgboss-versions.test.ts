@@ -13,7 +13,7 @@ import { createInterface } from 'readline';
 import { join } from 'path';
 import { createTestDb, lastHour, pgSource, TestDb } from './postgres/db';
 import { PgBoss as PgBossAdapter } from '../../pkg/kinds/postgres/systems/pg-boss/pg-boss';
-import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-source';
+import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import { JOB_STATES, type JobState } from '../../pkg/model/query';
 
 type Major = 9 | 10 | 11 | 12;

@@ -9,7 +9,7 @@
 import PgBoss from 'pg-boss';
 import { createTestDb, lastHour, pgSource, TestDb, until } from './postgres/db';
 import { PgBoss as PgBossAdapter } from '../../pkg/kinds/postgres/systems/pg-boss/pg-boss';
-import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-source';
+import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import { JOB_STATES } from '../../pkg/model/query';
 
 let db: TestDb;

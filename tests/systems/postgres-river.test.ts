@@ -13,7 +13,7 @@
 import { createTestDb, lastHour, pgSource, TestDb } from './postgres/db';
 import { runRiverFixture, type RiverView } from './postgres/river/fixture';
 import { River } from '../../pkg/kinds/postgres/systems/river/river';
-import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-source';
+import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import { JOB_STATES } from '../../pkg/model/query';
 
 const SCHEMA = 'river_fixture';

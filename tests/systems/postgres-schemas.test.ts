@@ -6,7 +6,7 @@
  */
 import PgBoss from 'pg-boss';
 import { createTestDb, lastHour, pgSource, TestDb } from './postgres/db';
-import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-source';
+import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 
 let db: TestDb;
 let source: PostgresSource;

@@ -16,7 +16,7 @@ import { readFileSync } from 'fs';
 import path from 'path';
 import { Client } from 'pg';
 import { createTestDb, lastHour, pgSource, TestDb } from './postgres/db';
-import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-source';
+import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import { JOB_STATES, type JobState } from '../../pkg/model/query';
 import { SolidQueue } from '../../pkg/kinds/postgres/systems/solid-queue/solid-queue';
 import { GoodJob, queueSpecMatches } from '../../pkg/kinds/postgres/systems/good-job/good-job';

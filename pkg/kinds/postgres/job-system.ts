@@ -1,48 +1,41 @@
 /**
- * One PostgreSQL-based job system (pg-boss, graphile-worker) behind one interface. An
+ * PostgreSQL-based job systems (pg-boss, graphile-worker, River, Oban, Que, Solid Queue,
+ * GoodJob) on the common JobSystem contract, and the SQL helpers they share. An
  * adapter only reads, through the read-only transaction it is given (`ctx.sql`), and
  * answers each method with ONE statement whatever the number of queues; every list has a
  * LIMIT, payloads are cut in SQL (`left(data::text, n)`) so a 10 MB row is never pulled.
  */
-import type { JobState, PostgresSystem } from '../../model/query';
-import type { Notice } from '../../reading/notice';
+import type { PostgresSystem } from '../../model/query';
+import type { FailureGroup, Payload, QueueStats } from '../../reading/rows';
+import type { Discovery, JobsOptions, JobSystem, ReadContext } from '../../source/job-system';
 import type { Series } from '../../reading/series';
-import type { FailureGroup, JobRow, Payload, QueueStats, WorkerRow } from '../../reading/rows';
+
+export type { Discovery };
 import type { Sql } from './connection';
 import { describePayload } from '../../reading/payload';
 import { FailureSample, groupFailures } from '../../reading/failure-reasons';
 
-export interface PgReadContext {
+/** A read of the PostgreSQL kind: one read-only transaction (`sql`) beside the common context. */
+export interface PgReadContext extends ReadContext {
   sql: Sql;
-  now: number;
-  from: number;
-  to: number;
-  intervalMs: number;
-  payloadLimit: number;
-  limit: number;
   /** Above this many rows to read without an index, counts come from planner statistics. */
   maxExactRows: number;
-  notice(severity: Notice['severity'], text: string): void;
 }
 
-export interface PgJobsOptions {
-  state: JobState;
-  search?: string;
-}
+export type PgJobsOptions = JobsOptions;
 
-export interface PgJobSystem {
+/** A PostgreSQL job system: the common contract, one statement per method, in one schema. */
+export interface PgJobSystem extends JobSystem<PgReadContext> {
   readonly id: PostgresSystem;
   /** The schema its tables are in. */
   readonly schema: string;
-  /** e.g. `pg-boss in schema "pgboss"`, for executed-query strings and notices. */
-  readonly describe: string;
-  queues(ctx: PgReadContext): Promise<string[]>;
-  overview(ctx: PgReadContext, queues: string[]): Promise<QueueStats[]>;
-  failures(ctx: PgReadContext, queues: string[]): Promise<FailureGroup[]>;
-  jobs(ctx: PgReadContext, queues: string[], options: PgJobsOptions): Promise<JobRow[]>;
-  throughput(ctx: PgReadContext, queues: string[]): Promise<Series[]>;
-  workers(ctx: PgReadContext, queues: string[]): Promise<WorkerRow[]>;
 }
+
+/** Queue listings stop at this many names (every discovery statement has this LIMIT). */
+export const MAX_QUEUES = 10_000;
+
+/** A discovery from a bounded queue listing. */
+export const discovered = (queues: string[]): Discovery => ({ queues, complete: queues.length < MAX_QUEUES });
 
 /** Failure samples read for grouping, newest first. */
 export const MAX_FAILURE_SAMPLES = 2000;

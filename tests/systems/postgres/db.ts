@@ -7,7 +7,7 @@ import { randomBytes } from 'crypto';
 import { Client } from 'pg';
 import type { DatasourceConfig } from '../../../pkg/instances/settings';
 import type { Logger } from '../../../pkg/logging/logger';
-import { PostgresSource } from '../../../pkg/kinds/postgres/postgres-source';
+import { postgresSource, type PostgresSource } from '../../../pkg/kinds/postgres/postgres-kind';
 
 const ADMIN_URL = new URL(process.env.JOBSCOPE_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
 
@@ -80,7 +80,7 @@ export function pgSource(db: TestDb, json: Record<string, unknown> = {}, secure:
     secure,
     version: 1,
   };
-  return new PostgresSource(config, quiet);
+  return postgresSource(config, quiet);
 }
 
 /** A query window of the last hour. */

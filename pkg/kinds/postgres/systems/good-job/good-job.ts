@@ -48,6 +48,8 @@ import {
   searchClause,
   statsFromRow,
   utcParam,
+  discovered,
+  type Discovery,
 } from '../../job-system';
 import { TRACEPARENT_RE } from '../solid-queue/solid-queue';
 
@@ -101,9 +103,9 @@ export class GoodJob implements PgJobSystem {
     return `live AS (SELECT p.id FROM ${this.s}.good_job_processes p WHERE ${PROCESS_ACTIVE('p')})`;
   }
 
-  async queues(ctx: PgReadContext): Promise<string[]> {
+  async discover(ctx: PgReadContext): Promise<Discovery> {
     const rows = await ctx.sql<{ queue_name: string }>(distinctValuesSql(this.jobsTable, 'queue_name'));
-    return rows.map((r) => r.queue_name);
+    return discovered(rows.map((r) => r.queue_name));
   }
 
   /** $1 queues, $2 from, $3 to. */

@@ -33,6 +33,8 @@ import {
   type PgReadContext,
   searchClause,
   statsFromRow,
+  discovered,
+  type Discovery,
 } from '../../job-system';
 
 const FAILED_AT = `(j.run_at - exp(least(j.attempts, 10)) * interval '1 second')`;
@@ -48,11 +50,11 @@ export class GraphileWorker implements PgJobSystem {
     this.describe = `graphile-worker in schema "${schema}"`;
   }
 
-  async queues(ctx: PgReadContext): Promise<string[]> {
+  async discover(ctx: PgReadContext): Promise<Discovery> {
     const rows = await ctx.sql<{ identifier: string }>(
       `SELECT identifier FROM ${this.s}._private_tasks ORDER BY identifier LIMIT 10000`
     );
-    return rows.map((r) => r.identifier);
+    return discovered(rows.map((r) => r.identifier));
   }
 
   overviewSql(): string {

@@ -43,6 +43,8 @@ import {
   searchClause,
   statsFromRow,
   utcParam,
+  discovered,
+  type Discovery,
 } from '../../job-system';
 
 /** Lifeline's default rescue_after (Oban stores UTC wall-clock time, without zone). */
@@ -77,12 +79,12 @@ export class Oban implements PgJobSystem {
   }
 
   /** Queues jobs name: a skip scan over the (state, queue) prefix of Oban's fetch index. */
-  async queues(ctx: PgReadContext): Promise<string[]> {
+  async discover(ctx: PgReadContext): Promise<Discovery> {
     const rows = await ctx.sql<{ name: string }>(
       `${queuesByStateSql(`${this.s}.oban_jobs`)}
        SELECT DISTINCT queue AS name FROM pairs ORDER BY name LIMIT 10000`
     );
-    return rows.map((r) => r.name);
+    return discovered(rows.map((r) => r.name));
   }
 
   overviewSql(): string {

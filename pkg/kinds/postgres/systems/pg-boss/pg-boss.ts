@@ -49,6 +49,8 @@ import {
   type PgJobSystem,
   type PgReadContext,
   statsFromRow,
+  discovered,
+  type Discovery,
 } from '../../job-system';
 import { pgBossLayout, type PgBossLayout } from './layout';
 
@@ -121,9 +123,9 @@ export class PgBoss implements PgJobSystem {
       SELECT name FROM q WHERE name IS NOT NULL AND ${internal} ORDER BY name LIMIT 10000`;
   }
 
-  async queues(ctx: PgReadContext): Promise<string[]> {
+  async discover(ctx: PgReadContext): Promise<Discovery> {
     const rows = await ctx.sql<{ name: string }>(this.queuesSql());
-    return rows.map((r) => r.name);
+    return discovered(rows.map((r) => r.name));
   }
 
   /**

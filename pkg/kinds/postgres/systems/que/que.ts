@@ -42,6 +42,8 @@ import {
   type PgReadContext,
   searchClause,
   statsFromRow,
+  discovered,
+  type Discovery,
 } from '../../job-system';
 
 /** Job ids whose advisory lock (pg_try_advisory_lock(bigint): classid = high, objid = low 32 bits) is held. */
@@ -71,7 +73,7 @@ export class Que implements PgJobSystem {
   }
 
   /** Queues of pending jobs (que_poll_idx), of kept finished/expired jobs and of lockers. */
-  async queues(ctx: PgReadContext): Promise<string[]> {
+  async discover(ctx: PgReadContext): Promise<Discovery> {
     const rows = await ctx.sql<{ name: string }>(
       `SELECT name FROM (
          SELECT DISTINCT j.queue AS name FROM ${this.s}.que_jobs j WHERE ${PENDING}
@@ -79,7 +81,7 @@ export class Que implements PgJobSystem {
          UNION SELECT DISTINCT unnest(queues) FROM ${this.s}.que_lockers
        ) q ORDER BY name LIMIT 10000`
     );
-    return rows.map((r) => r.name);
+    return discovered(rows.map((r) => r.name));
   }
 
   overviewSql(): string {

@@ -42,6 +42,8 @@ import {
   queuesByStateSql,
   searchClause,
   statsFromRow,
+  discovered,
+  type Discovery,
 } from '../../job-system';
 
 /** River's default RescueStuckJobsAfter. */
@@ -63,13 +65,13 @@ export class River implements PgJobSystem {
    * Queues River's producers registered (`river_queue`) and those jobs name: a skip scan
    * over the (state, queue) prefix of the fetch index, one index probe per pair.
    */
-  async queues(ctx: PgReadContext): Promise<string[]> {
+  async discover(ctx: PgReadContext): Promise<Discovery> {
     const rows = await ctx.sql<{ name: string }>(
       `${queuesByStateSql(`${this.s}.river_job`)}
        SELECT name FROM (SELECT queue AS name FROM pairs UNION SELECT name FROM ${this.s}.river_queue) q
        ORDER BY name LIMIT 10000`
     );
-    return rows.map((r) => r.name);
+    return discovered(rows.map((r) => r.name));
   }
 
   overviewSql(): string {

@@ -53,6 +53,8 @@ import {
   type PgReadContext,
   statsFromRow,
   utcParam,
+  discovered,
+  type Discovery,
 } from '../../job-system';
 
 /** SolidQueue.process_alive_threshold default (lib/solid_queue.rb: 5.minutes). */
@@ -136,9 +138,9 @@ export class SolidQueue implements PgJobSystem {
   }
 
   /** SolidQueue::Queue.all: distinct queue_name of solid_queue_jobs by a loose index scan. */
-  async queues(ctx: PgReadContext): Promise<string[]> {
+  async discover(ctx: PgReadContext): Promise<Discovery> {
     const rows = await ctx.sql<{ queue_name: string }>(distinctValuesSql(this.t('jobs'), 'queue_name'));
-    return rows.map((r) => r.queue_name);
+    return discovered(rows.map((r) => r.queue_name));
   }
 
   /** $1 queues, $2 from, $3 to. */

@@ -1,0 +1,88 @@
+/**
+ * The one contract every job system implements, whatever its kind (Redis, PostgreSQL,
+ * RabbitMQ, NATS, Kafka), and the one a kind implements to host its systems. The generic
+ * source (job-source.ts) does everything above them once: discovery and its cache, queue
+ * selection, limits and order, the query-type switch and the executed-query text.
+ *
+ * A system only reads: it receives its kind's context and the queues chosen, returns rows,
+ * and pushes notices for what its store does not record (see the catalogue entry of the
+ * system in pkg/model/catalogue/, which the contract suite holds it to).
+ */
+import type { JobState, JobSystemId } from '../model/query';
+import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../reading/rows';
+import type { Series } from '../reading/series';
+import type { Notice } from '../reading/notice';
+import type { CommonSettings } from '../kinds/settings-checks';
+import type { Requester } from './queue-source';
+
+/** What every read gets, whatever the kind; a kind extends it with its connection. */
+export interface ReadContext {
+  now: number;
+  /** The query's time range, epoch ms. */
+  from: number;
+  to: number;
+  intervalMs: number;
+  /** Payload preview limit in bytes. */
+  payloadLimit: number;
+  /** Rows to return at most (job lists, failure groups, samples read for grouping). */
+  limit: number;
+  notice(severity: Notice['severity'], text: string): void;
+  /** Who asks (role, alert evaluation): reads that could change a message's fate depend on it. */
+  requester?: Requester;
+}
+
+export interface Discovery {
+  queues: string[];
+  /** False when discovery stopped early (a bounded scan of a huge keyspace). */
+  complete: boolean;
+}
+
+export interface JobsOptions {
+  state: JobState;
+  search?: string;
+}
+
+export interface JobSystem<C extends ReadContext = ReadContext> {
+  readonly id: JobSystemId;
+  /** Settings-derived description, e.g. `BullMQ (prefix "bull")`, for executed-query text and notices. */
+  readonly describe: string;
+  discover(ctx: C): Promise<Discovery>;
+  overview(ctx: C, queues: string[]): Promise<QueueStats[]>;
+  failures(ctx: C, queues: string[]): Promise<FailureGroup[]>;
+  jobs(ctx: C, queues: string[], options: JobsOptions): Promise<JobRow[]>;
+  throughput(ctx: C, queues: string[]): Promise<Series[]>;
+  workers(ctx: C, queues: string[]): Promise<WorkerRow[]>;
+}
+
+/** The job systems a kind found, and what it has to say about looking. */
+export interface SystemsFound<C extends ReadContext> {
+  systems: JobSystem<C>[];
+  /** Warnings about the search itself (e.g. a schema without read permission). */
+  notices: string[];
+}
+
+/** What a data-source kind gives the generic source: its connection and its systems. */
+export interface Kind<C extends ReadContext> {
+  /**
+   * Systems may be read at the same time (Redis: their commands share pipelined round
+   * trips); false where a session is one connection (a PostgreSQL transaction).
+   */
+  readonly parallel: boolean;
+  /** The settings every kind shares (payload limit, discovery pattern, time bound). */
+  readonly settings: CommonSettings;
+  /**
+   * Runs `fn` in one session of the kind (Redis: connected; PostgreSQL: one read-only
+   * transaction), extending the base context, and turns the kind's failures into errors in
+   * Grafana's terms (its error describer).
+   */
+  session<T>(base: ReadContext, fn: (ctx: C) => Promise<T>): Promise<T>;
+  /** The systems this data source holds (fixed by settings, or detected). */
+  systems(ctx: C): Promise<SystemsFound<C>>;
+  /** e.g. `Redis 7.0.15`, and what the health check should add about the server, for Save & test. */
+  server(ctx: C): Promise<{ name: string; notices?: string[] }>;
+  /** Where queues were looked for, for "not found (looked in …)". */
+  where(found: SystemsFound<C>): string;
+  /** Kind-specific JSON resources for CallResource (throws notFound for unknown paths). */
+  resource?(path: string): Promise<unknown>;
+  close(): Promise<void>;
+}
