@@ -37,10 +37,15 @@ const newestFirst = (a: { finishedAt?: number; createdAt?: number }, b: { finish
 export class JobSource<C extends ReadContext> implements QueueSource {
   private cache?: { at: number; result: Promise<Snapshot<C>> };
   private readonly discovered: (queue: string) => boolean;
+  /** The kind's own JSON resources for CallResource, where it has any. */
+  readonly resource?: (path: string) => Promise<unknown>;
 
   constructor(private readonly kind: Kind<C>) {
     const pattern = kind.settings.discoveryPattern;
     this.discovered = queueFilter(pattern ? [pattern] : []);
+    if (kind.resource) {
+      this.resource = (path) => kind.resource!(path);
+    }
   }
 
   private base(window: QueryWindow, limit: number, notices: Notice[]): ReadContext {
@@ -194,13 +199,6 @@ export class JobSource<C extends ReadContext> implements QueueSource {
           throw badRequest(`query type "${query.queryType}" is answered by listQueues()`);
       }
     });
-  }
-
-  async resource(path: string): Promise<unknown> {
-    if (!this.kind.resource) {
-      throw notFound(`no resource /${path}`);
-    }
-    return this.kind.resource(path);
   }
 
   close(): Promise<void> {
