@@ -7,11 +7,9 @@ import type { DataSourceJsonData, SelectableValue } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
 
 import {
-  DATASOURCE_KINDS,
   OVERVIEW_METRICS,
   QUERY_TYPES,
   REDIS_SYSTEMS,
-  type DatasourceKind,
   type JobscopeQuery as SharedQuery,
   type JobscopeSettings,
   type OverviewMetric,
@@ -40,19 +38,6 @@ export type JobscopeOptions = JobscopeSettings & DataSourceJsonData;
 export const TRACING_DATASOURCE_TYPES = ['tempo', 'jaeger', 'zipkin'] as const;
 /** Data source types offered as the logs link target (queries in src/panel/explore-links.ts). */
 export const LOGS_DATASOURCE_TYPES = ['loki', 'elasticsearch'] as const;
-
-const KIND_LABELS: Record<DatasourceKind, string> = {
-  redis: 'Redis (BullMQ, Bull, Sidekiq, Celery, RQ)',
-  rabbitmq: 'RabbitMQ',
-  postgres: 'PostgreSQL (pg-boss, graphile-worker, River, Oban, Que, Solid Queue, GoodJob)',
-  nats: 'NATS JetStream',
-  kafka: 'Kafka (consumer-group lag)',
-};
-
-export const KIND_OPTIONS: Array<SelectableValue<DatasourceKind>> = DATASOURCE_KINDS.map((kind) => ({
-  value: kind,
-  label: KIND_LABELS[kind],
-}));
 
 const QUERY_TYPE_DESCRIPTIONS: Record<QueryType, string> = {
   overview: 'Current count of jobs per state and queue',
