@@ -3,6 +3,7 @@ import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import type { DataSourceInstanceSettings, DataSourceSettings } from '@grafana/data';
 import type { DataSourcePickerProps } from '@grafana/runtime';
 
+import { systemsOfKind } from '../../../pkg/model/catalogue';
 import type { JobscopeOptions, JobscopeSecureSettings } from '../types';
 import { ConfigEditor } from './ConfigEditor';
 
@@ -215,8 +216,24 @@ describe('ConfigEditor', () => {
     render(<Harness initial={makeSettings()} onChange={onChange} />);
 
     fireEvent.keyDown(screen.getByLabelText('Kind'), { key: 'ArrowDown' });
-    for (const label of ['RabbitMQ', 'PostgreSQL', 'NATS JetStream', 'Kafka']) {
-      expect(screen.getByText(label)).toBeInTheDocument();
+    // short names, and the catalogue's systems of each kind below them
+    const menu = screen.getByLabelText('Select options menu');
+    for (const [label, kind] of [
+      ['RabbitMQ', 'rabbitmq'],
+      ['PostgreSQL', 'postgres'],
+      ['NATS JetStream', 'nats'],
+      ['Kafka', 'kafka'],
+    ] as const) {
+      expect(within(menu).getByText(label)).toBeInTheDocument();
+      if (systemsOfKind(kind).length > 1) {
+        expect(
+          within(menu).getByText(
+            systemsOfKind(kind)
+              .map((d) => d.name)
+              .join(', ')
+          )
+        ).toBeInTheDocument();
+      }
     }
     fireEvent.click(screen.getByText('NATS JetStream'));
 

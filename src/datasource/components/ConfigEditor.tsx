@@ -7,6 +7,7 @@ import React, { useEffect } from 'react';
 import type { SelectableValue } from '@grafana/data';
 import { InlineField, Select, Stack } from '@grafana/ui';
 
+import { systemNames } from '../catalogue-options';
 import { DATASOURCE_KINDS, type DatasourceKind } from '../types';
 import { AuthSection, KIND_FORMS, LinksSection, QueriesSection, TlsSection, type SettingsProps } from './config';
 import { INPUT_WIDTH, LABEL_WIDTH, setJson } from './config/fields';
@@ -16,9 +17,11 @@ export type ConfigEditorProps = SettingsProps;
 
 const DEFAULT_KIND: DatasourceKind = 'redis';
 
+// The closed select shows the short name; the menu says which systems each kind holds (the catalogue's).
 const KIND_OPTIONS: Array<SelectableValue<DatasourceKind>> = DATASOURCE_KINDS.map((kind) => ({
   value: kind,
   label: KIND_FORMS[kind].label,
+  description: systemNames(kind) === KIND_FORMS[kind].label ? undefined : systemNames(kind),
 }));
 
 export function ConfigEditor(props: ConfigEditorProps) {

@@ -1,6 +1,7 @@
 import React from 'react';
 
 import { TextSetting, type SettingsProps } from './fields';
+import { KIND_NAMES } from '../../types';
 import type { KindForm } from './kind-form';
 import { Section } from './Section';
 
@@ -30,7 +31,7 @@ function KafkaConnection({ settings }: { settings: SettingsProps }) {
 }
 
 export const kafkaForm: KindForm = {
-  label: 'Kafka',
+  label: KIND_NAMES.kafka,
   Connection: KafkaConnection,
   auth: {
     userTooltip: 'SASL user; setting one turns SASL on.',

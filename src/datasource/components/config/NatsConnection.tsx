@@ -1,6 +1,7 @@
 import React from 'react';
 
 import { TextSetting, type SettingsProps } from './fields';
+import { KIND_NAMES } from '../../types';
 import type { KindForm } from './kind-form';
 import { Section } from './Section';
 
@@ -30,7 +31,7 @@ function NatsConnection({ settings }: { settings: SettingsProps }) {
 }
 
 export const natsForm: KindForm = {
-  label: 'NATS JetStream',
+  label: KIND_NAMES.nats,
   Connection: NatsConnection,
   auth: {
     userTooltip: 'NATS user; leave empty to send the password field as a token.',

@@ -1,6 +1,7 @@
 import React from 'react';
 
 import { NumberSetting, TextSetting, type SettingsProps } from './fields';
+import { KIND_NAMES } from '../../types';
 import type { KindForm } from './kind-form';
 import { Section } from './Section';
 
@@ -39,7 +40,7 @@ function PostgresConnection({ settings }: { settings: SettingsProps }) {
 }
 
 export const postgresForm: KindForm = {
-  label: 'PostgreSQL',
+  label: KIND_NAMES.postgres,
   Connection: PostgresConnection,
   auth: {
     userTooltip: 'Role to connect as (a user in the URL wins). SELECT on the job tables is enough.',

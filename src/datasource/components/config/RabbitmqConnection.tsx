@@ -1,6 +1,7 @@
 import React from 'react';
 
 import { SwitchSetting, TextSetting, type SettingsProps } from './fields';
+import { KIND_NAMES } from '../../types';
 import type { KindForm } from './kind-form';
 import { Section } from './Section';
 
@@ -44,7 +45,7 @@ function RabbitmqConnection({ settings }: { settings: SettingsProps }) {
 }
 
 export const rabbitmqForm: KindForm = {
-  label: 'RabbitMQ',
+  label: KIND_NAMES.rabbitmq,
   Connection: RabbitmqConnection,
   auth: {
     userTooltip: 'One user for the management API and AMQP; the monitoring tag is enough.',

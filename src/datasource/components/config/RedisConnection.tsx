@@ -2,8 +2,8 @@ import React from 'react';
 import type { SelectableValue } from '@grafana/data';
 import { InlineField, Input, RadioButtonGroup } from '@grafana/ui';
 
-import type { JobscopeOptions } from '../../types';
 import { INPUT_WIDTH, LABEL_WIDTH, NumberSetting, setJson, TextSetting, type SettingsProps } from './fields';
+import { KIND_NAMES, type JobscopeOptions } from '../../types';
 import type { KindForm } from './kind-form';
 import { Section } from './Section';
 
@@ -112,7 +112,7 @@ function RedisConnection({ settings }: { settings: SettingsProps }) {
 }
 
 export const redisForm: KindForm = {
-  label: 'Redis',
+  label: KIND_NAMES.redis,
   Connection: RedisConnection,
   auth: {
     userTooltip: 'Redis ACL user; empty for the default user. Read commands are enough (see the README for the ACL).',
