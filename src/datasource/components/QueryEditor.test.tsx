@@ -118,11 +118,23 @@ describe('QueryEditor', () => {
     }
   });
 
-  it.each(DATASOURCE_KINDS)('offers every catalogued system of a %s data source and no other', async (kind) => {
-    await setup(undefined, { kind });
-    const menu = openSelect('System');
-    expect(optionLabels(menu)).toEqual(systemsOfKind(kind).map((d) => d.name));
-  });
+  it.each(DATASOURCE_KINDS.filter((k) => systemsOfKind(k).length > 1))(
+    'offers every catalogued system of a %s data source and no other',
+    async (kind) => {
+      await setup(undefined, { kind });
+      const menu = openSelect('System');
+      expect(optionLabels(menu)).toEqual(systemsOfKind(kind).map((d) => d.name));
+    }
+  );
+
+  it.each(DATASOURCE_KINDS.filter((k) => systemsOfKind(k).length === 1))(
+    'asks a %s data source for no system (its kind holds one) and offers that system’s job states',
+    async (kind) => {
+      await setup({ refId: 'A', queryType: 'jobs' }, { kind });
+      expect(screen.queryByLabelText('System')).not.toBeInTheDocument();
+      expect(optionLabels(openSelect('State')).map((l) => l.toLowerCase())).toEqual(systemsOfKind(kind)[0].jobStates);
+    }
+  );
 
   it('groups every catalogued system by kind when the kind is unknown', async () => {
     await setup(undefined, { kind: undefined });

@@ -2,7 +2,7 @@
  * The query editor (panels, Explore, alert rules): every query of the README's query model,
  * with what it offers about systems read from the catalogue for the data source's kind. In an
  * alert rule only the query types that answer numbers are offered. A `queues` query lists every
- * queue found, so it has no system or queue filter.
+ * queue found, so it has no system or queue filter; a kind with one system has no System field.
  */
 import React, { type ChangeEvent, useEffect, useMemo, useState } from 'react';
 import { CoreApp, type QueryEditorProps, type SelectableValue } from '@grafana/data';
@@ -16,6 +16,7 @@ import {
   queueLabel,
   seriesOptions,
   systemOptions,
+  systemsFor,
 } from '../catalogue-options';
 import type { DataSource, QueueRef } from '../datasource';
 import {
@@ -109,6 +110,8 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Pr
     : QUERY_TYPE_OPTIONS;
 
   const systems = useMemo(() => systemOptions(kind, system), [kind, system]);
+  // A kind that holds one system (RabbitMQ, NATS, Kafka) needs no choice.
+  const chooseSystem = systemsFor(kind).length > 1 || (system !== undefined && systems.length > 1);
   const metrics = useMemo(
     () => (queryType === 'timeseries' ? seriesOptions(kind, system) : metricOptions(kind, system)),
     [queryType, kind, system]
@@ -177,7 +180,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Pr
             onChange={(option: SelectableValue<QueryType>) => update({ queryType: option.value })}
           />
         </InlineField>
-        {queryType !== 'queues' && (
+        {queryType !== 'queues' && chooseSystem && (
           <InlineField
             label="System"
             labelWidth={LABEL_WIDTH}
@@ -186,7 +189,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Pr
             <Select<string>
               inputId={`jobscope-query-system-${query.refId}`}
               aria-label="System"
-              width={20}
+              width={26}
               options={systems}
               value={system ?? null}
               placeholder="All systems"
@@ -204,6 +207,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Pr
             label="Queues"
             labelWidth={LABEL_WIDTH}
             grow
+            shrink
             tooltip={`Each a ${queueWord} name, a glob pattern (orders-*, mail?) or a dashboard variable ($queue). Empty means every queue.`}
           >
             <MultiSelect<string>
@@ -234,6 +238,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Pr
             label="Metrics"
             labelWidth={LABEL_WIDTH}
             grow
+            shrink
             tooltip={
               queryType === 'timeseries'
                 ? 'Series to return; empty means both.'
@@ -265,7 +270,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Pr
             <Select<JobState>
               inputId={`jobscope-query-state-${query.refId}`}
               aria-label="State"
-              width={18}
+              width={22}
               options={states}
               value={query.state ?? null}
               placeholder={`${capitalize(defaultJobState(system))} (default)`}
@@ -276,10 +281,9 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Pr
           <InlineField
             label="Search"
             labelWidth={LABEL_WIDTH}
-            grow
             tooltip="Text a job's id, name or error must contain (case-insensitive)."
           >
-            <Input id={`jobscope-query-search-${query.refId}`} placeholder="id, name or error" {...search} />
+            <Input id={`jobscope-query-search-${query.refId}`} width={24} placeholder="id, name or error" {...search} />
           </InlineField>
         </InlineFieldRow>
       )}

@@ -54,14 +54,25 @@ describe('VariableQueryEditor', () => {
     expect(last(onChange)).toEqual({ refId: 'V', what: 'queues', system: 'sidekiq' });
   });
 
-  it.each(DATASOURCE_KINDS)('offers every catalogued system of a %s data source', (kind) => {
-    render(<Harness initial={{ refId: 'V', what: 'queues' }} onChange={jest.fn()} kind={kind} />);
-    fireEvent.keyDown(screen.getByLabelText('System filter'), { key: 'ArrowDown' });
-    const labels = within(screen.getByLabelText('Select options menu'))
-      .getAllByRole('option')
-      .map((o) => o.querySelector('span')?.textContent);
-    expect(labels).toEqual(systemsOfKind(kind).map((d) => d.name));
-  });
+  it.each(DATASOURCE_KINDS.filter((k) => systemsOfKind(k).length === 1))(
+    'has no system filter for a %s data source (one system)',
+    (kind) => {
+      render(<Harness initial={{ refId: 'V', what: 'queues' }} onChange={jest.fn()} kind={kind} />);
+      expect(screen.queryByLabelText('System filter')).not.toBeInTheDocument();
+    }
+  );
+
+  it.each(DATASOURCE_KINDS.filter((k) => systemsOfKind(k).length > 1))(
+    'offers every catalogued system of a %s data source',
+    (kind) => {
+      render(<Harness initial={{ refId: 'V', what: 'queues' }} onChange={jest.fn()} kind={kind} />);
+      fireEvent.keyDown(screen.getByLabelText('System filter'), { key: 'ArrowDown' });
+      const labels = within(screen.getByLabelText('Select options menu'))
+        .getAllByRole('option')
+        .map((o) => o.querySelector('span')?.textContent);
+      expect(labels).toEqual(systemsOfKind(kind).map((d) => d.name));
+    }
+  );
 
   it('keeps a template variable as the system filter', () => {
     render(<Harness initial={{ refId: 'V', what: 'queues', system: '$system' }} onChange={jest.fn()} />);

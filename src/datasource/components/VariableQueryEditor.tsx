@@ -2,7 +2,7 @@ import React from 'react';
 import type { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { InlineField, InlineFieldRow, RadioButtonGroup, Select } from '@grafana/ui';
 
-import { systemOptions } from '../catalogue-options';
+import { systemOptions, systemsFor } from '../catalogue-options';
 import {
   normalizeVariableQuery,
   type DataSource,
@@ -34,7 +34,8 @@ export function VariableQueryEditor({ query, onChange, onRunQuery, datasource }:
     onRunQuery?.();
   };
 
-  // The catalogue's systems of the data source's kind; a saved variable ($system) stays shown.
+  // The catalogue's systems of the data source's kind (no choice for a kind with one system);
+  // a saved variable ($system) stays shown.
   const options = systemOptions(datasource?.kind, q.system);
 
   return (
@@ -49,7 +50,7 @@ export function VariableQueryEditor({ query, onChange, onRunQuery, datasource }:
           }}
         />
       </InlineField>
-      {q.what === 'queues' && (
+      {q.what === 'queues' && (systemsFor(datasource?.kind).length > 1 || q.system) && (
         <InlineField
           label="System"
           labelWidth={LABEL_WIDTH}
