@@ -47,11 +47,11 @@ export const KIND_NAMES: Record<DatasourceKind, string> = {
 
 /** The Type menu: a short name and one short line each (the menu is as wide as the select). */
 const QUERY_TYPE_TEXT: Record<QueryType, [label: string, description: string]> = {
-  overview: ['Overview', 'Values per queue now'],
-  timeseries: ['Time series', 'Throughput over time'],
+  overview: ['Overview', 'Values per queue'],
+  timeseries: ['Time series', 'Rates over time'],
   failures: ['Failures', 'Grouped by cause'],
   jobs: ['Jobs', 'Jobs in one state'],
-  workers: ['Workers', 'Workers and liveness'],
+  workers: ['Workers', 'Workers, liveness'],
   queues: ['Queues', 'Queues found'],
 };
 

@@ -672,10 +672,9 @@ describe.each(THEMES)('config editor, %s theme', (theme) => {
           });
           await page.setViewportSize({ width: w + 16, height: 2400 });
           await page.locator('[data-testid="pane"]').evaluate((el) => ((el as HTMLElement).style.height = 'auto'));
-          await page.screenshot({
-            path: path.join(SHOTS, `editors-config-${kind}-${theme}-${w}x${h}.png`),
-            fullPage: true,
-          });
+          await page
+            .getByTestId('pane')
+            .screenshot({ path: path.join(SHOTS, `editors-config-${kind}-${theme}-${w}x${h}.png`) });
           expect(errors).toEqual([]);
         } finally {
           await page.close();

@@ -174,7 +174,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Pr
           <Select<QueryType>
             inputId={`jobscope-query-type-${query.refId}`}
             aria-label="Query type"
-            width={18}
+            width={20}
             options={typeOptions}
             value={queryType}
             onChange={(option: SelectableValue<QueryType>) => update({ queryType: option.value })}

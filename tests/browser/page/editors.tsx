@@ -59,8 +59,11 @@ setDataSourceSrv({
   },
   getList: (filters?: { filter?: (ds: unknown) => boolean }) =>
     others.filter((d) => !filters?.filter || filters.filter(d)),
+  // As Grafana's: no reference means the default data source.
   getInstanceSettings: (ref: unknown) =>
-    others.find((d) => d.uid === (typeof ref === 'string' ? ref : (ref as { uid?: string } | null)?.uid)),
+    ref == null
+      ? others[0]
+      : others.find((d) => d.uid === (typeof ref === 'string' ? ref : (ref as { uid?: string }).uid)),
   reload: async () => {},
   registerRuntimeDataSource: () => {},
 } as unknown as DataSourceSrv);
