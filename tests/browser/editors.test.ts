@@ -317,7 +317,10 @@ async function pickOption(page: Page, label: string) {
   await options.nth(index).click();
 }
 
-const stateOf = (page: Page) => page.evaluate(() => window.jobscope.query as Record<string, unknown>);
+/** What the test page keeps of the editor's last report (tests/browser/page/editors.tsx). */
+type Reported = { jobscope: { query?: Record<string, unknown>; options?: { jsonData: Record<string, unknown> } } };
+
+const stateOf = (page: Page) => page.evaluate(() => (window as unknown as Reported).jobscope.query ?? {});
 
 /**
  * Presses Tab from the top of the page until the focus leaves the page or comes back, and lists
@@ -704,9 +707,7 @@ describe('config editor, keyboard and kinds', () => {
       expect(await layoutProblems(page)).toEqual([]);
       await page.screenshot({ path: path.join(SHOTS, 'editors-config-kind-menu-dark-708x600.png') });
       await pickOption(page, 'Kafka');
-      expect(await page.evaluate(() => (window.jobscope.options as { jsonData: { kind: string } }).jsonData.kind)).toBe(
-        'kafka'
-      );
+      expect(await page.evaluate(() => (window as unknown as Reported).jobscope.options?.jsonData.kind)).toBe('kafka');
     } finally {
       await page.close();
     }
