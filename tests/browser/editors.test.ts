@@ -1,8 +1,8 @@
 /**
  * The query, variable and config editors in a real browser (Debian's Chromium through
  * playwright-core), rendering the real components with the real @grafana/ui on React 18 in
- * Grafana's dark and light themes, in panes of 300×200 (a narrow query row or split Explore),
- * 708×300 (half a screen) and 1440×900:
+ * Grafana's dark and light themes, in panes of 300×200 (a narrow query row or split Explore;
+ * the variable editor, on a settings page, at 300×600), 708×300 (half a screen) and 1440×900:
  * - no text leaves its box or the pane, no text or control overlaps another, no console error;
  * - every catalogued system of each kind is offered and selectable, and for each system every
  *   catalogued job state; each system's metrics are its catalogued ones;
@@ -527,34 +527,47 @@ describe('query editor, what it offers', () => {
   });
 });
 
+/**
+ * The variable editor sits on a dashboard's settings page, never in a 200 px high window (where
+ * any select's menu of seven systems runs off the screen): narrow, but as tall as a page.
+ */
+const VARIABLE_PANES: Array<[number, number]> = [
+  [300, 600],
+  [708, 300],
+  [1440, 900],
+];
+
 describe.each(THEMES)('variable editor, %s theme', (theme) => {
-  it.each(PANES)('at %ix%i lays out without overflow, offers the kind’s systems, reachable by Tab', async (w, h) => {
-    for (const kind of DATASOURCE_KINDS) {
-      const { page, errors } = await open({ editor: 'variable', kind, theme, w, h, query: { what: 'queues' } });
-      try {
-        expect({ kind, problems: await layoutProblems(page) }).toEqual({ kind, problems: [] });
-        const systems = systemsOfKind(kind);
-        if (systems.length === 1) {
-          // a kind with one system has nothing to filter by
-          await expect(page.getByLabel('System filter').count()).resolves.toBe(0);
-          expect(await tabOrder(page, 6)).toEqual(['radio:Queues']);
-        } else {
-          await openSelect(page, 'System filter');
-          expect(await menuOptions(page)).toEqual(systems.map((d) => d.name));
+  it.each(VARIABLE_PANES)(
+    'at %ix%i lays out without overflow, offers the kind’s systems, reachable by Tab',
+    async (w, h) => {
+      for (const kind of DATASOURCE_KINDS) {
+        const { page, errors } = await open({ editor: 'variable', kind, theme, w, h, query: { what: 'queues' } });
+        try {
           expect({ kind, problems: await layoutProblems(page) }).toEqual({ kind, problems: [] });
-          if (kind === 'postgres') {
-            await page.screenshot({ path: path.join(SHOTS, `editors-variable-${theme}-${w}x${h}.png`) });
+          const systems = systemsOfKind(kind);
+          if (systems.length === 1) {
+            // a kind with one system has nothing to filter by
+            await expect(page.getByLabel('System filter').count()).resolves.toBe(0);
+            expect(await tabOrder(page, 6)).toEqual(['radio:Queues']);
+          } else {
+            await openSelect(page, 'System filter');
+            expect(await menuOptions(page)).toEqual(systems.map((d) => d.name));
+            expect({ kind, problems: await layoutProblems(page) }).toEqual({ kind, problems: [] });
+            if (kind === 'postgres') {
+              await page.screenshot({ path: path.join(SHOTS, `editors-variable-${theme}-${w}x${h}.png`) });
+            }
+            await pickOption(page, systems.at(-1)!.name);
+            expect(await stateOf(page)).toMatchObject({ what: 'queues', system: systems.at(-1)!.id });
+            expect(await tabOrder(page, 8)).toEqual(['radio:Queues', 'System filter']);
           }
-          await pickOption(page, systems.at(-1)!.name);
-          expect(await stateOf(page)).toMatchObject({ what: 'queues', system: systems.at(-1)!.id });
-          expect(await tabOrder(page, 8)).toEqual(['radio:Queues', 'System filter']);
+          expect(errors).toEqual([]);
+        } finally {
+          await page.close();
         }
-        expect(errors).toEqual([]);
-      } finally {
-        await page.close();
       }
     }
-  });
+  );
 });
 
 /** The config editor's fields per kind, by element id: what each kind shows and nothing else. */
