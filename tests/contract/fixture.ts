@@ -18,11 +18,19 @@ export interface FixtureState {
   release(): Promise<void>;
 }
 
+/** Checks a fixture may declare an adapter defect against (see knownDefects). */
+export type ContractCheck = 'limit';
+
 export interface ContractFixture {
   id: JobSystemId;
   setup(): Promise<FixtureState>;
   /** Query types this system answers with a downstream error on this state, and the status. */
   downstreamErrors?: Partial<Record<QueryType, number>>;
+  /**
+   * Adapter defects this system is known to have, by check, each with what is wrong: the
+   * check is skipped (and says why) until the adapter is fixed.
+   */
+  knownDefects?: Partial<Record<ContractCheck, string>>;
   /** Longest the setup may take (real workers, brokers, runtimes). */
   setupTimeoutMs?: number;
 }

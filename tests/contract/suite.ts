@@ -9,7 +9,7 @@ import { startPlugin, type PluginProcess } from '../harness/plugin-process';
 import { GrafanaClient } from '../harness/grpc-client';
 import { decodeFrame, readNumeric, readTimeseriesMulti, type DecodedFrame } from '../harness/grafana-frames';
 import type { DataResponse } from '../../pkg/protocol/messages';
-import type { ContractFixture, FixtureState } from './fixture';
+import type { ContractCheck, ContractFixture, FixtureState } from './fixture';
 
 /** Columns of each table frame, in order (workers may add system-specific ones after). */
 export const TABLE_COLUMNS: Record<'failures' | 'jobs' | 'workers' | 'queues', string[]> = {
@@ -166,6 +166,14 @@ export function describeContract(fixture: ContractFixture): void {
       }
     });
 
+    it('lists its declared default job state when a jobs query names none', async () => {
+      const ids = async (json: Record<string, unknown>) =>
+        tableRows(await ask({ queryType: 'jobs', queues: state.queues, ...json }), 'jobs')
+          .map((r) => `${r.queue}/${r.id}`)
+          .sort();
+      expect(await ids({})).toEqual(await ids({ state: d.defaultJobState }));
+    });
+
     it('answers the other job states empty, with a notice', async () => {
       for (const jobState of JOB_STATES.filter((s) => !d.jobStates.includes(s))) {
         const a = await ask({ queryType: 'jobs', state: jobState, queues: state.queues });
@@ -184,7 +192,17 @@ export function describeContract(fixture: ContractFixture): void {
       expect(readNumeric(beside.frames).some((v) => v.labels.queue === state.queues[0])).toBe(true);
     });
 
-    it('honours limit, and lists finished jobs newest first', async () => {
+    // A check against a known adapter defect (which may show only on some runs) is skipped,
+    // its reason in the title, until the adapter is fixed and the declaration removed.
+    const known = (check: ContractCheck, title: string) => {
+      const defect = fixture.knownDefects?.[check];
+      return defect ? it.skip.bind(null, `${title} (skipped, known adapter defect: ${defect})`) : it.bind(null, title);
+    };
+
+    known(
+      'limit',
+      'honours limit, and lists finished jobs newest first'
+    )(async () => {
       const { state: jobState, order } = state.listing;
       const list = async (limit: number) =>
         tableRows(await ask({ queryType: 'jobs', state: jobState, queues: state.queues, limit }), 'jobs');

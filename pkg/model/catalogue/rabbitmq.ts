@@ -8,7 +8,7 @@ export const RABBITMQ: JobSystemDescriptor = {
   summary:
     'Message broker: per queue, ready and unacknowledged messages, consumers, and the queues others dead-letter into.',
   versions: '3.x and 4.x (management API; AMQP passive declares without it)',
-  queueLabel: 'queue (vhost/queue when several vhosts are read)',
+  queueLabel: 'vhost/queue (the queue alone when the data source names its vhost)',
   defaultJobState: 'failed',
   lifecycle: {
     states: [
