@@ -32,6 +32,13 @@ export interface LifecycleState {
   tone: Tone;
   /** Non-zero needs attention (drawn by the panel's thresholds, offered alert templates). */
   problem?: boolean;
+  /** Drawn only when the data holds one of its metrics (a layout or option may lack it). */
+  optional?: boolean;
+  /**
+   * The count is a 0/1 status of the whole queue, not a number of jobs (Kafka's stalled:
+   * the lag has not moved): the panel shows it as a flag.
+   */
+  status?: boolean;
 }
 
 export interface LifecycleTransition {
@@ -84,6 +91,8 @@ export interface JobSystemDescriptor {
   kind: DatasourceKind;
   /** Display name, e.g. "BullMQ", "Kafka consumer groups". */
   name: string;
+  /** One sentence: what the system is and what Jobscope reads of it. */
+  summary: string;
   /** Versions and layouts Jobscope reads, e.g. "5.x and 6.x". */
   versions: string;
   /** What one `queue` label names here, e.g. "queue", "stream/consumer", "group/topic". */
@@ -96,7 +105,12 @@ export interface JobSystemDescriptor {
    * listed is never returned; a listed one is returned or its absence carries a notice.
    */
   metrics: Partial<Record<OverviewMetric, string>>;
-  /** Job states a `jobs` query can list. */
+  /**
+   * Values the store keeps for all queues together, reported once under a queue label of
+   * their own (Sidekiq's scheduled, retry and dead sets and its counters, under `*`).
+   */
+  sharedValues?: { queue: string; metrics: OverviewMetric[] };
+  /** Job states a `jobs` query can list (the others answer empty, with a notice). */
   jobStates: JobState[];
   capabilities: Capabilities;
 }

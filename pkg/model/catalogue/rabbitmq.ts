@@ -1,0 +1,86 @@
+/** RabbitMQ 3.x/4.x queues (management API; see pkg/systems/rabbitmq). */
+import type { JobSystemDescriptor } from './types';
+
+export const RABBITMQ: JobSystemDescriptor = {
+  id: 'rabbitmq',
+  kind: 'rabbitmq',
+  name: 'RabbitMQ',
+  summary:
+    'Message broker: per queue, ready and unacknowledged messages, consumers, and the queues others dead-letter into.',
+  versions: '3.x and 4.x (management API; AMQP passive declares without it)',
+  queueLabel: 'queue (vhost/queue when several vhosts are read)',
+  defaultJobState: 'failed',
+  lifecycle: {
+    states: [
+      {
+        id: 'ready',
+        label: 'Ready',
+        description: 'Published and queued, waiting to be delivered to a consumer.',
+        metrics: ['wait'],
+        jobStates: ['waiting'],
+        step: 0,
+        lane: 'main',
+        tone: 'waiting',
+      },
+      {
+        id: 'unacked',
+        label: 'Unacked',
+        description: 'Delivered to a consumer and not acknowledged yet (in its prefetch window or being worked on).',
+        metrics: ['active'],
+        jobStates: [],
+        step: 1,
+        lane: 'main',
+        tone: 'running',
+      },
+      {
+        id: 'acked',
+        label: 'Acked',
+        description: 'Acknowledged by the consumer and removed from the queue: RabbitMQ keeps only its rate.',
+        metrics: [],
+        jobStates: [],
+        step: 2,
+        lane: 'success',
+        tone: 'success',
+      },
+      {
+        id: 'dead-lettered',
+        label: 'Dead-lettered',
+        description:
+          'Rejected without requeue, expired (TTL), dropped by a queue length limit or a quorum delivery-limit, and routed to a dead-letter queue.',
+        metrics: ['dead'],
+        jobStates: ['dead', 'failed'],
+        step: 2,
+        lane: 'failure',
+        tone: 'failed',
+        problem: true,
+      },
+    ],
+    transitions: [
+      { from: 'ready', to: 'unacked' },
+      { from: 'unacked', to: 'acked', rate: 'completed' },
+      { from: 'unacked', to: 'ready', back: true },
+      { from: 'unacked', to: 'dead-lettered' },
+      { from: 'ready', to: 'dead-lettered' },
+    ],
+  },
+  metrics: {
+    wait: 'messages_ready (for a stream: the messages retained).',
+    active: 'messages_unacknowledged: delivered, not acknowledged.',
+    dead: 'Every message (ready + unacked) of a queue another queue dead-letters into.',
+    oldest_wait_seconds: 'now − head_message_timestamp while messages are ready (needs a timestamp property).',
+    workers: 'Consumers of the queue.',
+    consumer_utilisation: "RabbitMQ's consumer utilisation (absent while the queue has no consumers).",
+  },
+  jobStates: ['failed', 'dead', 'waiting'],
+  capabilities: {
+    pause: false,
+    priorities: true,
+    deadLetter: 'queue',
+    retries: false,
+    traceIds: true,
+    throughput: 'metrics',
+    workerLiveness: 'connection',
+    schedules: false,
+    jobTimings: false,
+  },
+};

@@ -1,0 +1,4 @@
+import { describeContract } from './suite';
+import { fixture } from './fixtures/bull';
+
+describeContract(fixture);
