@@ -6,7 +6,22 @@
 import { FieldType, type DataFrame } from '@grafana/data';
 
 import { OVERVIEW_METRICS, type OverviewMetric } from '../../pkg/query/model';
+import { sharedQueueOf } from './lifecycles';
 import { ALL_QUEUES } from './types';
+
+/**
+ * Whether a value belongs to the shown queue: its own, or a value the system keeps for all
+ * queues together (Sidekiq's schedule, retry and dead sets under `*`), which the shown queue
+ * shares.
+ */
+export function inQueue(labels: Record<string, string> | undefined, metric: string, queue: string): boolean {
+  if (queue === ALL_QUEUES || labels?.queue === queue) {
+    return true;
+  }
+  return (
+    labels?.system !== undefined && labels.queue !== undefined && sharedQueueOf(labels.system, metric) === labels.queue
+  );
+}
 
 /** Throughput series (a `timeseries` query) share metric names with the overview: never counts. */
 const isSeries = (frame: DataFrame) => /^timeseries/.test(frame.meta?.type ?? '');
@@ -38,7 +53,7 @@ export function flowCounts(frames: DataFrame[], queue: string = ALL_QUEUES): Flo
       if (!metric) {
         continue;
       }
-      if (queue !== ALL_QUEUES && field.labels?.queue !== queue) {
+      if (!inQueue(field.labels, metric, queue)) {
         continue;
       }
       const values = field.values;
@@ -75,7 +90,7 @@ function perQueue(
     for (const field of frame.fields) {
       const metric = field.type === FieldType.number ? metricName(frame.name, field.name) : undefined;
       const q = field.labels?.queue;
-      if (!metric || !q || (queue !== ALL_QUEUES && q !== queue)) {
+      if (!metric || !q || (queue !== ALL_QUEUES && q !== queue && !inQueue(field.labels, metric, queue))) {
         continue;
       }
       const system = field.labels?.system ?? '';

@@ -22,7 +22,8 @@ export interface NodeBox {
   h: number;
   /** Undefined when the node is too small for a label line (the tooltip keeps it). */
   label?: FittedText;
-  countText: FittedText;
+  /** Undefined for a state drawn without a count (its store keeps none: RabbitMQ's acked). */
+  countText?: FittedText;
 }
 
 export interface FlowLayout {
@@ -62,14 +63,18 @@ export function layoutFlow(
   const inner = w - 2 * PAD;
   const nodes = graph.nodes.map((node): NodeBox => {
     const count = nodeCount(counts, node);
-    const twoLines = h >= 34;
+    const counted = node.metrics.length > 0;
+    const twoLines = !counted || h >= 34;
     const countMax = clamp(twoLines ? h * 0.42 : h * 0.6, MIN_COUNT, 44);
-    const countText = fitText(count === undefined ? ['–'] : countCandidates(count), inner, countMax, MIN_COUNT) ??
-      // Nothing fits at the minimum (a node under ~45 px wide): the shortest form, at the minimum.
-      { text: count === undefined ? '–' : countCandidates(count).slice(-1)[0], size: MIN_COUNT };
+    const shown = count === undefined ? ['–'] : node.status ? [count ? 'yes' : 'no'] : countCandidates(count);
+    const countText = !counted
+      ? undefined
+      : (fitText(shown, inner, countMax, MIN_COUNT) ??
+          // Nothing fits at the minimum (a node under ~45 px wide): the shortest form, at the minimum.
+          { text: shown[shown.length - 1], size: MIN_COUNT });
     let label: FittedText | undefined;
     if (twoLines) {
-      const labelMax = clamp(h * 0.2, MIN_LABEL, 18);
+      const labelMax = clamp(counted ? h * 0.2 : h * 0.26, MIN_LABEL, counted ? 18 : 20);
       const fitted = fitText([node.label], inner, labelMax, MIN_LABEL);
       const cut = fitted ? undefined : ellipsize(node.label, inner, MIN_LABEL);
       label = fitted ?? (cut ? { text: cut, size: MIN_LABEL } : undefined);

@@ -1,12 +1,16 @@
 /**
  * The diagram the panel draws: the shown system's own life cycle from the catalogue (states
  * in its words, lanes, steps, tones, the metrics each state sums and the job states it lists)
- * placed on a grid (column = step, row = lane).
+ * placed on a grid (column = step, row = lane). Optional states (a layout or option may lack
+ * them) are drawn only when the data holds one of their metrics; a state lists only the job
+ * states its system can list.
  *
- * A mix of systems with different life cycles (one Redis holding BullMQ and Sidekiq, say)
- * is drawn as a common life cycle: Scheduled → Waiting → Active → Completed / Failed / Retry /
- * Dead, keeping only the states whose metrics the data holds, each listing the job states
- * its systems can list. Systems sharing a life cycle (BullMQ and Bull) draw it as their own.
+ * Several systems: when one system's life cycle holds every state of the others (BullMQ and
+ * Bull), it is drawn for all. Otherwise (BullMQ beside Sidekiq in one Redis, say) the panel
+ * draws the common life cycle, Scheduled → Waiting → Active → Completed / Retry / Failed /
+ * Dead, keeping the states whose metrics the data holds: the counts add up across systems,
+ * each state lists the job states its systems can list. Choose one system in the query (or
+ * one queue in the panel) to see that system's own life cycle.
  */
 import type { JobState, OverviewMetric } from '../../pkg/query/model';
 import type { Lane, Lifecycle, LifecycleState, LifecycleTransition, Tone } from '../../pkg/model/catalogue/types';
@@ -149,26 +153,44 @@ export function placeLifecycle(key: string, systems: string[], lifecycle: Lifecy
   };
 }
 
-const sameLifecycle = (a: Lifecycle, b: Lifecycle) => a === b || JSON.stringify(a) === JSON.stringify(b);
+/** The life cycle drawn for `infos`, optional states without data left out. */
+function drawn(lifecycle: Lifecycle, counts: FlowCounts, listable: ReadonlySet<JobState> | undefined): Lifecycle {
+  return {
+    states: lifecycle.states
+      .filter((s) => !s.optional || nodeCount(counts, s) !== undefined)
+      .map((s) => (listable ? { ...s, jobStates: s.jobStates.filter((j) => listable.has(j)) } : s)),
+    transitions: lifecycle.transitions,
+  };
+}
 
-/** The common life cycle for `infos`: states the data has a metric for, listing the job states some system lists. */
-function commonLifecycle(infos: Array<SystemInfo | undefined>, counts: FlowCounts): Lifecycle {
-  const listable = new Set<JobState>(infos.flatMap((i) => i?.jobStates ?? []));
-  const anyUnknown = infos.some((i) => !i);
-  const states = COMMON.states
-    .filter((s) => s.id === 'wait' || s.id === 'active' || nodeCount(counts, s) !== undefined)
-    .map((s) => ({ ...s, jobStates: anyUnknown ? s.jobStates : s.jobStates.filter((j) => listable.has(j)) }));
-  return { states, transitions: COMMON.transitions };
+/** The one life cycle among `infos` whose states include every other's, if any. */
+function widest(infos: SystemInfo[]): SystemInfo | undefined {
+  const ids = (i: SystemInfo) => new Set(i.lifecycle.states.map((s) => s.id));
+  return infos.find((candidate) => {
+    const own = ids(candidate);
+    return infos.every((i) => Array.from(ids(i)).every((id) => own.has(id)));
+  });
 }
 
 /** The graph for the systems found in the shown queue(s). */
 export function flowGraph(systems: string[], counts: FlowCounts): FlowGraph {
   const infos = systems.map(systemInfo);
-  const first = infos[0];
-  if (first && infos.every((i) => i && sameLifecycle(i.lifecycle, first.lifecycle))) {
-    return placeLifecycle(systems.length === 1 ? first.id : systems.join('+'), systems, first.lifecycle);
+  const known = infos.filter((i): i is SystemInfo => i !== undefined);
+  const listable =
+    known.length === infos.length && known.length ? new Set<JobState>(known.flatMap((i) => i.jobStates)) : undefined;
+  const own = known.length === infos.length && known.length ? widest(known) : undefined;
+  if (own) {
+    return placeLifecycle(
+      systems.length === 1 ? own.id : systems.join('+'),
+      systems,
+      drawn(own.lifecycle, counts, listable)
+    );
   }
-  return placeLifecycle('mixed', systems, commonLifecycle(infos, counts));
+  const common: Lifecycle = {
+    states: COMMON.states.filter((s) => s.id === 'wait' || s.id === 'active' || nodeCount(counts, s) !== undefined),
+    transitions: COMMON.transitions,
+  };
+  return placeLifecycle('mixed', systems, drawn(common, counts, listable));
 }
 
 /** Overview metrics drawn as the headline (not as states). */

@@ -1,7 +1,7 @@
 /**
  * Which alert templates fit the shown systems, from their capabilities and life cycles: a
  * template is offered when it fits at least one of them (no "DLQ not empty" for BullMQ,
- * which keeps no dead letters; no "stalled" where nothing can stall). A system the panel
+ * whose failed jobs are not dead letters; no "stalled" where nothing can stall). A system the panel
  * does not know gets every template.
  */
 import type { TemplateId } from './alert-templates';
@@ -16,7 +16,8 @@ export function templateFits(id: TemplateId, info: SystemInfo): boolean {
   const caps = info.capabilities;
   switch (id) {
     case 'dlq-not-empty':
-      return caps.deadLetter !== 'none' && (returns(info, 'dead') || returns(info, 'failed'));
+      // Dead letters apart from failed jobs (BullMQ's kept failed jobs are its failed state, not a DLQ).
+      return caps.deadLetter !== 'none' && returns(info, 'dead');
     case 'oldest-wait':
       return Object.keys(info.metrics).length === 0 || returns(info, 'oldest_wait_seconds');
     case 'failure-ratio':

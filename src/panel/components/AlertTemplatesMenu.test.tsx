@@ -32,16 +32,16 @@ describe('AlertTemplatesMenu', () => {
     expect(screen.getByText('All these rules as YAML')).toBeInTheDocument();
   });
 
-  it('offers only the templates that fit the system: no DLQ for BullMQ, DLQ for Sidekiq', () => {
+  it('offers only the templates that fit the system: no DLQ for BullMQ, DLQ and no stalled for RabbitMQ', () => {
     const { unmount } = render(<AlertTemplatesMenu datasourceUid="ds1" systems={['bullmq']} />);
     openMenu();
     expect(screen.queryByText('DLQ not empty')).not.toBeInTheDocument();
     expect(screen.getByText('Stalled jobs')).toBeInTheDocument();
     unmount();
-    render(<AlertTemplatesMenu datasourceUid="ds1" systems={['sidekiq']} />);
+    render(<AlertTemplatesMenu datasourceUid="ds1" systems={['rabbitmq']} />);
     openMenu();
     expect(screen.getByText('DLQ not empty')).toBeInTheDocument();
-    // Sidekiq keeps no stalled state
+    // a RabbitMQ delivery cannot stall (the broker requeues it when the consumer goes)
     expect(screen.queryByText('Stalled jobs')).not.toBeInTheDocument();
   });
 

@@ -42,12 +42,12 @@ interface Note {
   alarm: boolean;
 }
 
-function noteFor(box: NodeBox, counts: FlowCounts, idleQueues: string[]): Note | undefined {
+function noteFor(box: NodeBox, counts: FlowCounts, idleQueues: string[], stalledDrawn: boolean): Note | undefined {
   const { tone, metrics } = box.node;
   if (tone === 'waiting' && metrics.includes('wait') && idleQueues.length > 0) {
     return { note: 'no worker', title: `no live worker for ${idleQueues.join(', ')}`, alarm: true };
   }
-  if (tone === 'running' && (counts.stalled ?? 0) > 0 && !metrics.includes('stalled')) {
+  if (tone === 'running' && (counts.stalled ?? 0) > 0 && !stalledDrawn) {
     return {
       note: `${formatCount(counts.stalled!)} stalled`,
       title: `${counts.stalled} stalled (worker gone)`,
@@ -68,6 +68,8 @@ export function FlowDiagram(props: FlowDiagramProps) {
   const styles = useStyles2(getStyles);
   const layout = useMemo(() => layoutFlow(graph, counts, width, height, TOP_BAND), [graph, counts, width, height]);
   const byId = Object.fromEntries(layout.nodes.map((b) => [b.node.id, b]));
+  // A life cycle with a stalled state of its own shows stalled jobs there, not as a note.
+  const stalledDrawn = graph.nodes.some((n) => n.metrics.includes('stalled'));
   const headline = fitHeadline(headlineParts(counts), width - 12 - (bell ? BELL_ROOM : 0), HEADLINE_SIZE);
   const rateSize = Math.max(10, Math.min(13, layout.nodes[0]?.h * 0.16 || 10));
 
@@ -118,7 +120,7 @@ export function FlowDiagram(props: FlowDiagramProps) {
           />
         ))}
         {layout.nodes.map((box) => {
-          const note = noteFor(box, counts, idleQueues);
+          const note = noteFor(box, counts, idleQueues, stalledDrawn);
           return (
             <FlowNode
               key={box.node.id}

@@ -24,13 +24,21 @@ export interface FlowNodeProps {
 export function FlowNode({ box, color, selected, note, noteTitle, noteSize, alarm, onSelect }: FlowNodeProps) {
   const styles = useStyles2(getStyles);
   const { node, x, y, w, h, count, label, countText } = box;
-  const exact = count === undefined ? 'no data' : formatExact(count);
+  const exact = !countText
+    ? 'not counted'
+    : count === undefined
+      ? 'no data'
+      : node.status
+        ? count
+          ? 'yes'
+          : 'no'
+        : formatExact(count);
   const listable = node.jobStates.length > 0;
   const select = () => onSelect(node.id);
   const name = `${node.label}: ${exact}${note ? `, ${note}` : ''}${noteTitle && noteTitle !== note ? ` (${noteTitle})` : ''}`;
   // Label above the centre line, count below; one line (the count) when the node is low.
-  const countY = label ? y + h * 0.08 + countText.size * 0.36 : y + countText.size * 0.36;
-  const labelY = y - h * 0.12 - (label?.size ?? 0) * 0.1;
+  const countY = countText && (label ? y + h * 0.08 + countText.size * 0.36 : y + countText.size * 0.36);
+  const labelY = countText ? y - h * 0.12 - (label?.size ?? 0) * 0.1 : y + (label?.size ?? 0) * 0.36;
   const ring = 4;
   return (
     <g
@@ -77,17 +85,19 @@ export function FlowNode({ box, color, selected, note, noteTitle, noteSize, alar
           {label.text}
         </text>
       )}
-      <text
-        data-role="count"
-        x={x}
-        y={countY}
-        textAnchor="middle"
-        fontSize={countText.size}
-        className={styles.count}
-        style={{ fill: count === undefined ? undefined : color }}
-      >
-        {countText.text}
-      </text>
+      {countText && (
+        <text
+          data-role="count"
+          x={x}
+          y={countY}
+          textAnchor="middle"
+          fontSize={countText.size}
+          className={styles.count}
+          style={{ fill: count === undefined ? undefined : color }}
+        >
+          {countText.text}
+        </text>
+      )}
       {note && noteSize && (
         <text
           data-testid={`jobscope-flow-note-${node.id}`}

@@ -202,26 +202,32 @@ describe('FlowPanel diagram', () => {
     expect(screen.getByRole('group', { name: 'Job flow for all queues' })).toHaveAttribute('data-graph', 'bullmq');
     expect(node('delayed')).toHaveAttribute('data-count', '4');
     // waiting = wait + prioritized
-    expect(node('wait')).toHaveAttribute('data-count', String(12 + 3 + 5 + 8));
+    // BullMQ's own states: prioritized apart from waiting (drawn because the data has it)
+    expect(node('waiting')).toHaveAttribute('data-count', String(12 + 5 + 8));
+    expect(node('prioritized')).toHaveAttribute('data-count', '3');
     expect(node('active')).toHaveAttribute('data-count', '3');
+    expect(node('stalled')).toHaveAttribute('data-count', '1');
     expect(node('failed')).toHaveAttribute('data-count', '9');
-    expect(node('wait')).toHaveTextContent('Waiting28');
+    expect(node('waiting')).toHaveTextContent('Waiting25');
+    // optional, and not in the data: not drawn
+    expect(screen.queryByTestId('jobscope-flow-node-waiting-children')).not.toBeInTheDocument();
     // fits: the exact count with Grafana's thousands separator; exact in the tooltip too
     expect(node('completed')).toHaveTextContent('Completed1,500');
     expect(node('completed').querySelector('title')).toHaveTextContent('Completed: 1,500');
     expect(screen.getByTestId('jobscope-flow-edge-active-delayed')).toBeInTheDocument();
   });
 
-  it('marks stalled jobs on active and a queue with work but no worker on waiting', () => {
+  it('marks a queue with work but no worker on waiting', () => {
     renderPanel([overview(BULLMQ)]);
-    expect(screen.getByTestId('jobscope-flow-note-active')).toHaveTextContent('1 stalled');
-    expect(screen.getByTestId('jobscope-flow-note-wait')).toHaveTextContent('no worker');
-    expect(node('wait').querySelector('title')).toHaveTextContent('no live worker for reports');
+    expect(screen.getByTestId('jobscope-flow-note-waiting')).toHaveTextContent('no worker');
+    expect(node('waiting').querySelector('title')).toHaveTextContent('no live worker for reports');
+    // stalled jobs are a state of BullMQ's life cycle, not a note
+    expect(screen.queryByTestId('jobscope-flow-note-active')).not.toBeInTheDocument();
 
     renderPanel([overview(BULLMQ)], { queue: 'orders' });
     // orders has a worker: no note
-    expect(screen.getAllByTestId('jobscope-flow-node-wait')[1]).toHaveAttribute('data-count', '5');
-    expect(screen.getAllByTestId('jobscope-flow-note-wait')).toHaveLength(1);
+    expect(screen.getAllByTestId('jobscope-flow-node-waiting')[1]).toHaveAttribute('data-count', '5');
+    expect(screen.getAllByTestId('jobscope-flow-note-waiting')).toHaveLength(1);
   });
 
   it('does not say "no worker" beside active jobs', () => {
@@ -232,7 +238,7 @@ describe('FlowPanel diagram', () => {
         ['workers', 0, 's/c', 'bullmq'],
       ]),
     ]);
-    expect(screen.queryByTestId('jobscope-flow-note-wait')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('jobscope-flow-note-waiting')).not.toBeInTheDocument();
   });
 
   it('puts the wait latency, live workers and consumer use in the headline', () => {
@@ -287,6 +293,47 @@ describe('FlowPanel diagram', () => {
     expect(screen.getByTestId('jobscope-flow-edge-retry-enqueued')).toBeInTheDocument();
   });
 
+  it('counts Sidekiq’s sets kept for all queues (under "*") in one shown queue', () => {
+    renderPanel(
+      [
+        overview([
+          ['wait', 3, 'default', 'sidekiq'],
+          ['wait', 9, 'mailers', 'sidekiq'],
+          ['delayed', 2, '*', 'sidekiq'],
+          ['retries', 4, '*', 'sidekiq'],
+          ['dead', 6, '*', 'sidekiq'],
+          ['completed', 1234, '*', 'sidekiq'],
+        ]),
+      ],
+      { queue: 'default' }
+    );
+    expect(node('enqueued')).toHaveAttribute('data-count', '3');
+    expect(node('scheduled')).toHaveAttribute('data-count', '2');
+    expect(node('retry')).toHaveAttribute('data-count', '4');
+    expect(node('dead')).toHaveAttribute('data-count', '6');
+    expect(node('processed')).toHaveAttribute('data-count', '1234');
+  });
+
+  it('draws Kafka’s life cycle: lag, a stalled flag, states without counts', () => {
+    renderPanel([
+      overview([
+        ['wait', 1200, 'g/orders', 'kafka'],
+        ['stalled', 1, 'g/orders', 'kafka'],
+        ['workers', 2, 'g/orders', 'kafka'],
+      ]),
+    ]);
+    expect(screen.getByTestId('jobscope-flow')).toHaveAttribute('data-graph', 'kafka');
+    expect(node('lag')).toHaveTextContent('Lag1,200');
+    expect(node('stalled')).toHaveTextContent('Stalledyes');
+    // Kafka keeps no count of produced or committed records: no number, no "–"
+    expect(node('produced').querySelector('[data-role="count"]')).toBeNull();
+    expect(node('committed').querySelector('[data-role="label"]')).toHaveTextContent('Committed');
+    expect(node('committed').querySelector('[data-role="count"]')).toBeNull();
+    // optional and not in the data
+    expect(screen.queryByTestId('jobscope-flow-node-dead-letter')).not.toBeInTheDocument();
+    expect(screen.getByTestId('jobscope-flow-headline')).toHaveTextContent('2 workers');
+  });
+
   it('draws a mix of life cycles as the common one, with the states the data has', () => {
     renderPanel([
       overview([
@@ -315,7 +362,7 @@ describe('FlowPanel diagram', () => {
     ]);
     const color = (id: string) => rect(node(id)).getAttribute('stroke');
     expect(color('failed')).toBe(theme.visualization.getColorByName('green'));
-    expect(color('wait')).toBe(theme.visualization.getColorByName('blue'));
+    expect(color('waiting')).toBe(theme.visualization.getColorByName('blue'));
     expect(color('active')).toBe(theme.visualization.getColorByName('purple'));
     expect(color('delayed')).toBe(theme.colors.text.secondary);
     expect(color('completed')).toBe(theme.colors.text.disabled);
@@ -407,6 +454,7 @@ describe('FlowPanel job list', () => {
         system: 'bullmq',
         datasource: { type: 'jobscope-queues-datasource', uid: 'jobscope-redis' },
       }),
+      expect.objectContaining({ queryType: 'jobs', state: 'dead', queues: ['orders'], system: 'bullmq' }),
     ]);
     expect(within(list).getByTestId('jobscope-job-list-title')).toHaveTextContent('Failed · 2');
     expect(items.map((i) => i.getAttribute('data-job-id'))).toEqual(['17', '18']);
@@ -426,22 +474,32 @@ describe('FlowPanel job list', () => {
     expect(screen.getByTestId('jobscope-flow')).toBeInTheDocument();
   });
 
-  it('lists every catalogued job state of a state (active: active and stalled), with the query’s own queues when all are shown', async () => {
-    const requests = dataSource(ROWS);
+  it('lists every catalogued job state of a state (delayed: delayed and retry), with the query’s own queues when all are shown', async () => {
+    const requests = dataSource([
+      ...ROWS,
+      { id: '40', state: 'retry' },
+      { id: '41', state: 'delayed' },
+      { id: '23', state: 'active' },
+    ]);
     renderPanel([overview(BULLMQ)]);
-    fireEvent.click(node('active'));
+    fireEvent.click(node('delayed'));
     const items = await screen.findAllByTestId('jobscope-job');
     expect(requests[0].targets.map((t) => [t.state, t.queues])).toEqual([
-      ['active', ['orders', 'emails', 'reports']],
-      ['stalled', ['orders', 'emails', 'reports']],
+      ['delayed', ['orders', 'emails', 'reports']],
+      ['retry', ['orders', 'emails', 'reports']],
     ]);
-    expect(items.map((i) => i.getAttribute('data-job-id'))).toEqual(['22']);
-    // "1 of 3": the list is a part of the state's count
-    expect(screen.getByTestId('jobscope-job-list-title')).toHaveTextContent('Active · 1 of 3');
+    expect(items.map((i) => i.getAttribute('data-job-id'))).toEqual(['40', '41']);
+    // "2 of 4": the list is a part of the state's count
+    expect(screen.getByTestId('jobscope-job-list-title')).toHaveTextContent('Delayed · 2 of 4');
 
-    fireEvent.click(node('wait'));
+    fireEvent.click(node('active'));
+    await screen.findByText('23');
+    expect(requests[1].targets.map((t) => t.state)).toEqual(['active']);
+    fireEvent.click(node('stalled'));
+    await screen.findByText('22');
+    fireEvent.click(node('waiting'));
     await screen.findByText('21');
-    expect(requests[1].targets.map((t) => t.state)).toEqual(['waiting']);
+    expect(requests[3].targets.map((t) => t.state)).toEqual(['waiting']);
   });
 
   it('closes with Escape and gives the focus back to the node', async () => {
@@ -474,7 +532,7 @@ describe('FlowPanel job list', () => {
     ]);
     fireEvent.click(node('processed'));
     expect(screen.getByTestId('jobscope-job-list')).toHaveTextContent(
-      'Sidekiq keeps no processed jobs to list, only their count.'
+      'Sidekiq keeps no finished jobs, only the processed counter. No jobs to list here.'
     );
     expect(requests).toHaveLength(0);
   });

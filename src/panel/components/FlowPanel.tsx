@@ -9,7 +9,6 @@ import { flowGraph } from '../flow-model';
 import { refreshRates, seriesRates, type CountsSample } from '../flow-rates';
 import { logsTargetFor } from '../explore-links';
 import { jobRows, rowsForNode, type JobListRow } from '../job-rows';
-import { systemInfo } from '../lifecycles';
 import { runStateJobs, stateJobsRequest } from '../state-jobs';
 import type { FlowOptions } from '../types';
 import { AlertTemplatesMenu, panelDatasourceUid } from './AlertTemplatesMenu';
@@ -172,10 +171,8 @@ export function FlowPanel({
   }
 
   const diagramWidth = !node ? width : width >= SPLIT_MIN_WIDTH ? Math.floor(width * 0.55) : 0;
-  const unlistable =
-    node && !node.jobStates.length
-      ? `${graph.systems.map((s) => systemInfo(s)?.name ?? s).join(', ')} keep${graph.systems.length === 1 ? 's' : ''} no ${node.label.toLowerCase()} jobs to list, only their count.`
-      : undefined;
+  // A state whose jobs the store does not keep (a counter, a broker's acked messages): say what it is.
+  const unlistable = node && !node.jobStates.length ? `${node.description} No jobs to list here.` : undefined;
 
   return (
     <div ref={panelRef} className={styles.panel} style={{ width, height }}>
