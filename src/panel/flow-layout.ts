@@ -55,12 +55,13 @@ export function layoutFlow(
   const cellW = Math.max(1, (width - 2 * MARGIN) / graph.cols);
   const cellH = Math.max(1, areaH / Math.max(graph.rows, 1));
   // Nodes take most of their cell, leaving room for arrows and the notes under them.
-  const w = Math.min(MAX_W, cellW * 0.76);
-  const h = Math.min(MAX_H, cellH * 0.7, Math.max(w * 0.75, 30));
+  // Small cells give more of their width to the node (short arrows still read as arrows).
+  const w = Math.min(MAX_W, cellW * (cellW < 90 ? 0.86 : 0.76));
+  const h = Math.min(MAX_H, cellH * 0.7, Math.max(w * 0.75, 40));
   const x0 = MARGIN + (width - 2 * MARGIN - cellW * graph.cols) / 2;
   const y0 = top + (areaH - cellH * graph.rows) / 2;
   const gap = cellH - h;
-  const inner = w - 2 * PAD;
+  const inner = w - 2 * (w < 60 ? PAD / 2 : PAD);
   const nodes = graph.nodes.map((node): NodeBox => {
     const count = nodeCount(counts, node);
     const counted = node.metrics.length > 0;

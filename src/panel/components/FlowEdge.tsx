@@ -22,13 +22,26 @@ export function FlowEdge({ from, to, back, markerId, rate, rateSize }: FlowEdgeP
   const styles = useStyles2(getStyles);
   const testId = `jobscope-flow-edge-${from.node.id}-${to.node.id}`;
   if (back) {
-    // Leave from the bottom of `from`, arrive at the bottom of `to`, dipping below both.
-    const x1 = from.x;
-    const y1 = from.y + from.h / 2;
-    const x2 = to.x;
-    const y2 = to.y + to.h / 2;
-    const dip = Math.max(y1, y2) + Math.min(from.h * 0.35, 24);
-    const d = `M${x1},${y1} C${x1},${dip} ${x2},${dip} ${x2},${y2}`;
+    // Between rows: from the near quarter of one box's edge to the near quarter of the other's,
+    // beside the forward arrow. In one row: out of the bottom of both, dipping below them.
+    const toward = Math.sign(to.x - from.x) || 1;
+    let d: string;
+    if (Math.abs(from.y - to.y) > 1) {
+      const up = from.y > to.y ? -1 : 1;
+      const x1 = from.x + (toward * from.w) / 4;
+      const y1 = from.y + (up * from.h) / 2;
+      const x2 = to.x - (toward * to.w) / 4;
+      const y2 = to.y - (up * to.h) / 2;
+      const my = (y1 + y2) / 2;
+      d = `M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}`;
+    } else {
+      const x1 = from.x;
+      const y1 = from.y + from.h / 2;
+      const x2 = to.x;
+      const y2 = to.y + to.h / 2;
+      const dip = Math.max(y1, y2) + Math.min(from.h * 0.35, 24);
+      d = `M${x1},${y1} C${x1},${dip} ${x2},${dip} ${x2},${y2}`;
+    }
     return <path data-testid={testId} d={d} className={styles.back} markerEnd={`url(#${markerId})`} />;
   }
   const [x1, y1] = borderPoint(from, to.x, to.y);

@@ -48,7 +48,6 @@ export function FlowNode({ box, color, selected, note, noteTitle, noteSize, alar
       role="button"
       tabIndex={0}
       aria-pressed={selected}
-      aria-disabled={!listable || undefined}
       aria-label={`${name}. ${listable ? 'Show jobs' : 'Its jobs cannot be listed'}`}
       className={styles.node}
       onClick={select}

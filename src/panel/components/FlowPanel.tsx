@@ -2,7 +2,7 @@ import React, { useMemo, useRef, useState } from 'react';
 import { css } from '@emotion/css';
 import { LoadingState, type GrafanaTheme2, type PanelProps } from '@grafana/data';
 import { PanelDataErrorView } from '@grafana/runtime';
-import { LoadingPlaceholder, useStyles2 } from '@grafana/ui';
+import { LoadingBar, useStyles2 } from '@grafana/ui';
 
 import { flowCounts, flowSystems, queuesWithoutWorkers } from '../flow-counts';
 import { flowGraph } from '../flow-model';
@@ -144,9 +144,11 @@ export function FlowPanel({
 
   if (Object.keys(counts).length === 0) {
     if (data.state === LoadingState.Loading || data.state === LoadingState.NotStarted) {
+      // Grafana's panel loading bar (what the panel chrome shows), no "no data" while the query runs.
       return (
-        <div className={styles.centre} style={{ width, height }} data-testid="jobscope-flow-loading">
-          <LoadingPlaceholder text="Loading…" />
+        <div className={styles.loading} style={{ width, height }} data-testid="jobscope-flow-loading">
+          <LoadingBar width={width} ariaLabel="Loading the job flow" />
+          <span className={styles.loadingText}>Loading…</span>
         </div>
       );
     }
@@ -229,5 +231,13 @@ const getStyles = (theme: GrafanaTheme2) => ({
     justifyContent: 'center',
     overflow: 'hidden',
   }),
+  loading: css({
+    position: 'relative',
+    overflow: 'hidden',
+    display: 'flex',
+    alignItems: 'center',
+    justifyContent: 'center',
+  }),
+  loadingText: css({ color: theme.colors.text.secondary }),
   corner: css({ position: 'absolute', top: 0, right: theme.spacing(0.5), display: 'flex', alignItems: 'center' }),
 });

@@ -1,7 +1,7 @@
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Alert, IconButton, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
+import { Alert, IconButton, LoadingBar, useStyles2 } from '@grafana/ui';
 
 import { logsLink, type LogsTarget } from '../explore-links';
 import { formatExact } from '../format';
@@ -104,7 +104,12 @@ export function JobList(props: JobListProps) {
           />
         </div>
       </header>
-      {loading && <LoadingPlaceholder text="Loading jobs…" className={styles.hint} />}
+      {loading && (
+        <>
+          <LoadingBar width={width} ariaLabel="Loading jobs" />
+          <p className={styles.hint}>Loading jobs…</p>
+        </>
+      )}
       {errors.map((e) => (
         <Alert key={e} severity="error" title="The jobs query failed" className={styles.alert}>
           {e}
