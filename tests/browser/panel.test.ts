@@ -257,6 +257,11 @@ describe.each(THEMES)('flow panel, %s theme', (theme) => {
       const library = [...(await state!.queues.orders.getFailed()), ...(await payments!.getFailed())].map((j) => j.id);
       expect(ids.sort()).toEqual(library.sort());
 
+      // when each job was created and finished, today (the backend's times, read as Grafana does)
+      const today = new Date().toISOString().slice(0, 10);
+      await expect(list.getByTestId('jobscope-job-times').first().textContent()).resolves.toMatch(
+        new RegExp(`^created ${today} .*finished ${today} `)
+      );
       const links = list.getByRole('link', { name: 'Open trace' });
       await expect(links.count()).resolves.toBe(TRACE_IDS.length);
       const logs = list.getByRole('link', { name: /^Logs of trace/ });

@@ -39,7 +39,7 @@ function arrowFieldType(arrowType: string): string {
   return 'number';
 }
 
-/** A frame the packaged backend sent (decoded from Arrow) as Grafana's data-frame JSON; times in ms. */
+/** A frame the packaged backend sent (decoded from Arrow) as Grafana's data-frame JSON; times in epoch ms. */
 export function decodedFrameJSON(f: DecodedFrame): FrameJSON {
   return {
     name: f.name,
@@ -47,9 +47,8 @@ export function decodedFrameJSON(f: DecodedFrame): FrameJSON {
     meta: f.meta,
     fields: f.fields.map((x) => {
       const type = arrowFieldType(x.arrowType);
-      const values =
-        type === 'time' ? x.values.map((v) => (v === null ? null : Math.round(Number(v) / 1e6))) : x.values;
-      return { name: x.name, type, labels: x.labels, config: x.config, values };
+      // apache-arrow reads Timestamp(NANOSECOND) values as epoch milliseconds already
+      return { name: x.name, type, labels: x.labels, config: x.config, values: x.values };
     }),
   };
 }
