@@ -17,6 +17,14 @@ export interface FlowEdgeProps {
   rateSize: number;
 }
 
+/** Where a ray from (px, py), a point inside box `b`, along (dx, dy) leaves the box. */
+function exitPoint(b: NodeBox, px: number, py: number, dx: number, dy: number): [number, number] {
+  const tx = dx > 0 ? (b.x + b.w / 2 - px) / dx : dx < 0 ? (b.x - b.w / 2 - px) / dx : Infinity;
+  const ty = dy > 0 ? (b.y + b.h / 2 - py) / dy : dy < 0 ? (b.y - b.h / 2 - py) / dy : Infinity;
+  const t = Math.min(tx, ty);
+  return [px + dx * t, py + dy * t];
+}
+
 /** An arrow between two states; a way back curves below the row it returns to. */
 export function FlowEdge({ from, to, back, markerId, rate, rateSize }: FlowEdgeProps) {
   const styles = useStyles2(getStyles);
@@ -27,13 +35,15 @@ export function FlowEdge({ from, to, back, markerId, rate, rateSize }: FlowEdgeP
     const toward = Math.sign(to.x - from.x) || 1;
     let d: string;
     if (Math.abs(from.y - to.y) > 1) {
-      const up = from.y > to.y ? -1 : 1;
-      const x1 = from.x + (toward * from.w) / 4;
-      const y1 = from.y + (up * from.h) / 2;
-      const x2 = to.x - (toward * to.w) / 4;
-      const y2 = to.y - (up * to.h) / 2;
-      const my = (y1 + y2) / 2;
-      d = `M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}`;
+      // Parallel to the forward arrow between the same boxes, shifted to one side of it.
+      const dx = to.x - from.x;
+      const dy = to.y - from.y;
+      const len = Math.hypot(dx, dy) || 1;
+      const shift = Math.min(from.h, from.w) / 4;
+      const [nx, ny] = [(-dy / len) * shift * toward, (dx / len) * shift * toward];
+      const [x1, y1] = exitPoint(from, from.x + nx, from.y + ny, dx, dy);
+      const [x2, y2] = exitPoint(to, to.x + nx, to.y + ny, -dx, -dy);
+      d = `M${x1},${y1} L${x2},${y2}`;
     } else {
       const x1 = from.x;
       const y1 = from.y + from.h / 2;
