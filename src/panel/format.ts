@@ -13,9 +13,23 @@ export const formatExact = (n: number) => formattedValueToString(getValueFormat(
 export function countCandidates(n: number): string[] {
   const out = [formatExact(n)];
   if (Math.abs(n) >= 1000) {
-    out.push(formattedValueToString(getValueFormat('short')(n)), formattedValueToString(getValueFormat('short')(n, 0)));
+    out.push(formatShort(n), formatShort(n, 0));
   }
   return Array.from(new Set(out));
+}
+
+/**
+ * Grafana's `short` unit, except that a value rounding up to the next unit reads as that unit
+ * (999,999,999 is "1 Bil", not "1000 Mil").
+ */
+function formatShort(n: number, decimals?: number): string {
+  const text = formattedValueToString(getValueFormat('short')(n, decimals));
+  if (/^-?1000(\.0+)? /.test(text)) {
+    return formattedValueToString(
+      getValueFormat('short')(Math.sign(n) * 10 ** Math.ceil(Math.log10(Math.abs(n))), decimals)
+    );
+  }
+  return text;
 }
 
 /** A duration in seconds, Grafana's `s` unit (5.00 min, 1.50 hour). */
