@@ -171,7 +171,8 @@ describe('built plugin modules (dist/)', () => {
         height: 200,
       })
     );
-    expect(screen.getByTestId('jobscope-flow-node-active')).toHaveAttribute('data-count', '42');
+    // RQ's own word for a job a worker runs (the catalogue's life cycle)
+    expect(screen.getByTestId('jobscope-flow-node-started')).toHaveAttribute('data-count', '42');
 
     expect(readPluginJson('panel')).toMatchObject({ id: 'jobscope-flow-panel', type: 'panel' });
     expect(fs.existsSync(path.join(DIST, 'panel', 'img', 'logo.svg'))).toBe(true);
