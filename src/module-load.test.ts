@@ -86,12 +86,29 @@ describe('built plugin modules (dist/)', () => {
     expect(json).toMatchObject({ id: 'jobscope-app', type: 'app' });
     expect(json.includes).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ type: 'datasource', name: 'Jobscope queues' }),
-        expect.objectContaining({ type: 'panel', name: 'Jobscope flow' }),
+        // Nested plugins are declared by path, as Grafana's plugin validator requires.
+        expect.objectContaining({ type: 'datasource', name: 'Jobscope queues', path: 'datasource/plugin.json' }),
+        expect.objectContaining({ type: 'panel', name: 'Jobscope flow', path: 'panel/plugin.json' }),
         expect.objectContaining({ type: 'dashboard', path: 'dashboards/overview.json' }),
       ])
     );
     expect(json.info.version).toMatch(/^\d+\.\d+\.\d+/);
+    // The one source is /plugin.json; the build places it (src/plugin.json is generated).
+    const source = JSON.parse(fs.readFileSync(path.join(ROOT, 'plugin.json'), 'utf8'));
+    // (create-plugin's BuildModeWebpackPlugin adds buildMode.)
+    const { buildMode: _buildMode, ...built } = json;
+    expect({ ...built, info: { ...json.info, version: '', updated: '' } }).toEqual({
+      ...source,
+      info: { ...source.info, version: '', updated: '' },
+    });
+    for (const include of json.includes as Array<{ path: string }>) {
+      expect(fs.existsSync(path.join(DIST, include.path))).toBe(true);
+    }
+    for (const shot of json.info.screenshots as Array<{ path: string }>) {
+      expect(fs.existsSync(path.join(DIST, shot.path))).toBe(true);
+    }
+    expect(JSON.stringify(json)).not.toMatch(/\{(yyyy|name of copyright owner)\}|github\.com\/(your|org)/i);
+    expect(fs.readFileSync(path.join(DIST, 'LICENSE'), 'utf8')).not.toMatch(/\{yyyy\}|\{name of copyright owner\}/);
     expect(fs.existsSync(path.join(DIST, 'dashboards', 'overview.json'))).toBe(true);
     expect(fs.existsSync(path.join(DIST, 'img', 'logo.svg'))).toBe(true);
   });
@@ -154,7 +171,8 @@ describe('built plugin modules (dist/)', () => {
         height: 200,
       })
     );
-    expect(screen.getByTestId('jobscope-flow-node-active')).toHaveAttribute('data-count', '42');
+    // RQ's own word for a job a worker runs (the catalogue's life cycle)
+    expect(screen.getByTestId('jobscope-flow-node-started')).toHaveAttribute('data-count', '42');
 
     expect(readPluginJson('panel')).toMatchObject({ id: 'jobscope-flow-panel', type: 'panel' });
     expect(fs.existsSync(path.join(DIST, 'panel', 'img', 'logo.svg'))).toBe(true);

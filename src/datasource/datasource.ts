@@ -14,7 +14,7 @@ import type { DataQuery } from '@grafana/schema';
 import { from, map, type Observable } from 'rxjs';
 
 import { VariableQueryEditor } from './components/VariableQueryEditor';
-import { DEFAULT_QUERY, type JobscopeOptions, type JobscopeQuery } from './types';
+import { DEFAULT_QUERY, type DatasourceKind, type JobscopeOptions, type JobscopeQuery } from './types';
 
 /** Separates the values of a multi-value variable while interpolating (never in a queue name). */
 const VALUE_SEPARATOR = '\u001f';
@@ -56,7 +56,9 @@ export const DEFAULT_VARIABLE_QUERY: JobscopeVariableQuery = { refId: 'JobscopeV
  * Accepts what a dashboard may hold as a variable query: the object this editor writes, a
  * legacy string (`queues`, `systems`, `queues:bullmq`) or nothing.
  */
-export function normalizeVariableQuery(query: JobscopeVariableQuery | string | undefined | null): JobscopeVariableQuery {
+export function normalizeVariableQuery(
+  query: JobscopeVariableQuery | string | undefined | null
+): JobscopeVariableQuery {
   if (typeof query === 'string') {
     const [what, system] = query.trim().split(':', 2);
     return {
@@ -68,11 +70,19 @@ export function normalizeVariableQuery(query: JobscopeVariableQuery | string | u
   if (!query || typeof query !== 'object') {
     return DEFAULT_VARIABLE_QUERY;
   }
-  return { ...query, refId: query.refId || DEFAULT_VARIABLE_QUERY.refId, what: query.what === 'systems' ? 'systems' : 'queues' };
+  return {
+    ...query,
+    refId: query.refId || DEFAULT_VARIABLE_QUERY.refId,
+    what: query.what === 'systems' ? 'systems' : 'queues',
+  };
 }
 
 /** Values of a variable query, from the queue list; sorted and without duplicates. */
-export function variableValues(queues: QueueRef[], query: JobscopeVariableQuery, systems: readonly string[] = []): MetricFindValue[] {
+export function variableValues(
+  queues: QueueRef[],
+  query: JobscopeVariableQuery,
+  systems: readonly string[] = []
+): MetricFindValue[] {
   const names =
     query.what === 'systems'
       ? queues.map((q) => q.system)
@@ -87,7 +97,12 @@ export function variableValues(queues: QueueRef[], query: JobscopeVariableQuery,
  * Scenes dashboards). Values go back as one frame with `text` and `value` fields, the shape
  * every Grafana version turns into variable options.
  */
-export class JobscopeVariableSupport extends CustomVariableSupport<DataSource, JobscopeVariableQuery, JobscopeQuery, JobscopeOptions> {
+export class JobscopeVariableSupport extends CustomVariableSupport<
+  DataSource,
+  JobscopeVariableQuery,
+  JobscopeQuery,
+  JobscopeOptions
+> {
   editor = VariableQueryEditor;
 
   constructor(private readonly datasource: DataSource) {
@@ -113,8 +128,12 @@ export class JobscopeVariableSupport extends CustomVariableSupport<DataSource, J
 }
 
 export class DataSource extends DataSourceWithBackend<JobscopeQuery, JobscopeOptions> {
+  /** The broker or job store this data source reads: the editors offer its systems. */
+  readonly kind?: DatasourceKind;
+
   constructor(instanceSettings: DataSourceInstanceSettings<JobscopeOptions>) {
     super(instanceSettings);
+    this.kind = instanceSettings.jsonData?.kind;
     this.variables = new JobscopeVariableSupport(this);
   }
 

@@ -7,16 +7,11 @@ import type { DataSourceJsonData, SelectableValue } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
 
 import {
-  DATASOURCE_KINDS,
-  OVERVIEW_METRICS,
   QUERY_TYPES,
-  REDIS_SYSTEMS,
   type DatasourceKind,
   type JobscopeQuery as SharedQuery,
   type JobscopeSettings,
-  type OverviewMetric,
   type QueryType,
-  type JobSystemId,
 } from '../../pkg/model/query';
 
 export { DATASOURCE_KINDS, DEFAULT_QUERY, OVERVIEW_METRICS, QUERY_TYPES, REDIS_SYSTEMS } from '../../pkg/model/query';
@@ -41,45 +36,34 @@ export const TRACING_DATASOURCE_TYPES = ['tempo', 'jaeger', 'zipkin'] as const;
 /** Data source types offered as the logs link target (queries in src/panel/explore-links.ts). */
 export const LOGS_DATASOURCE_TYPES = ['loki', 'elasticsearch'] as const;
 
-const KIND_LABELS: Record<DatasourceKind, string> = {
-  redis: 'Redis (BullMQ, Bull, Sidekiq, Celery, RQ)',
+/** Display names of the data source kinds (the Kind select, system groups). */
+export const KIND_NAMES: Record<DatasourceKind, string> = {
+  redis: 'Redis',
   rabbitmq: 'RabbitMQ',
-  postgres: 'PostgreSQL (pg-boss, graphile-worker, River, Oban, Que, Solid Queue, GoodJob)',
+  postgres: 'PostgreSQL',
   nats: 'NATS JetStream',
-  kafka: 'Kafka (consumer-group lag)',
+  kafka: 'Kafka',
 };
 
-export const KIND_OPTIONS: Array<SelectableValue<DatasourceKind>> = DATASOURCE_KINDS.map((kind) => ({
-  value: kind,
-  label: KIND_LABELS[kind],
-}));
-
-const QUERY_TYPE_DESCRIPTIONS: Record<QueryType, string> = {
-  overview: 'Current count of jobs per state and queue',
-  timeseries: 'Job state counts over time',
-  failures: 'Recent failed jobs with their errors',
-  jobs: 'List of jobs',
-  workers: 'Connected workers',
-  queues: 'Discovered queues',
+/** The Type menu: a short name and one short line each (the menu is as wide as the select). */
+const QUERY_TYPE_TEXT: Record<QueryType, [label: string, description: string]> = {
+  overview: ['Overview', 'Values per queue'],
+  timeseries: ['Time series', 'Rates over time'],
+  failures: ['Failures', 'Grouped by cause'],
+  jobs: ['Jobs', 'Jobs in one state'],
+  workers: ['Workers', 'Workers, liveness'],
+  queues: ['Queues', 'Queues found'],
 };
 
 export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = QUERY_TYPES.map((queryType) => ({
   value: queryType,
-  label: queryType.charAt(0).toUpperCase() + queryType.slice(1),
-  description: QUERY_TYPE_DESCRIPTIONS[queryType],
+  label: QUERY_TYPE_TEXT[queryType][0],
+  description: QUERY_TYPE_TEXT[queryType][1],
 }));
 
-export const SYSTEM_OPTIONS: Array<SelectableValue<JobSystemId>> = REDIS_SYSTEMS.map((system) => ({
-  value: system,
-  label: system,
-}));
-
-export const METRIC_OPTIONS: Array<SelectableValue<OverviewMetric>> = OVERVIEW_METRICS.map((metric) => ({
-  value: metric,
-  label: metric,
-}));
-
-/** Query types whose result is a set of counts, so the metrics selector applies. */
+/** Query types an alert rule can evaluate: they answer numbers per queue. */
+export const ALERTING_QUERY_TYPES: readonly QueryType[] = ['overview', 'timeseries'];
+/** Query types whose result is a set of values, so the metrics selector applies. */
 export const METRIC_QUERY_TYPES: readonly QueryType[] = ['overview', 'timeseries'];
 /** Query types that return rows, so a limit applies. */
 export const LIMIT_QUERY_TYPES: readonly QueryType[] = ['failures', 'jobs'];

@@ -6,7 +6,25 @@
 import { FieldType, type DataFrame } from '@grafana/data';
 
 import { OVERVIEW_METRICS, type OverviewMetric } from '../../pkg/model/query';
+import { sharedQueueOf } from './lifecycles';
 import { ALL_QUEUES } from './types';
+
+/**
+ * Whether a value belongs to the shown queue: its own, or a value the system keeps for all
+ * queues together (Sidekiq's schedule, retry and dead sets under `*`), which the shown queue
+ * shares.
+ */
+export function inQueue(labels: Record<string, string> | undefined, metric: string, queue: string): boolean {
+  if (queue === ALL_QUEUES || labels?.queue === queue) {
+    return true;
+  }
+  return (
+    labels?.system !== undefined && labels.queue !== undefined && sharedQueueOf(labels.system, metric) === labels.queue
+  );
+}
+
+/** Throughput series (a `timeseries` query) share metric names with the overview: never counts. */
+const isSeries = (frame: DataFrame) => /^timeseries/.test(frame.meta?.type ?? '');
 
 export type FlowCounts = Partial<Record<OverviewMetric, number>>;
 
@@ -26,7 +44,7 @@ function metricName(frameName: string | undefined, fieldName: string): OverviewM
 /** Sums every metric over the frames, restricted to one queue unless `queue` is empty. */
 export function flowCounts(frames: DataFrame[], queue: string = ALL_QUEUES): FlowCounts {
   const counts: FlowCounts = {};
-  for (const frame of frames) {
+  for (const frame of frames.filter((f) => !isSeries(f))) {
     for (const field of frame.fields) {
       if (field.type !== FieldType.number) {
         continue;
@@ -35,7 +53,7 @@ export function flowCounts(frames: DataFrame[], queue: string = ALL_QUEUES): Flo
       if (!metric) {
         continue;
       }
-      if (queue !== ALL_QUEUES && field.labels?.queue !== queue) {
+      if (!inQueue(field.labels, metric, queue)) {
         continue;
       }
       const values = field.values;
@@ -63,13 +81,16 @@ export function queueNames(frames: DataFrame[]): string[] {
 }
 
 /** Per (system, queue): the last value of each overview metric. */
-function perQueue(frames: DataFrame[], queue: string): Map<string, { system: string; queue: string; counts: FlowCounts }> {
+function perQueue(
+  frames: DataFrame[],
+  queue: string
+): Map<string, { system: string; queue: string; counts: FlowCounts }> {
   const out = new Map<string, { system: string; queue: string; counts: FlowCounts }>();
-  for (const frame of frames) {
+  for (const frame of frames.filter((f) => !isSeries(f))) {
     for (const field of frame.fields) {
       const metric = field.type === FieldType.number ? metricName(frame.name, field.name) : undefined;
       const q = field.labels?.queue;
-      if (!metric || !q || (queue !== ALL_QUEUES && q !== queue)) {
+      if (!metric || !q || (queue !== ALL_QUEUES && q !== queue && !inQueue(field.labels, metric, queue))) {
         continue;
       }
       const system = field.labels?.system ?? '';
@@ -90,10 +111,15 @@ export function flowSystems(frames: DataFrame[], queue: string = ALL_QUEUES): st
   return Array.from(new Set(Array.from(perQueue(frames, queue).values(), (e) => e.system).filter(Boolean))).sort();
 }
 
-/** Queues with work waiting and no live worker (workers == 0 while wait > 0). */
+/**
+ * Queues with work waiting and no live worker: workers == 0 while jobs wait and none is
+ * active (an active job proves something works the queue, whatever the worker count says).
+ */
 export function queuesWithoutWorkers(frames: DataFrame[], queue: string = ALL_QUEUES): string[] {
   return Array.from(perQueue(frames, queue).values())
-    .filter((e) => e.counts.workers === 0 && (e.counts.wait ?? 0) + (e.counts.prioritized ?? 0) > 0)
+    .filter(
+      (e) => e.counts.workers === 0 && (e.counts.wait ?? 0) + (e.counts.prioritized ?? 0) > 0 && !(e.counts.active ?? 0)
+    )
     .map((e) => e.queue)
     .sort();
 }

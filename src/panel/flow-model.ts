@@ -1,137 +1,197 @@
 /**
- * The job life cycle of each system family as a small graph: which states exist, which
- * overview metrics each state sums, which `jobs` rows belong to it, and where it sits on a
- * grid (column = step in the life cycle, row 0 = success branch, 1 = main line, 2 = failure).
+ * The diagram the panel draws: the shown system's own life cycle from the catalogue (states
+ * in its words, lanes, steps, tones, the metrics each state sums and the job states it lists)
+ * placed on a grid (column = step, row = lane). Optional states (a layout or option may lack
+ * them) are drawn only when the data holds one of their metrics; a state lists only the job
+ * states its system can list.
+ *
+ * Several systems: when one system's life cycle holds every state of the others (BullMQ and
+ * Bull), it is drawn for all. Otherwise (BullMQ beside Sidekiq in one Redis, say) the panel
+ * draws the common life cycle, Scheduled → Waiting → Active → Completed / Retry / Failed /
+ * Dead, keeping the states whose metrics the data holds: the counts add up across systems,
+ * each state lists the job states its systems can list. Choose one system in the query (or
+ * one queue in the panel) to see that system's own life cycle.
  */
 import type { JobState, OverviewMetric } from '../../pkg/model/query';
+import type { Lane, Lifecycle, LifecycleState, LifecycleTransition, Tone } from '../../pkg/model/catalogue/types';
 import type { FlowCounts } from './flow-counts';
+import { systemInfo, type SystemInfo } from './lifecycles';
 
-export type FlowFamily = 'bullmq' | 'sidekiq' | 'generic';
+export type { Tone };
 
-/** Theme colour a state is drawn in (problem states may be recoloured by thresholds). */
-export type FlowTone = 'warning' | 'info' | 'primary' | 'success' | 'error';
-
-export interface FlowNodeDef {
-  id: string;
-  label: string;
-  /** Overview metrics summed into this node's count. */
-  metrics: OverviewMetric[];
-  /** `state` values of `jobs` rows listed when the node is clicked. */
-  states: JobState[];
+export interface FlowNodeDef extends LifecycleState {
   col: number;
   row: number;
-  tone: FlowTone;
-  /** A state that needs attention when non-zero: coloured by the panel's thresholds. */
-  problem?: boolean;
-  /** Drawn only when the data holds one of its metrics. */
-  optional?: boolean;
 }
 
-export interface FlowEdgeDef {
-  from: string;
-  to: string;
-  /** A way back (retry): drawn dashed and curved. */
-  back?: boolean;
-  /** Drawn only when the data holds this metric. */
-  when?: OverviewMetric;
-}
+export type FlowEdgeDef = LifecycleTransition;
 
 export interface FlowGraph {
-  family: FlowFamily;
+  /** The system drawn, or `mixed` for the common life cycle. */
+  key: string;
+  /** Systems the graph stands for (labels.system values). */
+  systems: string[];
   nodes: FlowNodeDef[];
   edges: FlowEdgeDef[];
   cols: number;
   rows: number;
 }
 
-const BULLMQ: Omit<FlowGraph, 'cols' | 'rows'> = {
-  family: 'bullmq',
-  nodes: [
-    { id: 'delayed', label: 'Delayed', metrics: ['delayed'], states: ['delayed', 'retry'], col: 0, row: 1, tone: 'warning' },
-    { id: 'wait', label: 'Waiting', metrics: ['wait', 'prioritized'], states: ['waiting'], col: 1, row: 1, tone: 'info' },
-    { id: 'active', label: 'Active', metrics: ['active'], states: ['active', 'stalled'], col: 2, row: 1, tone: 'primary' },
-    { id: 'completed', label: 'Completed', metrics: ['completed'], states: ['completed'], col: 3, row: 0, tone: 'success' },
-    { id: 'failed', label: 'Failed', metrics: ['failed'], states: ['failed'], col: 3, row: 2, tone: 'error', problem: true },
-    { id: 'dead', label: 'Dead', metrics: ['dead'], states: ['dead'], col: 4, row: 2, tone: 'error', problem: true, optional: true },
+/** The common life cycle a mix of systems is drawn as. */
+const COMMON: Lifecycle = {
+  states: [
+    {
+      id: 'delayed',
+      label: 'Scheduled',
+      description: 'Waiting for its time or a retry back-off.',
+      metrics: ['delayed'],
+      jobStates: ['delayed'],
+      step: 0,
+      lane: 'main',
+      tone: 'idle',
+    },
+    {
+      id: 'wait',
+      label: 'Waiting',
+      description: 'Ready for a worker.',
+      metrics: ['wait', 'prioritized'],
+      jobStates: ['waiting'],
+      step: 1,
+      lane: 'main',
+      tone: 'waiting',
+    },
+    {
+      id: 'active',
+      label: 'Active',
+      description: 'Taken by a worker.',
+      metrics: ['active'],
+      jobStates: ['active', 'stalled'],
+      step: 2,
+      lane: 'main',
+      tone: 'running',
+    },
+    {
+      id: 'completed',
+      label: 'Completed',
+      description: 'Finished successfully.',
+      metrics: ['completed'],
+      jobStates: ['completed'],
+      step: 3,
+      lane: 'success',
+      tone: 'success',
+    },
+    {
+      id: 'retry',
+      label: 'Retry',
+      description: 'Failed, to be retried.',
+      metrics: ['retries'],
+      jobStates: ['retry'],
+      step: 3,
+      lane: 'failure',
+      tone: 'retrying',
+      problem: true,
+    },
+    {
+      id: 'failed',
+      label: 'Failed',
+      description: 'Failed with no retry left.',
+      metrics: ['failed'],
+      jobStates: ['failed'],
+      step: 4,
+      lane: 'failure',
+      tone: 'failed',
+      problem: true,
+    },
+    {
+      id: 'dead',
+      label: 'Dead',
+      description: 'Given up on (dead letters).',
+      metrics: ['dead'],
+      jobStates: ['dead'],
+      step: 5,
+      lane: 'failure',
+      tone: 'failed',
+      problem: true,
+    },
   ],
-  edges: [
+  transitions: [
     { from: 'delayed', to: 'wait' },
     { from: 'wait', to: 'active' },
-    { from: 'active', to: 'completed' },
-    { from: 'active', to: 'failed' },
-    { from: 'failed', to: 'dead' },
-    { from: 'failed', to: 'delayed', back: true, when: 'retries' },
-  ],
-};
-
-const SIDEKIQ: Omit<FlowGraph, 'cols' | 'rows'> = {
-  family: 'sidekiq',
-  nodes: [
-    { id: 'delayed', label: 'Scheduled', metrics: ['delayed'], states: ['delayed'], col: 0, row: 1, tone: 'warning' },
-    { id: 'wait', label: 'Enqueued', metrics: ['wait'], states: ['waiting'], col: 1, row: 1, tone: 'info' },
-    { id: 'active', label: 'Busy', metrics: ['active'], states: ['active', 'stalled'], col: 2, row: 1, tone: 'primary' },
-    { id: 'completed', label: 'Processed', metrics: ['completed'], states: ['completed'], col: 3, row: 0, tone: 'success', optional: true },
-    { id: 'retry', label: 'Retry', metrics: ['retries'], states: ['retry'], col: 3, row: 2, tone: 'warning', problem: true },
-    { id: 'dead', label: 'Dead', metrics: ['dead'], states: ['dead'], col: 4, row: 2, tone: 'error', problem: true },
-  ],
-  edges: [
-    { from: 'delayed', to: 'wait' },
-    { from: 'wait', to: 'active' },
-    { from: 'active', to: 'completed' },
+    { from: 'active', to: 'completed', rate: 'completed' },
     { from: 'active', to: 'retry' },
-    { from: 'retry', to: 'dead' },
+    { from: 'active', to: 'failed', rate: 'failed' },
+    { from: 'retry', to: 'failed' },
     { from: 'retry', to: 'wait', back: true },
-  ],
-};
-
-const GENERIC: Omit<FlowGraph, 'cols' | 'rows'> = {
-  family: 'generic',
-  nodes: [
-    { id: 'delayed', label: 'Scheduled', metrics: ['delayed'], states: ['delayed'], col: 0, row: 1, tone: 'warning', optional: true },
-    { id: 'wait', label: 'Waiting', metrics: ['wait', 'prioritized'], states: ['waiting'], col: 1, row: 1, tone: 'info' },
-    { id: 'active', label: 'Active', metrics: ['active'], states: ['active', 'stalled'], col: 2, row: 1, tone: 'primary' },
-    { id: 'completed', label: 'Completed', metrics: ['completed'], states: ['completed'], col: 3, row: 0, tone: 'success' },
-    { id: 'failed', label: 'Failed', metrics: ['failed'], states: ['failed', 'retry'], col: 3, row: 2, tone: 'error', problem: true },
-    { id: 'dead', label: 'Dead', metrics: ['dead'], states: ['dead'], col: 4, row: 2, tone: 'error', problem: true, optional: true },
-  ],
-  edges: [
-    { from: 'delayed', to: 'wait' },
-    { from: 'wait', to: 'active' },
-    { from: 'active', to: 'completed' },
-    { from: 'active', to: 'failed' },
     { from: 'failed', to: 'dead' },
-    { from: 'failed', to: 'wait', back: true, when: 'retries' },
   ],
 };
 
-/** BullMQ and Bull share a life cycle; Sidekiq has its own; anything else (or a mix) is generic. */
-export function familyOf(systems: string[]): FlowFamily {
-  if (systems.length > 0 && systems.every((s) => s === 'bullmq' || s === 'bull')) {
-    return 'bullmq';
-  }
-  if (systems.length > 0 && systems.every((s) => s === 'sidekiq')) {
-    return 'sidekiq';
-  }
-  return 'generic';
-}
+const LANES: Lane[] = ['success', 'main', 'failure'];
 
-/** Sum of a node's metrics; undefined when the data holds none of them (shown as "–", not 0). */
-export function nodeCount(counts: FlowCounts, node: FlowNodeDef): number | undefined {
+/** Sum of a state's metrics; undefined when the data holds none of them (shown as "–", not 0). */
+export function nodeCount(counts: FlowCounts, node: Pick<LifecycleState, 'metrics'>): number | undefined {
   const parts = node.metrics.map((m) => counts[m]).filter((v): v is number => v !== undefined);
   return parts.length ? parts.reduce((a, b) => a + b, 0) : undefined;
 }
 
-/** The graph for a family, without optional states and conditional edges the data lacks. */
-export function flowGraph(family: FlowFamily, counts: FlowCounts): FlowGraph {
-  const base = family === 'bullmq' ? BULLMQ : family === 'sidekiq' ? SIDEKIQ : GENERIC;
-  const nodes = base.nodes.filter((n) => !n.optional || nodeCount(counts, n) !== undefined);
+/** A life cycle on the grid: steps from column 0 (no empty first column), lanes that hold states only. */
+export function placeLifecycle(key: string, systems: string[], lifecycle: Lifecycle): FlowGraph {
+  const states = lifecycle.states;
+  const minStep = Math.min(...states.map((s) => s.step));
+  const lanes = LANES.filter((l) => states.some((s) => s.lane === l));
+  // Keep the main line in the middle row when only one branch exists, so arrows stay diagonal.
+  const rowOf = (lane: Lane) => lanes.indexOf(lane);
+  const nodes = states.map((s) => ({ ...s, col: s.step - minStep, row: rowOf(s.lane) }));
   const ids = new Set(nodes.map((n) => n.id));
-  const edges = base.edges.filter((e) => ids.has(e.from) && ids.has(e.to) && (!e.when || counts[e.when] !== undefined));
   return {
-    family,
+    key,
+    systems,
     nodes,
-    edges,
+    edges: lifecycle.transitions.filter((t) => ids.has(t.from) && ids.has(t.to)),
     cols: Math.max(...nodes.map((n) => n.col)) + 1,
-    rows: 3,
+    rows: lanes.length,
   };
 }
+
+/** The life cycle drawn for `infos`, optional states without data left out. */
+function drawn(lifecycle: Lifecycle, counts: FlowCounts, listable: ReadonlySet<JobState> | undefined): Lifecycle {
+  return {
+    states: lifecycle.states
+      .filter((s) => !s.optional || nodeCount(counts, s) !== undefined)
+      .map((s) => (listable ? { ...s, jobStates: s.jobStates.filter((j) => listable.has(j)) } : s)),
+    transitions: lifecycle.transitions,
+  };
+}
+
+/** The one life cycle among `infos` whose states include every other's, if any. */
+function widest(infos: SystemInfo[]): SystemInfo | undefined {
+  const ids = (i: SystemInfo) => new Set(i.lifecycle.states.map((s) => s.id));
+  return infos.find((candidate) => {
+    const own = ids(candidate);
+    return infos.every((i) => Array.from(ids(i)).every((id) => own.has(id)));
+  });
+}
+
+/** The graph for the systems found in the shown queue(s). */
+export function flowGraph(systems: string[], counts: FlowCounts): FlowGraph {
+  const infos = systems.map(systemInfo);
+  const known = infos.filter((i): i is SystemInfo => i !== undefined);
+  const listable =
+    known.length === infos.length && known.length ? new Set<JobState>(known.flatMap((i) => i.jobStates)) : undefined;
+  const own = known.length === infos.length && known.length ? widest(known) : undefined;
+  if (own) {
+    return placeLifecycle(
+      systems.length === 1 ? own.id : systems.join('+'),
+      systems,
+      drawn(own.lifecycle, counts, listable)
+    );
+  }
+  const common: Lifecycle = {
+    states: COMMON.states.filter((s) => s.id === 'wait' || s.id === 'active' || nodeCount(counts, s) !== undefined),
+    transitions: COMMON.transitions,
+  };
+  return placeLifecycle('mixed', systems, drawn(common, counts, listable));
+}
+
+/** Overview metrics drawn as the headline (not as states). */
+export const HEADLINE_METRICS: OverviewMetric[] = ['oldest_wait_seconds', 'workers', 'consumer_utilisation'];

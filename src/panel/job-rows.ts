@@ -17,7 +17,13 @@ export interface JobListRow {
   state: string;
   attempts?: number;
   error?: string;
+  stacktrace?: string;
+  /** When the job was created and when it finished, epoch ms. */
+  created?: number;
+  finished?: number;
   payload?: string;
+  /** json, text, pickle, marshal, binary (hex), none. */
+  payloadKind?: string;
   payloadBytes?: number;
   payloadTruncated: boolean;
   traceId?: string;
@@ -34,11 +40,15 @@ const field = (frame: DataFrame, name: string): Field | undefined => frame.field
 
 /** A `jobs` frame: named so by the backend, or a table with the columns that make one. */
 export function isJobsFrame(frame: DataFrame): boolean {
-  return frame.name === 'jobs' || (field(frame, 'id') !== undefined && field(frame, 'state') !== undefined && field(frame, 'queue') !== undefined);
+  return (
+    frame.name === 'jobs' ||
+    (field(frame, 'id') !== undefined && field(frame, 'state') !== undefined && field(frame, 'queue') !== undefined)
+  );
 }
 
 const str = (v: unknown): string | undefined => (v === null || v === undefined || v === '' ? undefined : String(v));
-const num = (v: unknown): number | undefined => (v === null || v === undefined || !Number.isFinite(Number(v)) ? undefined : Number(v));
+const num = (v: unknown): number | undefined =>
+  v === null || v === undefined || !Number.isFinite(Number(v)) ? undefined : Number(v);
 
 /** Replaces ${__value.raw} / ${__value.text} in every string of a link's query. */
 function interpolate<T>(value: T, raw: string): T {
@@ -68,20 +78,32 @@ export const isLogsLink = (title: string | undefined) => /\blogs?\b/i.test(title
  * The trace (or, with `logs`, the logs) link for row `i`: Grafana's own link supplier when the
  * data went through field overrides (field.getLinks), else built from the field's data links.
  */
-export function traceLink(traceField: Field, i: number, traceId: string, timeMs?: number, logs = false): TraceLinkModel | undefined {
+export function traceLink(
+  traceField: Field,
+  i: number,
+  traceId: string,
+  timeMs?: number,
+  logs = false
+): TraceLinkModel | undefined {
   const fallbackTitle = logs ? 'Logs' : 'Open trace';
   const supplied = traceField.getLinks?.({ valueRowIndex: i }).find((l) => l.href && isLogsLink(l.title) === logs);
   if (supplied) {
     return { href: supplied.href, title: supplied.title || fallbackTitle, target: supplied.target };
   }
-  const link = traceField.config.links?.find((l) => (l.internal?.datasourceUid || l.url) && isLogsLink(l.title) === logs);
+  const link = traceField.config.links?.find(
+    (l) => (l.internal?.datasourceUid || l.url) && isLogsLink(l.title) === logs
+  );
   if (!link) {
     return undefined;
   }
   if (link.internal?.datasourceUid) {
     return { href: exploreUrl(link, traceId, timeMs), title: link.title || fallbackTitle };
   }
-  return { href: link.url.replace(/\$\{__value\.(raw|text)\}/g, encodeURIComponent(traceId)), title: link.title || fallbackTitle, target: '_blank' };
+  return {
+    href: link.url.replace(/\$\{__value\.(raw|text)\}/g, encodeURIComponent(traceId)),
+    title: link.title || fallbackTitle,
+    target: '_blank',
+  };
 }
 
 /** Every row of every jobs frame in the data. */
@@ -102,7 +124,11 @@ export function jobRows(frames: DataFrame[]): JobListRow[] {
         state: str(get('state', i)) ?? '',
         attempts: num(get('attempts', i)),
         error: str(get('error', i)),
+        stacktrace: str(get('stacktrace', i)),
+        created: num(get('created', i)),
+        finished: num(get('finished', i)),
         payload: str(get('payload', i)),
+        payloadKind: str(get('payload_kind', i)),
         payloadBytes: num(get('payload_bytes', i)),
         payloadTruncated: get('payload_truncated', i) === true,
         traceId,

@@ -3,31 +3,36 @@
  * the real panel component with the real @grafana/ui on React 18, fed frames that the
  * packaged backend produced from real BullMQ queues in Redis:
  * - light and dark, at 300×200 and 1920×1080: no console errors, nothing outside the panel
- *   box, node labels inside their nodes, counts equal to the backend's values;
- * - clicking `failed` lists the failed job ids with links to the trace and to its logs in
- *   Explore, and the list's close button and alert-templates bell do not overlap;
+ *   box, node labels inside their nodes, nothing overlapping, counts equal to the backend's;
+ * - clicking `failed` runs the panel's own jobs query, which the test answers from the
+ *   packaged executable, and lists the failed job ids with links to the trace and to its logs
+ *   in Explore; the list's close button and alert-templates bell do not overlap;
  * - a list of 10,000 jobs renders only the rows in view, scrolls to its last job, keeps rows
  *   from overlapping when one expands, and moves the focus to the last job with End.
  * Screenshots go to artifacts/screenshots/.
  */
 import * as bullmq from 'bullmq';
-import * as esbuild from 'esbuild';
 import * as fs from 'fs';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
-import * as os from 'os';
+import type * as http from 'http';
 import * as path from 'path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 
 import { startPlugin, type PluginProcess } from '../harness/plugin-process';
 import { GrafanaClient, type DatasourceSettings } from '../harness/grpc-client';
 import { decodeFrame, readNumeric, type DecodedFrame } from '../harness/grafana-frames';
 import { makeBullmqState, type BullmqState } from '../support/bullmq-states';
 import { bullConnection, deletePrefix, REDIS_URL, uniquePrefix, waitUntil } from '../support/redis';
+import {
+  buildPage,
+  decodedFrameJSON as frameJSON,
+  launch,
+  layoutProblems,
+  serve,
+  SHOTS,
+  type FrameJSON,
+  type QueryBody,
+} from './support';
 
-const ROOT = path.resolve(__dirname, '../..');
-const SHOTS = path.join(ROOT, 'artifacts/screenshots');
-const CHROMIUM = process.env.JOBSCOPE_CHROMIUM || '/usr/bin/chromium';
 const TRACING_UID = 'tempo-browser-test';
 const LOGS_UID = 'loki-browser-test';
 const MANY = 10_000;
@@ -39,42 +44,14 @@ const SIZES: Array<[number, number]> = [
 ];
 const THEMES = ['light', 'dark'] as const;
 
-/** What each BullMQ node sums (the panel's contract, restated here rather than imported). */
+/** What each BullMQ state sums (the catalogue's life cycle, restated here rather than imported). */
 const NODE_METRICS: Record<string, string[]> = {
   delayed: ['delayed'],
-  wait: ['wait', 'prioritized'],
+  waiting: ['wait', 'paused'],
   active: ['active'],
   completed: ['completed'],
   failed: ['failed'],
 };
-
-/** Arrow type of a decoded field → @grafana/data FieldType. */
-function fieldType(arrowType: string): string {
-  if (arrowType.startsWith('Timestamp')) {
-    return 'time';
-  }
-  if (arrowType === 'Utf8') {
-    return 'string';
-  }
-  if (arrowType === 'Bool') {
-    return 'boolean';
-  }
-  return 'number';
-}
-
-/** A decoded Arrow frame as Grafana's data-frame JSON (what toDataFrame reads); times in ms. */
-function frameJSON(f: DecodedFrame) {
-  return {
-    name: f.name,
-    refId: f.refId,
-    meta: f.meta,
-    fields: f.fields.map((x) => {
-      const type = fieldType(x.arrowType);
-      const values = type === 'time' ? x.values.map((v) => (v === null ? null : Math.round(Number(v) / 1e6))) : x.values;
-      return { name: x.name, type, labels: x.labels, config: x.config, values };
-    }),
-  };
-}
 
 /** A queue whose jobs fail carrying W3C traceparents in their data (as an OTel-instrumented producer sends). */
 async function makeTracedFailures(prefix: string) {
@@ -85,11 +62,15 @@ async function makeTracedFailures(prefix: string) {
     async (job) => {
       throw new Error(`gateway timeout for payment ${job.data.payment}`);
     },
-    { connection, prefix },
+    { connection, prefix }
   );
   await worker.waitUntilReady();
   for (const [i, trace] of TRACE_IDS.entries()) {
-    await payments.add('capture', { payment: 500 + i, traceparent: `00-${trace}-00f067aa0ba902b7-01`, card: 'x'.repeat(400) }, { attempts: 1 });
+    await payments.add(
+      'capture',
+      { payment: 500 + i, traceparent: `00-${trace}-00f067aa0ba902b7-01`, card: 'x'.repeat(400) },
+      { attempts: 1 }
+    );
   }
   await waitUntil('2 failed payments', async () => (await payments.getJobCounts('failed')).failed === TRACE_IDS.length);
   await worker.close();
@@ -100,7 +81,7 @@ async function makeTracedFailures(prefix: string) {
  * The backend's jobs frame grown to MANY failed jobs: its own rows repeated with new ids, every
  * seventh with a long, multi-line error (rows of different heights).
  */
-function manyJobs(frame: ReturnType<typeof frameJSON>) {
+function manyJobs(frame: FrameJSON) {
   const n = frame.fields[0].values.length;
   return {
     ...frame,
@@ -120,24 +101,7 @@ function manyJobs(frame: ReturnType<typeof frameJSON>) {
   };
 }
 
-function serve(dir: string, iconsDir: string): Promise<http.Server> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.svg': 'image/svg+xml' };
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const icon = url.pathname.startsWith('/public/build/img/icons/');
-    const file = icon
-      ? path.join(iconsDir, url.pathname.slice('/public/build/img/icons/'.length))
-      : path.join(dir, url.pathname === '/' ? 'index.html' : url.pathname);
-    const base = icon ? iconsDir : dir;
-    if (!path.resolve(file).startsWith(base) || !fs.existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
+jest.setTimeout(60_000);
 
 const prefix = uniquePrefix('browser');
 let state: BullmqState | undefined;
@@ -149,6 +113,30 @@ let browser: BrowserContext | undefined;
 let origin = '';
 let values: ReturnType<typeof readNumeric> = [];
 let failedRows: Array<{ id: string; queue: string; trace: string | null }> = [];
+/** The 10,000-job frame the page's jobs query gets while `answerMany` is set. */
+let many: FrameJSON | undefined;
+let answerMany = false;
+const sent: QueryBody[] = [];
+
+/** Answers the page's own queries from the packaged executable, as Grafana's /api/ds/query would. */
+function answer(ds: DatasourceSettings) {
+  return async (body: QueryBody) => {
+    sent.push(body);
+    if (answerMany) {
+      return { frames: body.targets.some((t) => t.state === 'failed') ? [many!] : [] };
+    }
+    const responses = await grafana!.queryData(
+      ds,
+      body.targets.map((t) => ({ refId: t.refId, json: t }))
+    );
+    return {
+      frames: Object.values(responses).flatMap((r) => r.frames.map(decodeFrame).map(frameJSON)),
+      errors: Object.values(responses)
+        .filter((r) => r.error)
+        .map((r) => ({ message: String(r.error) })),
+    };
+  };
+}
 
 beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -171,38 +159,18 @@ beforeAll(async () => {
   const jobs = responses.B.frames.map(decodeFrame);
   values = readNumeric(overview);
   const col = (name: string) => jobs[0].fields.find((f) => f.name === name)!.values;
-  failedRows = col('id').map((id, i) => ({ id: String(id), queue: String(col('queue')[i]), trace: col('trace_id')[i] as string | null }));
+  failedRows = col('id').map((id, i) => ({
+    id: String(id),
+    queue: String(col('queue')[i]),
+    trace: col('trace_id')[i] as string | null,
+  }));
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobscope-browser-'));
-  await esbuild.build({
-    entryPoints: [path.join(__dirname, 'page/main.tsx')],
-    bundle: true,
-    outfile: path.join(dir, 'page.js'),
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2020',
-    minify: true,
-    define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
-    loader: { '.svg': 'text', '.png': 'dataurl', '.woff': 'empty', '.woff2': 'empty', '.css': 'empty' },
-    logLevel: 'error',
-  });
-  fs.writeFileSync(
-    path.join(dir, 'index.html'),
-    '<!doctype html><html><head><meta charset="utf-8"><title>Jobscope flow panel</title><link rel="icon" href="data:,"></head><body><div id="root"></div>' +
-      // Grafana's index page sets its boot data before any plugin code runs; @grafana/runtime reads it on import.
-      '<script>window.grafanaBootData = { settings: { appSubUrl: "", featureToggles: {} }, user: { orgRole: "Admin" }, navTree: [] };</script>' +
-      '<script src="/page.js"></script></body></html>',
-  );
-  fs.writeFileSync(path.join(dir, 'frames.json'), JSON.stringify([...overview, ...jobs].map(frameJSON)));
-  fs.writeFileSync(path.join(dir, 'frames-many.json'), JSON.stringify([...overview.map(frameJSON), manyJobs(frameJSON(jobs[0]))]));
-  server = await serve(dir, path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons'));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  browser = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'jobscope-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const dir = await buildPage();
+  fs.writeFileSync(path.join(dir, 'frames.json'), JSON.stringify(overview.map(frameJSON)));
+  fs.writeFileSync(path.join(dir, 'frames-many.json'), JSON.stringify(overview.map(frameJSON)));
+  many = manyJobs(frameJSON(jobs[0]));
+  ({ server, origin } = await serve(dir, answer(ds)));
+  browser = await launch();
 }, 120_000);
 
 afterAll(async () => {
@@ -217,6 +185,7 @@ afterAll(async () => {
 
 /** Opens the page at one theme and size; returns it with the errors it logs. */
 async function open(theme: string, width: number, height: number, queue = '', frames = 'frames.json') {
+  answerMany = frames === 'frames-many.json';
   const page = await browser!.newPage();
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -224,56 +193,15 @@ async function open(theme: string, width: number, height: number, queue = '', fr
   page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
   page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
   await page.setViewportSize({ width: width + 16, height: height + 16 });
-  await page.goto(`${origin}/?theme=${theme}&w=${width}&h=${height}&queue=${encodeURIComponent(queue)}&frames=${frames}&ds=ds-${prefix}&logs=${LOGS_UID}`);
+  await page.goto(
+    `${origin}/?theme=${theme}&w=${width}&h=${height}&queue=${encodeURIComponent(queue)}&frames=${frames}&ds=ds-${prefix}&logs=${LOGS_UID}`
+  );
   await page.waitForSelector('[data-testid="jobscope-flow"]');
   await page.evaluate(() => document.fonts.ready);
   return { page, errors };
 }
 
-/** Elements of the panel that reach outside its box, and node texts that leave their node. */
-function overflow(page: Page) {
-  return page.evaluate(() => {
-    const box = document.querySelector('[data-testid="panel-box"]')!.getBoundingClientRect();
-    const out: string[] = [];
-    const describe = (el: Element) => `${el.tagName.toLowerCase()}${el.getAttribute('data-testid') ? `[${el.getAttribute('data-testid')}]` : ''} "${(el.textContent ?? '').slice(0, 30)}"`;
-    const panel = document.querySelector('[data-testid="panel-box"]')!;
-    /** Inside a scrolling list: it cannot paint outside, and the list itself is checked. */
-    const clipped = (el: Element) => {
-      for (let a = el.parentElement; a && a !== panel; a = a.parentElement) {
-        if (!(a instanceof HTMLElement)) {
-          continue; // an <svg> clips too, but its nodes must fit on their own
-        }
-        const s = getComputedStyle(a);
-        if (/auto|scroll/.test(s.overflowY) && s.overflowX !== 'visible') {
-          return true;
-        }
-      }
-      return false;
-    };
-    for (const el of Array.from(panel.querySelectorAll('*'))) {
-      if (clipped(el)) {
-        continue;
-      }
-      const r = el.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) {
-        continue; // <title>, <defs>, markers
-      }
-      if (r.left < box.left - 0.5 || r.top < box.top - 0.5 || r.right > box.right + 0.5 || r.bottom > box.bottom + 0.5) {
-        out.push(`${describe(el)} at ${JSON.stringify([r.left, r.top, r.right, r.bottom])} outside ${JSON.stringify([box.left, box.top, box.right, box.bottom])}`);
-      }
-    }
-    for (const node of Array.from(document.querySelectorAll('[data-testid^="jobscope-flow-node-"]'))) {
-      const rect = node.querySelector('rect')!.getBoundingClientRect();
-      for (const text of Array.from(node.querySelectorAll(':scope > text')).filter((t) => !t.getAttribute('data-testid'))) {
-        const r = text.getBoundingClientRect();
-        if (r.left < rect.left || r.right > rect.right || r.top < rect.top || r.bottom > rect.bottom) {
-          out.push(`${describe(text)} leaves its node ${node.getAttribute('data-testid')}`);
-        }
-      }
-    }
-    return out;
-  });
-}
+const overflow = (page: Page) => layoutProblems(page);
 
 const sum = (metrics: string[], queue?: string) => {
   const picked = values.filter((v) => metrics.includes(v.metric) && (!queue || v.labels.queue === queue));
@@ -292,7 +220,13 @@ describe.each(THEMES)('flow panel, %s theme', (theme) => {
         }
       }
       // emails has waiting jobs and no worker
-      await expect(page.getByTestId('jobscope-flow-note-wait').textContent()).resolves.toBe('no worker');
+      // always in the state's tooltip; under the node where there is room for a readable note
+      await expect(page.getByTestId('jobscope-flow-node-waiting').locator('title').textContent()).resolves.toContain(
+        'no live worker for emails'
+      );
+      if (height >= 400) {
+        await expect(page.getByTestId('jobscope-flow-note-waiting').textContent()).resolves.toBe('no worker');
+      }
       expect(await overflow(page)).toEqual([]);
       await page.screenshot({ path: path.join(SHOTS, `flow-${theme}-${width}x${height}.png`) });
       expect(errors).toEqual([]);
@@ -304,15 +238,30 @@ describe.each(THEMES)('flow panel, %s theme', (theme) => {
   it.each(SIZES)('at %ix%i lists the failed jobs with trace links when `failed` is clicked', async (width, height) => {
     const { page, errors } = await open(theme, width, height);
     try {
+      const before = sent.length;
       await page.getByTestId('jobscope-flow-node-failed').click();
       const list = page.getByTestId('jobscope-job-list');
-      await list.waitFor();
-      const ids = await list.getByTestId('jobscope-job').evaluateAll((els) => els.map((e) => e.getAttribute('data-job-id')));
+      await list.getByTestId('jobscope-job').first().waitFor();
+      // the panel's own query: BullMQ's failed state lists its failed and dead jobs
+      expect(sent.slice(before).map((b) => b.targets.map((t) => [t.queryType, t.state, t.system]))).toEqual([
+        [
+          ['jobs', 'failed', 'bullmq'],
+          ['jobs', 'dead', 'bullmq'],
+        ],
+      ]);
+      const ids = await list
+        .getByTestId('jobscope-job')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-job-id')));
       // what the backend returned, and what BullMQ itself holds as failed
       expect(ids.sort()).toEqual(failedRows.map((r) => r.id).sort());
       const library = [...(await state!.queues.orders.getFailed()), ...(await payments!.getFailed())].map((j) => j.id);
       expect(ids.sort()).toEqual(library.sort());
 
+      // when each job was created and finished, today (the backend's times, read as Grafana does)
+      const today = new Date().toISOString().slice(0, 10);
+      await expect(list.getByTestId('jobscope-job-times').first().textContent()).resolves.toMatch(
+        new RegExp(`^created ${today} .*finished ${today} `)
+      );
       const links = list.getByRole('link', { name: 'Open trace' });
       await expect(links.count()).resolves.toBe(TRACE_IDS.length);
       const logs = list.getByRole('link', { name: /^Logs of trace/ });
@@ -324,7 +273,9 @@ describe.each(THEMES)('flow panel, %s theme', (theme) => {
         expect(TRACE_IDS).toContain(panes.trc.queries[0].query);
         await expect(links.nth(i).textContent()).resolves.toBe('Trace');
         // the logs of the same trace, in the Loki data source the Jobscope settings name
-        const logPanes = JSON.parse(new URL((await logs.nth(i).getAttribute('href'))!, origin).searchParams.get('panes')!);
+        const logPanes = JSON.parse(
+          new URL((await logs.nth(i).getAttribute('href'))!, origin).searchParams.get('panes')!
+        );
         expect(logPanes.log.datasource).toBe(LOGS_UID);
         expect(logPanes.log.queries[0].expr).toBe(`{service_name=~".+"} |= "${panes.trc.queries[0].query}"`);
       }
@@ -355,8 +306,11 @@ describe('a long job list', () => {
     try {
       await page.getByTestId('jobscope-flow-node-failed').click();
       const list = page.getByTestId('jobscope-job-list');
-      await list.waitFor();
-      await expect(list.locator('header').textContent()).resolves.toContain(`Failed · ${MANY}`);
+      await list.getByTestId('jobscope-job').first().waitFor();
+      // 10,000 listed of the failed count the overview holds
+      await expect(list.getByTestId('jobscope-job-list-title').textContent()).resolves.toMatch(
+        /^Failed · 10,000( of [\d,]+)?$/
+      );
       const rows = list.getByTestId('jobscope-job');
       const inDom = await rows.count();
       expect(inDom).toBeGreaterThan(0);
@@ -369,7 +323,9 @@ describe('a long job list', () => {
           els.slice(1).flatMap((el, i) => {
             const prev = els[i].getBoundingClientRect();
             const r = el.getBoundingClientRect();
-            return Math.abs(r.top - prev.bottom) > 1 ? [`${el.getAttribute('data-job-id')} at ${r.top}, previous ends at ${prev.bottom}`] : [];
+            return Math.abs(r.top - prev.bottom) > 1
+              ? [`${el.getAttribute('data-job-id')} at ${r.top}, previous ends at ${prev.bottom}`]
+              : [];
           })
         );
       expect(await stacking()).toEqual([]);
@@ -386,7 +342,15 @@ describe('a long job list', () => {
       // scroll half way, then to the end, as a user drags the scroll bar
       const scroller = list.getByTestId('jobscope-job-scroller');
       await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight / 2));
-      await list.locator(`[data-job-id="bulk-${MANY / 2}"]`).or(list.locator(`[data-job-id="bulk-${MANY / 2 + 1}"]`)).first().waitFor();
+      // rows around the middle are rendered (rows not measured yet stand in at their estimated height,
+      // so the middle of the scroll bar is within a few rows of job 5,000)
+      await page.waitForFunction(
+        (mid) =>
+          Array.from(document.querySelectorAll('[data-testid="jobscope-job"]')).some(
+            (el) => Math.abs(Number(el.getAttribute('aria-posinset')) - mid) <= 50
+          ),
+        MANY / 2
+      );
       await expect(list.locator('[data-job-id="bulk-0"]').count()).resolves.toBe(0);
       for (let i = 0; i < 5; i++) {
         await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
@@ -410,7 +374,9 @@ describe('a long job list', () => {
       await page.keyboard.press('ArrowDown');
       await expect(page.evaluate(() => document.activeElement?.getAttribute('data-job-id'))).resolves.toBe('bulk-1');
       await page.keyboard.press('End');
-      await expect(page.evaluate(() => document.activeElement?.getAttribute('data-job-id'))).resolves.toBe(`bulk-${MANY - 1}`);
+      await expect(page.evaluate(() => document.activeElement?.getAttribute('data-job-id'))).resolves.toBe(
+        `bulk-${MANY - 1}`
+      );
 
       expect(await overflow(page)).toEqual([]);
       expect(errors).toEqual([]);

@@ -1,8 +1,9 @@
 import React, { useState } from 'react';
-import { act, fireEvent, render, screen } from '@testing-library/react';
+import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import type { DataSourceInstanceSettings, DataSourceSettings } from '@grafana/data';
 import type { DataSourcePickerProps } from '@grafana/runtime';
 
+import { systemsOfKind } from '../../../pkg/model/catalogue';
 import type { JobscopeOptions, JobscopeSecureSettings } from '../types';
 import { ConfigEditor } from './ConfigEditor';
 
@@ -111,7 +112,7 @@ describe('ConfigEditor', () => {
     fireEvent.change(screen.getByLabelText('Username'), { target: { value: 'jobs' } });
     fireEvent.change(screen.getByLabelText('Bull prefix'), { target: { value: 'myapp' } });
     fireEvent.change(screen.getByLabelText('Discovery pattern'), { target: { value: 'orders-*' } });
-    fireEvent.change(screen.getByLabelText('Payload limit (bytes)'), { target: { value: '8192' } });
+    fireEvent.change(screen.getByLabelText('Payload limit'), { target: { value: '8192' } });
     fireEvent.click(screen.getByLabelText('Skip TLS verify'));
 
     expect(lastOptions(onChange).jsonData).toEqual({
@@ -124,7 +125,7 @@ describe('ConfigEditor', () => {
       tlsSkipVerify: true,
     });
 
-    fireEvent.change(screen.getByLabelText('Payload limit (bytes)'), { target: { value: '' } });
+    fireEvent.change(screen.getByLabelText('Payload limit'), { target: { value: '' } });
     expect(lastOptions(onChange).jsonData.payloadLimitBytes).toBeUndefined();
   });
 
@@ -187,7 +188,7 @@ describe('ConfigEditor', () => {
     render(<Harness initial={makeSettings({ jsonData: { kind: 'postgres' } })} onChange={onChange} />);
     fireEvent.change(document.getElementById('jobscope-config-schemas')!, { target: { value: 'pgboss' } });
     fireEvent.change(document.getElementById('jobscope-config-max-exact-rows')!, { target: { value: '500000' } });
-    fireEvent.click(document.getElementById('jobscope-config-pg-tls')!);
+    fireEvent.click(document.getElementById('jobscope-config-tls')!);
     expect(lastOptions(onChange).jsonData).toMatchObject({ schemas: 'pgboss', maxExactRows: 500000, tls: true });
     expect(document.getElementById('jobscope-config-management-url')).toBeNull();
   });
@@ -197,7 +198,7 @@ describe('ConfigEditor', () => {
     render(<Harness initial={makeSettings({ jsonData: { kind: 'kafka' } })} onChange={onChange} />);
     fireEvent.click(screen.getByLabelText('SCRAM-SHA-512'));
     fireEvent.change(document.getElementById('jobscope-config-dlq-topics')!, { target: { value: 'orders.dead' } });
-    fireEvent.click(document.getElementById('jobscope-config-kafka-tls')!);
+    fireEvent.click(document.getElementById('jobscope-config-tls')!);
     expect(lastOptions(onChange).jsonData).toMatchObject({
       saslMechanism: 'scram-sha-512',
       dlqTopics: 'orders.dead',
@@ -217,18 +218,29 @@ describe('ConfigEditor', () => {
     render(<Harness initial={makeSettings()} onChange={onChange} />);
 
     fireEvent.keyDown(screen.getByLabelText('Kind'), { key: 'ArrowDown' });
-    for (const label of [
-      'RabbitMQ',
-      'PostgreSQL (pg-boss, graphile-worker, River, Oban, Que, Solid Queue, GoodJob)',
-      'NATS JetStream',
-      'Kafka (consumer-group lag)',
-    ]) {
-      expect(screen.getByText(label)).toBeInTheDocument();
+    // short names, and the catalogue's systems of each kind below them
+    const menu = screen.getByLabelText('Select options menu');
+    for (const [label, kind] of [
+      ['RabbitMQ', 'rabbitmq'],
+      ['PostgreSQL', 'postgres'],
+      ['NATS JetStream', 'nats'],
+      ['Kafka', 'kafka'],
+    ] as const) {
+      expect(within(menu).getByText(label)).toBeInTheDocument();
+      if (systemsOfKind(kind).length > 1) {
+        expect(
+          within(menu).getByText(
+            systemsOfKind(kind)
+              .map((d) => d.name)
+              .join(', ')
+          )
+        ).toBeInTheDocument();
+      }
     }
     fireEvent.click(screen.getByText('NATS JetStream'));
 
     expect(lastOptions(onChange).jsonData.kind).toBe('nats');
-    expect((screen.getByLabelText(/^URL/) as HTMLInputElement).placeholder).toBe('nats://localhost:4222');
+    expect((screen.getByLabelText(/^Servers/) as HTMLInputElement).placeholder).toBe('nats://localhost:4222');
     fireEvent.change(document.getElementById('jobscope-config-advisory-stream')!, { target: { value: 'DLQ' } });
     expect(lastOptions(onChange).jsonData.advisoryStream).toBe('DLQ');
   });
@@ -282,5 +294,58 @@ describe('ConfigEditor', () => {
 
     act(() => logs().onClear!());
     expect(lastOptions(onChange).jsonData.logsDatasourceUid).toBeUndefined();
+  });
+  it('shows each kind only its own fields and words', () => {
+    const shown = (kind: string) => {
+      const { unmount } = render(
+        <Harness initial={makeSettings({ jsonData: { kind } as Settings['jsonData'] })} onChange={jest.fn()} />
+      );
+      const ids = Array.from(document.querySelectorAll('[id^="jobscope-config-"]')).map((e) => e.id);
+      const text = document.body.textContent ?? '';
+      unmount();
+      return { ids, text };
+    };
+    const redisOnly = [
+      'jobscope-config-bull-prefix',
+      'jobscope-config-sidekiq-namespace',
+      'jobscope-config-rq-prefix',
+      'jobscope-config-celery-visibility',
+    ];
+    const redis = shown('redis');
+    expect(redis.ids).toEqual(expect.arrayContaining(redisOnly));
+    expect(redis.ids).not.toContain('jobscope-config-tls'); // rediss:// says it
+    for (const kind of ['rabbitmq', 'postgres', 'nats', 'kafka']) {
+      const { ids, text } = shown(kind);
+      expect({ kind, redisFields: ids.filter((id) => redisOnly.includes(id)) }).toEqual({ kind, redisFields: [] });
+      expect(text).not.toMatch(/Bull prefix|Sidekiq|Celery|Redis mode/);
+    }
+    expect(shown('kafka').ids).toEqual(expect.arrayContaining(['jobscope-config-dlq-topics', 'jobscope-config-tls']));
+    expect(shown('kafka').ids).not.toContain('jobscope-config-discovery-pattern');
+    expect(shown('postgres').ids).toEqual(
+      expect.arrayContaining(['jobscope-config-discovery-pattern', 'jobscope-config-tls'])
+    );
+    expect(shown('rabbitmq').ids).not.toContain('jobscope-config-tls'); // https:// and amqps:// say it
+  });
+
+  it('puts Require TLS and Skip TLS verify together in the TLS section', () => {
+    render(<Harness initial={makeSettings({ jsonData: { kind: 'postgres' } })} onChange={jest.fn()} />);
+    const tls = screen.getByRole('region', { name: 'TLS' });
+    expect(within(tls).getByLabelText('Require TLS')).toBeInTheDocument();
+    expect(within(tls).getByLabelText('Skip TLS verify')).toBeInTheDocument();
+  });
+
+  it('shows the Redis mode, Sentinels and master name under Connection', () => {
+    render(
+      <Harness initial={makeSettings({ jsonData: { kind: 'redis', redisMode: 'sentinel' } })} onChange={jest.fn()} />
+    );
+    const connection = screen.getByRole('region', { name: 'Connection' });
+    expect(within(connection).getByLabelText('Sentinel')).toBeInTheDocument();
+    expect(within(connection).getByLabelText(/^Sentinels/)).toBeInTheDocument();
+    expect(within(connection).getByLabelText(/^Master name/)).toBeInTheDocument();
+  });
+
+  it('words the password field for NATS tokens', () => {
+    render(<Harness initial={makeSettings({ jsonData: { kind: 'nats' } })} onChange={jest.fn()} />);
+    expect(screen.getByLabelText('Password or token')).toBeInTheDocument();
   });
 });

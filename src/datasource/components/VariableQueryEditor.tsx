@@ -2,25 +2,31 @@ import React from 'react';
 import type { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { InlineField, InlineFieldRow, RadioButtonGroup, Select } from '@grafana/ui';
 
+import { systemOptions, systemsFor } from '../catalogue-options';
 import {
   normalizeVariableQuery,
   type DataSource,
   type JobscopeVariableQuery,
   type VariableTarget,
 } from '../datasource';
-import { SYSTEM_OPTIONS, type JobscopeOptions, type JobscopeQuery } from '../types';
+import type { JobscopeOptions, JobscopeQuery } from '../types';
 
-export type VariableQueryEditorProps = QueryEditorProps<DataSource, JobscopeQuery, JobscopeOptions, JobscopeVariableQuery>;
+export type VariableQueryEditorProps = QueryEditorProps<
+  DataSource,
+  JobscopeQuery,
+  JobscopeOptions,
+  JobscopeVariableQuery
+>;
 
 const TARGET_OPTIONS: Array<SelectableValue<VariableTarget>> = [
   { value: 'queues', label: 'Queues', description: 'Queue names the data source found' },
   { value: 'systems', label: 'Systems', description: 'Job systems the data source found' },
 ];
 
-const LABEL_WIDTH = 14;
+const LABEL_WIDTH = 9;
 
 /** The editor of a query variable: queue names (optionally of one system) or system ids. */
-export function VariableQueryEditor({ query, onChange, onRunQuery }: VariableQueryEditorProps) {
+export function VariableQueryEditor({ query, onChange, onRunQuery, datasource }: VariableQueryEditorProps) {
   const q = normalizeVariableQuery(query as JobscopeVariableQuery | string | undefined);
 
   const update = (next: JobscopeVariableQuery) => {
@@ -28,10 +34,9 @@ export function VariableQueryEditor({ query, onChange, onRunQuery }: VariableQue
     onRunQuery?.();
   };
 
-  const systemOptions: Array<SelectableValue<string>> =
-    q.system && !SYSTEM_OPTIONS.some((o) => o.value === q.system)
-      ? [...SYSTEM_OPTIONS, { value: q.system, label: q.system }]
-      : SYSTEM_OPTIONS;
+  // The catalogue's systems of the data source's kind (no choice for a kind with one system);
+  // a saved variable ($system) stays shown.
+  const options = systemOptions(datasource?.kind, q.system);
 
   return (
     <InlineFieldRow>
@@ -45,7 +50,7 @@ export function VariableQueryEditor({ query, onChange, onRunQuery }: VariableQue
           }}
         />
       </InlineField>
-      {q.what === 'queues' && (
+      {q.what === 'queues' && (systemsFor(datasource?.kind).length > 1 || q.system) && (
         <InlineField
           label="System"
           labelWidth={LABEL_WIDTH}
@@ -58,7 +63,7 @@ export function VariableQueryEditor({ query, onChange, onRunQuery }: VariableQue
             isClearable
             allowCustomValue
             placeholder="All systems"
-            options={systemOptions}
+            options={options}
             value={q.system ?? null}
             onChange={(option: SelectableValue<string> | null) => {
               const { system: _system, ...rest } = q;

@@ -1,5 +1,5 @@
 import React from 'react';
-import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { getDefaultTimeRange, LoadingState, type PanelData } from '@grafana/data';
 import { load } from 'js-yaml';
 
@@ -22,21 +22,42 @@ describe('AlertTemplatesMenu', () => {
   const original = navigator.clipboard;
   afterEach(() => Object.defineProperty(navigator, 'clipboard', { value: original, configurable: true }));
 
-  it('lists every template for the queue', () => {
+  it('lists every template for the queue when the systems are not known', () => {
     render(<AlertTemplatesMenu datasourceUid="ds1" queue="emails" />);
     openMenu();
     expect(screen.getByText('Alert rules for queue emails')).toBeInTheDocument();
     for (const title of TITLES) {
       expect(screen.getByText(title)).toBeInTheDocument();
     }
-    expect(screen.getAllByText('Create alert rule')).toHaveLength(6);
+    expect(screen.getByText('All these rules as YAML')).toBeInTheDocument();
+  });
+
+  it('offers only the templates that fit the system: no DLQ for BullMQ, DLQ and no stalled for RabbitMQ', () => {
+    const { unmount } = render(<AlertTemplatesMenu datasourceUid="ds1" systems={['bullmq']} />);
+    openMenu();
+    expect(screen.queryByText('DLQ not empty')).not.toBeInTheDocument();
+    expect(screen.getByText('Stalled jobs')).toBeInTheDocument();
+    unmount();
+    render(<AlertTemplatesMenu datasourceUid="ds1" systems={['rabbitmq']} />);
+    openMenu();
+    expect(screen.getByText('DLQ not empty')).toBeInTheDocument();
+    // a RabbitMQ delivery cannot stall (the broker requeues it when the consumer goes)
+    expect(screen.queryByText('Stalled jobs')).not.toBeInTheDocument();
+  });
+
+  it('scrolls inside the height it is given', () => {
+    render(<AlertTemplatesMenu datasourceUid="ds1" maxHeight={192} />);
+    openMenu();
+    const menu = screen.getByTestId('jobscope-alert-menu');
+    expect(menu.style.maxHeight).toBe('192px');
+    expect(getComputedStyle(menu).overflowY).toBe('auto');
   });
 
   it('links to the alert rule form pre-filled for the chosen queue', () => {
     render(<AlertTemplatesMenu datasourceUid="ds1" queue="emails" />);
     openMenu();
-    const link = screen.getByTestId('jobscope-alert-create-stalled').closest('a') ?? screen.getByTestId('jobscope-alert-create-stalled');
-    const href = link.getAttribute('href')!;
+    fireEvent.click(screen.getByTestId('jobscope-alert-stalled'));
+    const href = screen.getByRole('link', { name: /Create alert rule/ }).getAttribute('href')!;
     expect(href).toMatch(/^\/alerting\/new\/alerting\?defaults=/);
     const values = JSON.parse(decodeURIComponent(href.split('defaults=')[1]));
     // no `type`: the route (/alerting/new/alerting) picks the Grafana-managed rule form in 10.4–12
@@ -64,7 +85,14 @@ describe('AlertTemplatesMenu', () => {
           refId: 'B',
           queryType: '',
           datasourceUid: '__expr__',
-          model: { refId: 'B', type: 'reduce', expression: 'A', reducer: 'last', settings: { mode: 'dropNN' }, datasource: { type: '__expr__', uid: '__expr__' } },
+          model: {
+            refId: 'B',
+            type: 'reduce',
+            expression: 'A',
+            reducer: 'last',
+            settings: { mode: 'dropNN' },
+            datasource: { type: '__expr__', uid: '__expr__' },
+          },
         },
         {
           refId: 'C',
@@ -90,7 +118,11 @@ describe('AlertTemplatesMenu', () => {
       ],
       annotations: [
         { key: 'summary', value: '{{ $labels.queue }}: {{ $values.B }} active jobs lost their worker' },
-        { key: 'description', value: 'An active job whose lock expired: its worker died or hangs. The stalled checker will retry or fail it.' },
+        {
+          key: 'description',
+          value:
+            'An active job whose lock expired: its worker died or hangs. The stalled checker will retry or fail it.',
+        },
       ],
       labels: [
         { key: 'severity', value: 'warning' },
@@ -99,56 +131,61 @@ describe('AlertTemplatesMenu', () => {
     });
   });
 
-  it('copies provisioning YAML containing the queue', async () => {
+  it('shows a rule’s YAML in a modal with a Copy button, the focus inside, and back on the bell after', async () => {
     const writeText = jest.fn().mockResolvedValue(undefined);
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    // ClipboardButton uses the async clipboard in secure contexts (https, localhost), as Grafana is served
+    Object.defineProperty(window, 'isSecureContext', { value: true, configurable: true });
     render(<AlertTemplatesMenu datasourceUid="ds1" queue="emails" />);
     openMenu();
-    await act(async () => {
-      fireEvent.click(screen.getByTestId('jobscope-alert-copy-dlq-not-empty'));
-    });
-    expect(writeText).toHaveBeenCalledTimes(1);
-    const yaml: string = writeText.mock.calls[0][0];
-    const doc = load(yaml) as { groups: Array<{ rules: Array<{ uid: string; data: Array<{ model: { queues?: string[] } }> }> }> };
+    fireEvent.click(screen.getByTestId('jobscope-alert-dlq-not-empty'));
+    const dialog = await screen.findByRole('dialog');
+    const area = within(dialog).getByLabelText<HTMLTextAreaElement>('Provisioning YAML');
+    await waitFor(() => expect(document.activeElement).toBe(area));
+    const doc = load(area.value) as {
+      groups: Array<{ rules: Array<{ uid: string; data: Array<{ model: { queues?: string[] } }> }> }>;
+    };
     expect(doc.groups[0].rules).toHaveLength(1);
     expect(doc.groups[0].rules[0].uid).toBe('jobscope-dlq-not-empty-emails');
     expect(doc.groups[0].rules[0].data[0].model.queues).toEqual(['emails']);
-    expect(await screen.findByRole('status')).toHaveTextContent('Copied');
+    await act(async () => {
+      fireEvent.click(within(dialog).getByRole('button', { name: /Copy YAML/ }));
+    });
+    expect(writeText).toHaveBeenCalledWith(area.value);
+    fireEvent.click(within(dialog).getAllByRole('button', { name: 'Close' }).slice(-1)[0]);
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    await waitFor(() =>
+      expect(document.activeElement).toBe(screen.getByRole('button', { name: /^Alert rule templates/ }))
+    );
   });
 
-  it('falls back to a text area when the clipboard is refused', async () => {
-    Object.defineProperty(navigator, 'clipboard', { value: { writeText: jest.fn().mockRejectedValue(new Error('denied')) }, configurable: true });
+  it('shows every offered rule at once for all queues', async () => {
     render(<AlertTemplatesMenu datasourceUid="ds1" />);
     openMenu();
     expect(screen.getByText('Alert rules for all queues')).toBeInTheDocument();
-    await act(async () => {
-      fireEvent.click(screen.getByTestId('jobscope-alert-copy-all'));
-    });
-    const area = await waitFor(() => screen.getByLabelText<HTMLTextAreaElement>('Provisioning YAML text'));
+    fireEvent.click(screen.getByTestId('jobscope-alert-all'));
+    const area = await screen.findByLabelText<HTMLTextAreaElement>('Provisioning YAML');
     const doc = load(area.value) as { groups: Array<{ rules: unknown[] }> };
     expect(doc.groups[0].rules).toHaveLength(6);
     expect(area.value).not.toContain('queues:');
-  });
-
-  it('sits in a toolbar instead of the panel corner when inline', () => {
-    const { rerender } = render(<AlertTemplatesMenu datasourceUid="ds1" />);
-    const corner = screen.getByTestId('jobscope-alert-templates');
-    expect(getComputedStyle(corner).position).toBe('absolute');
-    rerender(<AlertTemplatesMenu datasourceUid="ds1" inline />);
-    expect(getComputedStyle(screen.getByTestId('jobscope-alert-templates')).position).not.toBe('absolute');
   });
 
   it('says so when the panel has no Jobscope data source', () => {
     render(<AlertTemplatesMenu />);
     openMenu();
     expect(screen.getByText("No Jobscope data source in this panel's queries")).toBeInTheDocument();
-    expect(screen.queryByText('Create alert rule')).not.toBeInTheDocument();
+    expect(screen.queryByText('Stalled jobs')).not.toBeInTheDocument();
   });
 });
 
 describe('panelDatasourceUid', () => {
   const data = (targets: unknown[], series: PanelData['series'] = []): PanelData =>
-    ({ state: LoadingState.Done, series, timeRange: getDefaultTimeRange(), request: { targets } }) as unknown as PanelData;
+    ({
+      state: LoadingState.Done,
+      series,
+      timeRange: getDefaultTimeRange(),
+      request: { targets },
+    }) as unknown as PanelData;
 
   it('takes the first Jobscope query, with variables resolved', () => {
     expect(
@@ -164,7 +201,9 @@ describe('panelDatasourceUid', () => {
   });
 
   it('falls back to the frames’ meta', () => {
-    expect(panelDatasourceUid(data([], [{ fields: [], length: 0, meta: { custom: { datasourceUid: 'm1' } } }]))).toBe('m1');
+    expect(panelDatasourceUid(data([], [{ fields: [], length: 0, meta: { custom: { datasourceUid: 'm1' } } }]))).toBe(
+      'm1'
+    );
     expect(panelDatasourceUid(data([]))).toBeUndefined();
   });
 });

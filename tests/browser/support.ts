@@ -1,0 +1,270 @@
+/**
+ * What the flow panel's browser tests share: the page bundle (page/main.tsx with the real
+ * @grafana/ui), a static server that also answers the page's data source queries (/query),
+ * Debian's Chromium through playwright-core, and the checks on what the page draws.
+ */
+import * as esbuild from 'esbuild';
+import * as fs from 'fs';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+import type { DecodedFrame } from '../harness/grafana-frames';
+import type { Frame } from '../../pkg/frames/frame';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const SHOTS = path.join(ROOT, 'artifacts/screenshots');
+const CHROMIUM = process.env.JOBSCOPE_CHROMIUM || '/usr/bin/chromium';
+
+export type FrameJSON = {
+  name?: string;
+  refId?: string;
+  meta?: unknown;
+  fields: Array<{ name: string; type: string; labels?: unknown; config?: unknown; values: unknown[] }>;
+};
+
+/** Arrow type of a decoded field → @grafana/data FieldType. */
+function arrowFieldType(arrowType: string): string {
+  if (arrowType.startsWith('Timestamp')) {
+    return 'time';
+  }
+  if (arrowType === 'Utf8') {
+    return 'string';
+  }
+  if (arrowType === 'Bool') {
+    return 'boolean';
+  }
+  return 'number';
+}
+
+/** A frame the packaged backend sent (decoded from Arrow) as Grafana's data-frame JSON; times in epoch ms. */
+export function decodedFrameJSON(f: DecodedFrame): FrameJSON {
+  return {
+    name: f.name,
+    refId: f.refId,
+    meta: f.meta,
+    fields: f.fields.map((x) => {
+      const type = arrowFieldType(x.arrowType);
+      // apache-arrow reads Timestamp(NANOSECOND) values as epoch milliseconds already
+      return { name: x.name, type, labels: x.labels, config: x.config, values: x.values };
+    }),
+  };
+}
+
+/** A frame of the backend's frame code (pkg/frames, before Arrow encoding) as data-frame JSON. */
+export function backendFrameJSON(f: Frame): FrameJSON {
+  return {
+    name: f.name,
+    refId: f.refId,
+    meta: f.meta,
+    fields: f.fields.map((x) => ({
+      name: x.name,
+      type: x.type === 'int64' ? 'number' : x.type,
+      labels: x.labels,
+      config: x.config,
+      values: x.values.map((v) => (v === undefined ? null : v)),
+    })),
+  };
+}
+
+export interface QueryBody {
+  targets: Array<
+    Record<string, unknown> & { refId: string; state?: string; queryType?: string; queues?: string[]; system?: string }
+  >;
+}
+export type QueryHandler = (body: QueryBody) => Promise<{ frames: FrameJSON[]; errors?: Array<{ message: string }> }>;
+
+/** Bundles the page into a fresh directory; returns it. */
+export async function buildPage(): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobscope-browser-'));
+  await esbuild.build({
+    entryPoints: [path.join(__dirname, 'page/main.tsx')],
+    bundle: true,
+    outfile: path.join(dir, 'page.js'),
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
+    loader: { '.svg': 'text', '.png': 'dataurl', '.woff': 'empty', '.woff2': 'empty', '.css': 'empty' },
+    logLevel: 'error',
+  });
+  fs.writeFileSync(
+    path.join(dir, 'index.html'),
+    '<!doctype html><html><head><meta charset="utf-8"><title>Jobscope flow panel</title><link rel="icon" href="data:,"></head><body><div id="root"></div>' +
+      // Grafana's index page sets its boot data before any plugin code runs; @grafana/runtime reads it on import.
+      '<script>window.grafanaBootData = { settings: { appSubUrl: "", featureToggles: {} }, user: { orgRole: "Admin" }, navTree: [] };</script>' +
+      '<script src="/page.js"></script></body></html>'
+  );
+  return dir;
+}
+
+/** Serves the page directory, Grafana's icons, and POST /query through `onQuery`. */
+export function serve(dir: string, onQuery: QueryHandler): Promise<{ server: http.Server; origin: string }> {
+  const iconsDir = path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons');
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.json': 'application/json',
+    '.svg': 'image/svg+xml',
+  };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/query' && req.method === 'POST') {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        onQuery(JSON.parse(body) as QueryBody).then(
+          (out) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out)),
+          (e) => res.writeHead(500).end(String(e))
+        );
+      });
+      return;
+    }
+    const icon = url.pathname.startsWith('/public/build/img/icons/');
+    const file = icon
+      ? path.join(iconsDir, url.pathname.slice('/public/build/img/icons/'.length))
+      : path.join(dir, url.pathname === '/' ? 'index.html' : url.pathname);
+    const base = icon ? iconsDir : dir;
+    if (!path.resolve(file).startsWith(base) || !fs.existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })
+    )
+  );
+}
+
+export function launch(): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'jobscope-chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Opens the page; returns it with the errors it logs. `ready` is the selector to wait for. */
+export async function openPage(
+  browser: BrowserContext,
+  url: string,
+  width: number,
+  height: number,
+  ready = '[data-testid="jobscope-flow"]'
+) {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+  page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+  await page.setViewportSize({ width: width + 16, height: height + 16 });
+  await page.goto(url);
+  await page.waitForSelector(ready);
+  await page.evaluate(() => document.fonts.ready);
+  return { page, errors };
+}
+
+/**
+ * What the page draws wrong: elements reaching outside the panel box, node texts leaving
+ * their node, and overlaps between the things a user reads or clicks (nodes, the headline,
+ * the bell, notes under nodes, rates on edges).
+ */
+export function layoutProblems(page: Page) {
+  return page.evaluate(() => {
+    const panel = document.querySelector('[data-testid="panel-box"]')!;
+    const box = panel.getBoundingClientRect();
+    const out: string[] = [];
+    const describe = (el: Element) =>
+      `${el.tagName.toLowerCase()}${el.getAttribute('data-testid') ? `[${el.getAttribute('data-testid')}]` : ''} "${(el.textContent ?? '').slice(0, 30)}"`;
+    /** Inside a scrolling list: it cannot paint outside, and the list itself is checked. */
+    const clipped = (el: Element) => {
+      for (let a = el.parentElement; a && a !== panel; a = a.parentElement) {
+        if (!(a instanceof HTMLElement)) {
+          continue; // an <svg> clips too, but its nodes must fit on their own
+        }
+        const s = getComputedStyle(a);
+        if (/auto|scroll/.test(s.overflowY) && s.overflowX !== 'visible') {
+          return true;
+        }
+      }
+      return false;
+    };
+    for (const el of Array.from(panel.querySelectorAll('*'))) {
+      if (clipped(el)) {
+        continue;
+      }
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) {
+        continue; // <title>, <defs>, markers
+      }
+      if (
+        r.left < box.left - 0.5 ||
+        r.top < box.top - 0.5 ||
+        r.right > box.right + 0.5 ||
+        r.bottom > box.bottom + 0.5
+      ) {
+        out.push(
+          `${describe(el)} at ${JSON.stringify([r.left, r.top, r.right, r.bottom].map(Math.round))} outside ${JSON.stringify([box.left, box.top, box.right, box.bottom])}`
+        );
+      }
+    }
+    const nodes = Array.from(document.querySelectorAll('[data-testid^="jobscope-flow-node-"]'));
+    const nodeRect = (n: Element) => n.querySelector('rect:nth-of-type(2)')!.getBoundingClientRect();
+    for (const node of nodes) {
+      const rect = nodeRect(node);
+      for (const text of Array.from(node.querySelectorAll(':scope > text[data-role]'))) {
+        const r = text.getBoundingClientRect();
+        if (r.left < rect.left || r.right > rect.right || r.top < rect.top || r.bottom > rect.bottom) {
+          out.push(`${describe(text)} leaves its node ${node.getAttribute('data-testid')}`);
+        }
+      }
+    }
+    const hit = (a: DOMRect, b: DOMRect) =>
+      a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+    const readables = [
+      ...Array.from(document.querySelectorAll('[data-testid="jobscope-flow-headline"]')),
+      ...Array.from(document.querySelectorAll('[data-testid="jobscope-alert-templates"] button')),
+      ...Array.from(document.querySelectorAll('[data-testid^="jobscope-flow-note-"]')),
+      ...Array.from(document.querySelectorAll('[data-testid$="-rate"]')),
+    ];
+    for (const el of readables) {
+      const r = el.getBoundingClientRect();
+      for (const node of nodes) {
+        if (node.contains(el)) {
+          continue;
+        }
+        if (hit(r, nodeRect(node))) {
+          out.push(`${describe(el)} overlaps ${node.getAttribute('data-testid')}`);
+        }
+      }
+      for (const other of readables) {
+        if (other !== el && !other.contains(el) && !el.contains(other) && hit(r, other.getBoundingClientRect())) {
+          out.push(`${describe(el)} overlaps ${describe(other)}`);
+        }
+      }
+    }
+    for (let i = 0; i < nodes.length; i++) {
+      for (let j = i + 1; j < nodes.length; j++) {
+        if (hit(nodeRect(nodes[i]), nodeRect(nodes[j]))) {
+          out.push(`${nodes[i].getAttribute('data-testid')} overlaps ${nodes[j].getAttribute('data-testid')}`);
+        }
+      }
+    }
+    return Array.from(new Set(out));
+  });
+}
