@@ -97,7 +97,7 @@ export class JobSource<C extends ReadContext> implements QueueSource {
     const wanted = queueFilter(named);
     // A system that cannot list (a byName discovery) confirms the queues the query names itself.
     const confirm = (f: Snapshot<C>['found'][number]) =>
-      named.length > 0 && f.system.exists ? f.system.exists(ctx, named) : Promise.resolve([]);
+      f.system.exists ? f.system.exists(ctx, named) : Promise.resolve([]);
     const pick = (s: Snapshot<C>) =>
       this.each(
         s.found.filter((f) => !query.system || f.system.id === query.system),

@@ -56,7 +56,8 @@ export interface JobSystem<C extends ReadContext = ReadContext> {
   discover(ctx: C): Promise<Discovery>;
   /**
    * For a `byName` discovery: which of the queues a query names exist (it may refuse, as a
-   * 400, what it cannot look up, such as patterns). Not called when the query names none.
+   * 400, what it cannot look up, such as patterns). Also asked when a query names none
+   * (health, the queue list): it then answers [] and may say why in an info notice.
    */
   exists?(ctx: C, names: string[]): Promise<string[]>;
   overview(ctx: C, queues: string[]): Promise<QueueStats[]>;

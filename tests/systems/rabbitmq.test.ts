@@ -292,6 +292,20 @@ describe('without the management API (AMQP passive declares)', () => {
     });
     expect((await plain.checkHealth()).server).toMatch(/^RabbitMQ 3\.\d+\.\d+ over AMQP$/);
   });
+
+  it('answers a query naming no queue with nothing and says why, and lists no queues', async () => {
+    const plain = make(
+      {
+        url: `amqp://${new URL(amqpUrl(state.vhost, MONITOR)).host}/${encodeURIComponent(state.vhost)}`,
+        username: MONITOR.user,
+      },
+      MONITOR.password
+    );
+    const result = await plain.read(q({}), window());
+    expect(result).toMatchObject({ type: 'overview', stats: [] });
+    expect(result.notices.map((n) => n.text).join('\n')).toMatch(/cannot list queues: name the queues to read/);
+    expect(await plain.listQueues()).toEqual([]);
+  });
 });
 
 describe('errors', () => {

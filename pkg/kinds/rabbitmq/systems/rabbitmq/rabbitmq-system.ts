@@ -23,6 +23,8 @@ import type { Topology } from './topology';
 import { Peeks } from './peek';
 import { selectListed, topologyOf } from './selection';
 
+const CANNOT_LIST = 'RabbitMQ without the management API cannot list queues';
+
 /** The query types that need the management API, in the words of the old refusal. */
 const needsManagement = (type: string) =>
   badRequest(
@@ -49,10 +51,12 @@ export class RabbitSystem implements JobSystem<RabbitContext> {
 
   /** Without the management API: the named queues a passive declare finds. */
   async exists(ctx: RabbitContext, names: string[]): Promise<string[]> {
+    if (names.length === 0) {
+      ctx.notice('info', `${CANNOT_LIST}: name the queues to read, or set the management URL`);
+      return [];
+    }
     if (names.some(isGlob)) {
-      throw badRequest(
-        'RabbitMQ without the management API cannot list queues: name the queues literally (no patterns), or set the management URL'
-      );
+      throw badRequest(`${CANNOT_LIST}: name the queues literally (no patterns), or set the management URL`);
     }
     const { counts } = await ctx.passive(names);
     return names.filter((n) => counts.has(n));
