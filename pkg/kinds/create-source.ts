@@ -13,7 +13,7 @@ export async function createSource(config: DatasourceConfig, log: Logger): Promi
     case 'redis':
       return (await import('./redis/redis-kind')).redisSource(config, log);
     case 'rabbitmq':
-      return new (await import('./rabbitmq/rabbitmq-source')).RabbitSource(config, log);
+      return (await import('./rabbitmq/rabbitmq-kind')).rabbitSource(config, log);
     case 'postgres':
       return (await import('./postgres/postgres-kind')).postgresSource(config, log);
     case 'kafka':

@@ -48,7 +48,7 @@ export class JobSource<C extends ReadContext> implements QueueSource {
     }
   }
 
-  private base(window: QueryWindow, limit: number, notices: Notice[]): ReadContext {
+  private base(window: QueryWindow, limit: number, notices: Notice[], named: string[] = []): ReadContext {
     return {
       now: window.now,
       from: window.from,
@@ -57,6 +57,7 @@ export class JobSource<C extends ReadContext> implements QueueSource {
       payloadLimit: this.kind.settings.payloadLimit,
       limit,
       requester: window.requester,
+      named,
       notice: (severity, text) => addNotice(notices, { severity, text }),
     };
   }
@@ -99,17 +100,25 @@ export class JobSource<C extends ReadContext> implements QueueSource {
   private async targets(query: Pick<JobscopeQuery, 'system' | 'queues'>, ctx: C, fresh = false): Promise<Target<C>[]> {
     const named = query.queues ?? [];
     const wanted = queueFilter(named);
+    // A system that cannot list (a byName discovery) confirms the queues the query names itself.
+    const confirm = (f: Snapshot<C>['found'][number]) =>
+      f.system.exists ? f.system.exists(ctx, named) : Promise.resolve([]);
     const pick = (s: Snapshot<C>) =>
-      s.found
-        .filter((f) => !query.system || f.system.id === query.system)
-        .map((f) => ({ system: f.system, complete: f.discovery.complete, queues: f.discovery.queues.filter(wanted) }));
+      this.each(
+        s.found.filter((f) => !query.system || f.system.id === query.system),
+        async (f) => ({
+          system: f.system,
+          complete: f.discovery.complete,
+          queues: f.discovery.byName ? await confirm(f) : f.discovery.queues.filter(wanted),
+        })
+      );
     let snapshot = await this.snapshot(ctx, fresh);
-    let targets = pick(snapshot);
+    let targets = await pick(snapshot);
     const literals = named.filter((q) => !isGlob(q));
     const missing = () => literals.filter((name) => !targets.some((t) => t.queues.includes(name)));
     if (!fresh && missing().length > 0) {
       snapshot = await this.snapshot(ctx, true);
-      targets = pick(snapshot);
+      targets = await pick(snapshot);
     }
     snapshot.notices.forEach((n) => ctx.notice('warning', n));
     for (const t of targets.filter((t) => !t.complete)) {
@@ -157,7 +166,9 @@ export class JobSource<C extends ReadContext> implements QueueSource {
 
   async read(query: JobscopeQuery, window: QueryWindow): Promise<ReadResult> {
     const notices: Notice[] = [];
-    return this.kind.session(this.base(window, query.limit ?? DEFAULT_LIST_LIMIT, notices), async (ctx) => {
+    const named = (query.queues ?? []).filter((q) => !isGlob(q));
+    const base = this.base(window, query.limit ?? DEFAULT_LIST_LIMIT, notices, named);
+    return this.kind.session(base, async (ctx) => {
       const targets = (await this.targets(query, ctx)).filter((t) => t.queues.length > 0);
       const executed =
         targets.map((t) => `${t.system.describe}: ${t.queues.length} queue(s)`).join('; ') || 'no matching queues';

@@ -29,12 +29,19 @@ export interface ReadContext {
   notice(severity: Notice['severity'], text: string): void;
   /** Who asks (role, alert evaluation): reads that could change a message's fate depend on it. */
   requester?: Requester;
+  /** The queues the query named literally (no pattern): a system may read them where its own rule would skip them. */
+  named?: string[];
 }
 
 export interface Discovery {
   queues: string[];
   /** False when discovery stopped early (a bounded scan of a huge keyspace). */
   complete: boolean;
+  /**
+   * True when the system cannot list its queues (RabbitMQ without its management API): nothing
+   * is discovered, and the queues a query names pass selection as far as `exists` confirms them.
+   */
+  byName?: boolean;
 }
 
 export interface JobsOptions {
@@ -47,6 +54,12 @@ export interface JobSystem<C extends ReadContext = ReadContext> {
   /** Settings-derived description, e.g. `BullMQ (prefix "bull")`, for executed-query text and notices. */
   readonly describe: string;
   discover(ctx: C): Promise<Discovery>;
+  /**
+   * For a `byName` discovery: which of the queues a query names exist (it may refuse, as a
+   * 400, what it cannot look up, such as patterns). Also asked when a query names none
+   * (health, the queue list): it then answers [] and may say why in an info notice.
+   */
+  exists?(ctx: C, names: string[]): Promise<string[]>;
   overview(ctx: C, queues: string[]): Promise<QueueStats[]>;
   failures(ctx: C, queues: string[]): Promise<FailureGroup[]>;
   jobs(ctx: C, queues: string[], options: JobsOptions): Promise<JobRow[]>;

@@ -11,7 +11,8 @@
  */
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import * as path from 'path';
-import { RabbitSource } from '../../pkg/kinds/rabbitmq/rabbitmq-source';
+import { rabbitSource } from '../../pkg/kinds/rabbitmq/rabbitmq-kind';
+type RabbitSource = ReturnType<typeof rabbitSource>;
 import type { DatasourceConfig } from '../../pkg/instances/settings';
 import type { Logger } from '../../pkg/logging/logger';
 import type { JobscopeQuery } from '../../pkg/model/query';
@@ -51,7 +52,7 @@ function source(json: Record<string, unknown> = {}): RabbitSource {
     secure: { password: MONITOR.password },
     version: 1,
   };
-  const s = new RabbitSource(config, {} as Logger);
+  const s = rabbitSource(config, {} as Logger);
   sources.push(s);
   return s;
 }

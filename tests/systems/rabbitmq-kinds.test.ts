@@ -8,7 +8,8 @@
  * delivery-limit the broker drops the message).
  */
 import * as amqp from 'amqplib';
-import { RabbitSource } from '../../pkg/kinds/rabbitmq/rabbitmq-source';
+import { rabbitSource } from '../../pkg/kinds/rabbitmq/rabbitmq-kind';
+type RabbitSource = ReturnType<typeof rabbitSource>;
 import type { DatasourceConfig } from '../../pkg/instances/settings';
 import type { Logger } from '../../pkg/logging/logger';
 import type { JobscopeQuery } from '../../pkg/model/query';
@@ -49,7 +50,7 @@ function source(json: Record<string, unknown>, who = MONITOR): RabbitSource {
     secure: { password: who.password },
     version: 1,
   };
-  const s = new RabbitSource(config, log);
+  const s = rabbitSource(config, log);
   sources.push(s);
   return s;
 }
@@ -309,7 +310,7 @@ describe('read permission', () => {
       const ro =
         sources[
           sources.push(
-            new RabbitSource(
+            rabbitSource(
               {
                 uid: 'noread',
                 name: 'noread',

@@ -1,11 +1,12 @@
 /**
  * The `rabbitmq` kind in-process against the loopback broker: states made by amqplib
  * (nack/reject without requeue, TTL expiry, a policy-set dead-letter exchange), read
- * through RabbitSource and compared with the management API's own /api/queues/<vhost>/<q>
+ * through the RabbitMQ source and compared with the management API's own /api/queues/<vhost>/<q>
  * and amqplib's checkQueue on the same state.
  */
 import * as amqp from 'amqplib';
-import { RabbitSource } from '../../pkg/kinds/rabbitmq/rabbitmq-source';
+import { rabbitSource } from '../../pkg/kinds/rabbitmq/rabbitmq-kind';
+type RabbitSource = ReturnType<typeof rabbitSource>;
 import type { DatasourceConfig } from '../../pkg/instances/settings';
 import type { Logger } from '../../pkg/logging/logger';
 import type { JobscopeQuery } from '../../pkg/model/query';
@@ -42,7 +43,7 @@ function source(json: Record<string, unknown>, password = ADMIN.password): Rabbi
     secure: { password },
     version: 1,
   };
-  return new RabbitSource(config, log);
+  return rabbitSource(config, log);
 }
 
 let state: RabbitState;
@@ -290,6 +291,20 @@ describe('without the management API (AMQP passive declares)', () => {
       message: expect.stringMatching(/management API/),
     });
     expect((await plain.checkHealth()).server).toMatch(/^RabbitMQ 3\.\d+\.\d+ over AMQP$/);
+  });
+
+  it('answers a query naming no queue with nothing and says why, and lists no queues', async () => {
+    const plain = make(
+      {
+        url: `amqp://${new URL(amqpUrl(state.vhost, MONITOR)).host}/${encodeURIComponent(state.vhost)}`,
+        username: MONITOR.user,
+      },
+      MONITOR.password
+    );
+    const result = await plain.read(q({}), window());
+    expect(result).toMatchObject({ type: 'overview', stats: [] });
+    expect(result.notices.map((n) => n.text).join('\n')).toMatch(/cannot list queues: name the queues to read/);
+    expect(await plain.listQueues()).toEqual([]);
   });
 });
 
