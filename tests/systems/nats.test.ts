@@ -95,6 +95,21 @@ it('answers an overview whose values are jsm.consumers.info numbers, with the ol
   expect(result.executed).toMatch(/CONSUMER\.LIST × 1 stream\(s\), 2 STREAM\.MSG\.GET: 3 consumer\(s\)/);
 });
 
+it('reads no oldest message and no advisory counts for an overview that asks for other metrics', async () => {
+  const src = source({ advisoryStream: state.advisories });
+  const result = await src.read(
+    q({ queryType: 'overview', queues: [`${state.stream}/*`], metrics: ['wait'] }),
+    window()
+  );
+  if (result.type !== 'overview') throw new Error(result.type);
+  expect(result.stats.map((s) => [s.queue, s.values.wait, s.values.dead])).toEqual([
+    [`${state.stream}/idle`, 12, undefined],
+    [`${state.stream}/poller`, 0, undefined],
+    [`${state.stream}/worker`, 3, undefined],
+  ]);
+  expect(result.executed).toMatch(/CONSUMER\.LIST × 1 stream\(s\), 0 STREAM\.MSG\.GET: 3 consumer\(s\)$/);
+});
+
 it('lists dead messages from the advisory stream with their original payloads', async () => {
   const result = await source({ advisoryStream: state.advisories }).read(
     q({ queryType: 'jobs', state: 'dead', queues: [`${state.stream}/worker`] }),
