@@ -19,7 +19,7 @@ export async function createSource(config: DatasourceConfig, log: Logger): Promi
     case 'kafka':
       return new (await import('./kafka/kafka-source')).KafkaSource(config, log);
     case 'nats':
-      return new (await import('./nats/nats-source')).NatsSource(config, log);
+      return (await import('./nats/nats-kind')).natsSource(config, log);
     default:
       throw badRequest(`data source kind "${config.kind}" is not supported by this version of Jobscope yet`);
   }

@@ -20,7 +20,8 @@ const DISCOVERY_TTL_MS = 30_000;
 
 interface Snapshot<C extends ReadContext> {
   found: Array<{ system: JobSystem<C>; discovery: Discovery }>;
-  where: string;
+  /** What "queue … not found" goes on with: where the kind looked, or its own words. */
+  notFound: string;
   notices: string[];
 }
 
@@ -48,7 +49,12 @@ export class JobSource<C extends ReadContext> implements QueueSource {
     }
   }
 
-  private base(window: QueryWindow, limit: number, notices: Notice[], named: string[] = []): ReadContext {
+  private base(
+    window: QueryWindow,
+    limit: number,
+    notices: Notice[],
+    query: { named?: string[]; costs?: string[]; metrics?: JobscopeQuery['metrics'] } = {}
+  ): ReadContext {
     return {
       now: window.now,
       from: window.from,
@@ -57,8 +63,10 @@ export class JobSource<C extends ReadContext> implements QueueSource {
       payloadLimit: this.kind.settings.payloadLimit,
       limit,
       requester: window.requester,
-      named,
+      named: query.named ?? [],
       notice: (severity, text) => addNotice(notices, { severity, text }),
+      executed: (text) => query.costs?.push(text),
+      metrics: query.metrics?.length ? query.metrics : undefined,
     };
   }
 
@@ -85,7 +93,8 @@ export class JobSource<C extends ReadContext> implements QueueSource {
         const d = await system.discover(ctx);
         return { system, discovery: { ...d, queues: d.queues.filter(this.discovered) } };
       });
-      return { found, where: this.kind.where(held), notices: held.notices };
+      const notFound = this.kind.notFound?.(held) ?? ` (looked in ${this.kind.where(held)})`;
+      return { found, notFound, notices: held.notices };
     })();
     this.cache = { at: Date.now(), result };
     result.catch(() => (this.cache = undefined));
@@ -129,7 +138,7 @@ export class JobSource<C extends ReadContext> implements QueueSource {
     }
     const unknown = missing();
     if (unknown.length > 0) {
-      const text = `queue ${unknown.map((q) => `"${q}"`).join(', ')} not found (looked in ${snapshot.where})`;
+      const text = `queue ${unknown.map((q) => `"${q}"`).join(', ')} not found${snapshot.notFound}`;
       if (unknown.length === named.length) {
         throw notFound(text);
       }
@@ -166,12 +175,19 @@ export class JobSource<C extends ReadContext> implements QueueSource {
 
   async read(query: JobscopeQuery, window: QueryWindow): Promise<ReadResult> {
     const notices: Notice[] = [];
+    const costs: string[] = [];
     const named = (query.queues ?? []).filter((q) => !isGlob(q));
-    const base = this.base(window, query.limit ?? DEFAULT_LIST_LIMIT, notices, named);
+    const base = this.base(window, query.limit ?? DEFAULT_LIST_LIMIT, notices, {
+      named,
+      costs,
+      metrics: query.metrics,
+    });
     return this.kind.session(base, async (ctx) => {
       const targets = (await this.targets(query, ctx)).filter((t) => t.queues.length > 0);
-      const executed =
+      const read =
         targets.map((t) => `${t.system.describe}: ${t.queues.length} queue(s)`).join('; ') || 'no matching queues';
+      // Called after the systems ran: what they said their reads cost comes last.
+      const executed = (what = '') => [read + what, ...costs].join('; ');
       const each = async <T>(fn: (system: JobSystem<C>, queues: string[]) => Promise<T[]>) =>
         (
           await this.each(targets, async (t) =>
@@ -179,15 +195,17 @@ export class JobSource<C extends ReadContext> implements QueueSource {
           )
         ).flat();
       switch (query.queryType ?? 'overview') {
-        case 'overview':
-          return { type: 'overview', stats: await each((s, q) => s.overview(ctx, q)), notices, executed };
+        case 'overview': {
+          const stats = await each((s, q) => s.overview(ctx, q));
+          return { type: 'overview', stats, notices, executed: executed() };
+        }
         case 'timeseries': {
           const series = (await this.each(targets, (t) => t.system.throughput(ctx, t.queues))).flat();
-          return { type: 'timeseries', series, notices, executed };
+          return { type: 'timeseries', series, notices, executed: executed() };
         }
         case 'failures': {
           const groups = (await each((s, q) => s.failures(ctx, q))).sort((a, b) => b.count - a.count);
-          return { type: 'failures', groups: groups.slice(0, ctx.limit), notices, executed };
+          return { type: 'failures', groups: groups.slice(0, ctx.limit), notices, executed: executed() };
         }
         case 'jobs': {
           const states = new Set<string>();
@@ -202,10 +220,12 @@ export class JobSource<C extends ReadContext> implements QueueSource {
             rows.sort(newestFirst);
           }
           const what = [...states].join(', ') || query.state || 'no';
-          return { type: 'jobs', rows: rows.slice(0, ctx.limit), notices, executed: `${executed}; ${what} jobs` };
+          return { type: 'jobs', rows: rows.slice(0, ctx.limit), notices, executed: executed(`; ${what} jobs`) };
         }
-        case 'workers':
-          return { type: 'workers', rows: await each((s, q) => s.workers(ctx, q)), notices, executed };
+        case 'workers': {
+          const rows = await each((s, q) => s.workers(ctx, q));
+          return { type: 'workers', rows, notices, executed: executed() };
+        }
         default:
           throw badRequest(`query type "${query.queryType}" is answered by listQueues()`);
       }

@@ -8,7 +8,7 @@
  * and pushes notices for what its store does not record (see the catalogue entry of the
  * system in pkg/model/catalogue/, which the contract suite holds it to).
  */
-import type { JobState, JobSystemId } from '../model/query';
+import type { JobState, JobSystemId, OverviewMetric } from '../model/query';
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../reading/rows';
 import type { Series } from '../reading/series';
 import type { Notice } from '../reading/notice';
@@ -27,6 +27,13 @@ export interface ReadContext {
   /** Rows to return at most (job lists, failure groups, samples read for grouping). */
   limit: number;
   notice(severity: Notice['severity'], text: string): void;
+  /**
+   * What the read cost in the store's own terms (e.g. `3 STREAM.MSG.GET`), appended to the
+   * executed-query text, for systems whose calls are worth counting.
+   */
+  executed?(text: string): void;
+  /** The overview metrics the query asked for (absent: all), for systems that read some at extra cost. */
+  metrics?: readonly OverviewMetric[];
   /** Who asks (role, alert evaluation): reads that could change a message's fate depend on it. */
   requester?: Requester;
   /** The queues the query named literally (no pattern): a system may read them where its own rule would skip them. */
@@ -95,6 +102,11 @@ export interface Kind<C extends ReadContext> {
   server(ctx: C): Promise<{ name: string; notices?: string[] }>;
   /** Where queues were looked for, for "not found (looked in …)". */
   where(found: SystemsFound<C>): string;
+  /**
+   * How "queue … not found" goes on where the kind has more to say than where it looked
+   * (e.g. how its queues are named), from the separator on; default ` (looked in <where>)`.
+   */
+  notFound?(found: SystemsFound<C>): string;
   /** Kind-specific JSON resources for CallResource (throws notFound for unknown paths). */
   resource?(path: string): Promise<unknown>;
   close(): Promise<void>;

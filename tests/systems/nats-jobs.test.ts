@@ -6,7 +6,8 @@
  * the rest waiting, on a work-queue stream and on a limits stream. Checked against the
  * client's own jsm.consumers.info / jsm.streams.getMessage, and shown to change nothing.
  */
-import { NatsSource } from '../../pkg/kinds/nats/nats-source';
+import { natsSource } from '../../pkg/kinds/nats/nats-kind';
+import type { QueueSource } from '../../pkg/source/queue-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
 import type { Logger } from '../../pkg/logging/logger';
 import type { JobscopeQuery } from '../../pkg/model/query';
@@ -17,10 +18,10 @@ import { BINARY, JOBS_TRACE_ID, JobsState, makeJobsState } from './nats/jobs-sta
 const LARGE = 10 * 1024 * 1024;
 let server: NatsServer;
 let state: JobsState;
-const sources: NatsSource[] = [];
+const sources: QueueSource[] = [];
 const window = () => ({ from: Date.now() - 3600_000, to: Date.now(), now: Date.now(), intervalMs: 60_000 });
 
-function source(user: { user: string; pass: string }, extra: Record<string, unknown> = {}): NatsSource {
+function source(user: { user: string; pass: string }, extra: Record<string, unknown> = {}): QueueSource {
   const config: DatasourceConfig = {
     uid: 'nats-jobs',
     name: 'nats-jobs',
@@ -29,12 +30,12 @@ function source(user: { user: string; pass: string }, extra: Record<string, unkn
     secure: { password: user.pass },
     version: 1,
   };
-  const s = new NatsSource(config, {} as Logger);
+  const s = natsSource(config, {} as Logger);
   sources.push(s);
   return s;
 }
 
-async function jobs(src: NatsSource, query: Omit<JobscopeQuery, 'refId' | 'queryType'>) {
+async function jobs(src: QueueSource, query: Omit<JobscopeQuery, 'refId' | 'queryType'>) {
   const r = await src.read({ refId: 'A', queryType: 'jobs', ...query }, window());
   if (r.type !== 'jobs') throw new Error(r.type);
   return r;

@@ -5,7 +5,8 @@
  * does not echo the password.
  */
 import { connect } from 'nats';
-import { NatsSource } from '../../pkg/kinds/nats/nats-source';
+import { natsSource } from '../../pkg/kinds/nats/nats-kind';
+import type { QueueSource } from '../../pkg/source/queue-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
 import type { Logger } from '../../pkg/logging/logger';
 import { makeNatsState, NatsState } from './nats/state';
@@ -13,10 +14,10 @@ import { ADMIN, MONITOR, NatsServer, startNatsServer } from './nats/server';
 
 let server: NatsServer;
 let state: NatsState;
-const sources: NatsSource[] = [];
+const sources: QueueSource[] = [];
 const window = () => ({ from: Date.now() - 3600_000, to: Date.now(), now: Date.now(), intervalMs: 60_000 });
 
-function source(username: string, password: string, extra: Record<string, unknown> = {}): NatsSource {
+function source(username: string, password: string, extra: Record<string, unknown> = {}): QueueSource {
   const config: DatasourceConfig = {
     uid: 'nats-ro',
     name: 'nats-ro',
@@ -25,7 +26,7 @@ function source(username: string, password: string, extra: Record<string, unknow
     secure: { password },
     version: 1,
   };
-  const s = new NatsSource(config, {} as Logger);
+  const s = natsSource(config, {} as Logger);
   sources.push(s);
   return s;
 }
@@ -45,7 +46,9 @@ it('the monitor user really cannot write: creating a stream is refused', async (
   const nc = await connect({ servers: server.url, user: MONITOR.user, pass: MONITOR.pass });
   try {
     const jsm = await nc.jetstreamManager();
-    await expect(jsm.streams.add({ name: `X_${state.sfx}`, subjects: [`x.${state.sfx}`] })).rejects.toThrow(/PERMISSIONS_VIOLATION|permissions|timeout/i);
+    await expect(jsm.streams.add({ name: `X_${state.sfx}`, subjects: [`x.${state.sfx}`] })).rejects.toThrow(
+      /PERMISSIONS_VIOLATION|permissions|timeout/i
+    );
   } finally {
     await nc.close();
   }
@@ -61,7 +64,12 @@ it('answers every query type with read-only permissions, matching the admin view
   for (const name of ['idle', 'poller', 'worker']) {
     const own = await state.jsm.consumers.info(state.stream, name);
     const v = overview.stats.find((s) => s.queue === `${state.stream}/${name}`)!.values;
-    expect([v.wait, v.active, v.retries, v.workers]).toEqual([own.num_pending, own.num_ack_pending, own.num_redelivered, own.num_waiting]);
+    expect([v.wait, v.active, v.retries, v.workers]).toEqual([
+      own.num_pending,
+      own.num_ack_pending,
+      own.num_redelivered,
+      own.num_waiting,
+    ]);
     expect(v.oldest_wait_seconds).toBeDefined();
   }
   expect(overview.notices.filter((n) => n.severity !== 'info')).toEqual([]);
@@ -80,7 +88,9 @@ it('answers every query type with read-only permissions, matching the admin view
 });
 
 it('reports a wrong password as a 502 naming the user, never the password', async () => {
-  const err = await source(MONITOR.user, 'wrong-password-xyz').checkHealth().catch((e) => e);
+  const err = await source(MONITOR.user, 'wrong-password-xyz')
+    .checkHealth()
+    .catch((e) => e);
   expect(err.status).toBe(502);
   expect(err.message).toMatch(/refused the credentials of user "monitor"/);
   expect(err.message).not.toContain('wrong-password-xyz');
@@ -103,7 +113,7 @@ describe('TLS', () => {
       secure: { password: MONITOR.pass, ...secure },
       version: 1,
     };
-    const s = new NatsSource(config, {} as Logger);
+    const s = natsSource(config, {} as Logger);
     sources.push(s);
     return s;
   };
@@ -111,7 +121,9 @@ describe('TLS', () => {
   it('connects with the CA certificate, refuses an unknown certificate, accepts it with tlsSkipVerify', async () => {
     const ok = await tlsSource({}, { tlsCACert: tlsServer.certPem! }).checkHealth();
     expect(ok.server).toMatch(/^NATS 2\.\d+\.\d+ .*with JetStream \(0 streams, 0 consumers\)$/);
-    const refused = await tlsSource({}, {}).checkHealth().catch((e) => e);
+    const refused = await tlsSource({}, {})
+      .checkHealth()
+      .catch((e) => e);
     expect(refused.status).toBe(502);
     expect(refused.message).toMatch(/TLS failed \(self[- ]signed certificate/);
     expect((await tlsSource({ tlsSkipVerify: true }, {}).checkHealth()).server).toMatch(/with JetStream/);

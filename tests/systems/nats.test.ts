@@ -1,11 +1,12 @@
 /**
  * The `nats` kind in-process against the loopback NATS server with JetStream: a state made
  * by the nats client (fetch, ack, nak, term, ack timeouts, max_deliver reached, a waiting
- * pull request; advisories captured in a stream), read through NatsSource and compared with
- * the client's own jsm.consumers.info / jsm.streams.getMessage on the same state; and the
- * reads shown to leave every stream and consumer as they were.
+ * pull request; advisories captured in a stream), read through the `nats` kind's source and
+ * compared with the client's own jsm.consumers.info / jsm.streams.getMessage on the same
+ * state; and the reads shown to leave every stream and consumer as they were.
  */
-import { NatsSource } from '../../pkg/kinds/nats/nats-source';
+import { natsSource } from '../../pkg/kinds/nats/nats-kind';
+import type { QueueSource } from '../../pkg/source/queue-source';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
 import type { Logger } from '../../pkg/logging/logger';
 import type { JobscopeQuery } from '../../pkg/model/query';
@@ -17,8 +18,8 @@ const log = {} as Logger;
 const window = () => ({ from: Date.now() - 3600_000, to: Date.now(), now: Date.now(), intervalMs: 60_000 });
 
 let state: NatsState;
-const sources: NatsSource[] = [];
-function source(json: Record<string, unknown>, secure: Record<string, string> = {}): NatsSource {
+const sources: QueueSource[] = [];
+function source(json: Record<string, unknown>, secure: Record<string, string> = {}): QueueSource {
   const config: DatasourceConfig = {
     uid: 'nats',
     name: 'nats',
@@ -27,7 +28,7 @@ function source(json: Record<string, unknown>, secure: Record<string, string> = 
     secure,
     version: 1,
   };
-  const s = new NatsSource(config, log);
+  const s = natsSource(config, log);
   sources.push(s);
   return s;
 }
@@ -48,12 +49,16 @@ it('reports the server version and the JetStream account in CheckHealth', async 
   expect(health.systems.jetstream).toBeGreaterThanOrEqual(3);
   expect(health.notices[0]).toMatch(/^JetStream account: \d+ stream\(s\), \d+ consumer\(s\)$/);
   const without = await source({}).checkHealth();
-  expect(without.notices.join('\n')).toContain("nats stream add JOBSCOPE_DEAD --subjects '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>'");
+  expect(without.notices.join('\n')).toContain(
+    "nats stream add JOBSCOPE_DEAD --subjects '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>'"
+  );
 });
 
 it('lists the consumers of the stream as <stream>/<consumer> queues', async () => {
   const queues = (await source({}).listQueues()).filter((r) => r.queue.startsWith(`${state.stream}/`));
-  expect(queues).toEqual(['idle', 'poller', 'worker'].map((c) => ({ system: 'jetstream', queue: `${state.stream}/${c}` })));
+  expect(queues).toEqual(
+    ['idle', 'poller', 'worker'].map((c) => ({ system: 'jetstream', queue: `${state.stream}/${c}` }))
+  );
 });
 
 it('answers an overview whose values are jsm.consumers.info numbers, with the oldest undelivered age and dead advisories', async () => {
@@ -88,6 +93,21 @@ it('answers an overview whose values are jsm.consumers.info numbers, with the ol
   expect(values('idle').oldest_wait_seconds).toBeLessThanOrEqual((after - t1) / 1000 + 0.01);
   expect(result.notices.map((n) => n.text).join('\n')).toContain('workers = pull requests waiting for messages');
   expect(result.executed).toMatch(/CONSUMER\.LIST × 1 stream\(s\), 2 STREAM\.MSG\.GET: 3 consumer\(s\)/);
+});
+
+it('reads no oldest message and no advisory counts for an overview that asks for other metrics', async () => {
+  const src = source({ advisoryStream: state.advisories });
+  const result = await src.read(
+    q({ queryType: 'overview', queues: [`${state.stream}/*`], metrics: ['wait'] }),
+    window()
+  );
+  if (result.type !== 'overview') throw new Error(result.type);
+  expect(result.stats.map((s) => [s.queue, s.values.wait, s.values.dead])).toEqual([
+    [`${state.stream}/idle`, 12, undefined],
+    [`${state.stream}/poller`, 0, undefined],
+    [`${state.stream}/worker`, 3, undefined],
+  ]);
+  expect(result.executed).toMatch(/CONSUMER\.LIST × 1 stream\(s\), 0 STREAM\.MSG\.GET: 3 consumer\(s\)$/);
 });
 
 it('lists dead messages from the advisory stream with their original payloads', async () => {
@@ -129,7 +149,10 @@ it('lists waiting and active messages by sequence, matching jsm.consumers.info a
   const src = source({});
   const worker = await state.jsm.consumers.info(state.stream, 'worker');
   expect([worker.delivered.stream_seq, worker.num_pending, worker.num_ack_pending]).toEqual([7, 3, 1]);
-  const waiting = await src.read(q({ queryType: 'jobs', state: 'waiting', queues: [`${state.stream}/worker`] }), window());
+  const waiting = await src.read(
+    q({ queryType: 'jobs', state: 'waiting', queues: [`${state.stream}/worker`] }),
+    window()
+  );
   if (waiting.type !== 'jobs') throw new Error(waiting.type);
   expect(waiting.rows.map((r) => [r.id, r.name, r.state, r.attempts])).toEqual([
     ['email-8 (seq 8)', `jobs.${state.sfx}.email`, 'waiting', 0],
@@ -144,8 +167,13 @@ it('lists waiting and active messages by sequence, matching jsm.consumers.info a
   // Terminated (4) and given up on (3, 5, 6) are no longer ack pending, but nats-server 2.9 moves the
   // ack floor only on the next ack: it stays at 2, and JetStream does not say which of 3–7 are done.
   expect(worker.ack_floor.stream_seq).toBe(2);
-  const active = await src.read(q({ queryType: 'jobs', state: 'active', queues: [`${state.stream}/worker`] }), window());
-  expect(active.type === 'jobs' && active.rows.map((r) => [r.id, r.state])).toEqual([3, 4, 5, 6, 7].map((n) => [`email-${n} (seq ${n})`, 'active']));
+  const active = await src.read(
+    q({ queryType: 'jobs', state: 'active', queues: [`${state.stream}/worker`] }),
+    window()
+  );
+  expect(active.type === 'jobs' && active.rows.map((r) => [r.id, r.state])).toEqual(
+    [3, 4, 5, 6, 7].map((n) => [`email-${n} (seq ${n})`, 'active'])
+  );
   expect(active.notices.map((n) => n.text)).toContain(
     `${state.stream}/worker: 1 message(s) await an ack; all 5 stored message(s) between the ack floor (seq 2) and the last delivered (seq 7) are listed. ` +
       'JetStream does not expose which of these were already acknowledged out of order (or given up on after max_deliver or a term), so some listed ones may be done'
@@ -160,7 +188,10 @@ it('lists waiting and active messages by sequence, matching jsm.consumers.info a
   expect(idle.type === 'jobs' && idle.rows[3].traceId).toBe(TRACE_ID);
   // poller has nothing pending: no message is read at all.
   const none = await src.read(q({ queryType: 'jobs', state: 'waiting', queues: [`${state.stream}/poller`] }), window());
-  expect([none.type === 'jobs' && none.rows, none.executed]).toEqual([[], expect.stringContaining(', 0 STREAM.MSG.GET')]);
+  expect([none.type === 'jobs' && none.rows, none.executed]).toEqual([
+    [],
+    expect.stringContaining(', 0 STREAM.MSG.GET'),
+  ]);
 });
 
 it('explains how to capture advisories when no advisory stream is set', async () => {
@@ -174,7 +205,15 @@ it('reads without changing any stream or consumer (no delivery, no ack, no new c
     consumers: await Promise.all(
       ['idle', 'poller', 'worker'].map(async (c) => {
         const i = await state.jsm.consumers.info(state.stream, c);
-        return [c, i.delivered.stream_seq, i.delivered.consumer_seq, i.ack_floor.stream_seq, i.num_pending, i.num_ack_pending, i.num_redelivered];
+        return [
+          c,
+          i.delivered.stream_seq,
+          i.delivered.consumer_seq,
+          i.ack_floor.stream_seq,
+          i.num_pending,
+          i.num_ack_pending,
+          i.num_redelivered,
+        ];
       })
     ),
     stream: (await state.jsm.streams.info(state.stream)).state,
@@ -205,10 +244,17 @@ it('answers an unknown queue with 404, a partly unknown one with a notice, a dow
   ]);
   const noStream = await src.read(q({ queues: [`NO_SUCH_${state.sfx}/worker`] }), window()).catch((e) => e);
   expect(noStream.status).toBe(404);
-  const partly = await src.read(q({ queues: [`${state.stream}/idle`, `${state.stream}/nope`], metrics: ['wait'] }), window());
-  expect(partly.type === 'overview' && partly.stats.map((s) => [s.queue, s.values.wait])).toEqual([[`${state.stream}/idle`, 12]]);
+  const partly = await src.read(
+    q({ queues: [`${state.stream}/idle`, `${state.stream}/nope`], metrics: ['wait'] }),
+    window()
+  );
+  expect(partly.type === 'overview' && partly.stats.map((s) => [s.queue, s.values.wait])).toEqual([
+    [`${state.stream}/idle`, 12],
+  ]);
   expect(partly.notices[0]).toMatchObject({ severity: 'warning' });
-  const down = await source({ url: 'nats://127.0.0.1:1' }).checkHealth().catch((e) => e);
+  const down = await source({ url: 'nats://127.0.0.1:1' })
+    .checkHealth()
+    .catch((e) => e);
   expect([down.status, down.message]).toEqual([502, 'NATS server at 127.0.0.1:1 is unreachable (connection refused)']);
   const missingAdvisories = await source({ advisoryStream: `NO_SUCH_${state.sfx}` })
     .read(q({ queryType: 'jobs', state: 'dead' }), window())
@@ -238,9 +284,14 @@ it('shows binary and large dead payloads bounded and hex-safe', async () => {
     for (let t = 0; t < 50 && (await state.jsm.streams.info(adv)).state.messages < 2; t++) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    const result = await source({ advisoryStream: adv, payloadLimitBytes: 64 }).read(q({ queryType: 'jobs', state: 'dead' }), window());
+    const result = await source({ advisoryStream: adv, payloadLimitBytes: 64 }).read(
+      q({ queryType: 'jobs', state: 'dead' }),
+      window()
+    );
     if (result.type !== 'jobs') throw new Error(result.type);
-    expect(result.rows.map((r) => [r.id, r.payload?.kind, r.payload?.bytes, r.payload?.truncated, r.payload?.preview.length])).toEqual([
+    expect(
+      result.rows.map((r) => [r.id, r.payload?.kind, r.payload?.bytes, r.payload?.truncated, r.payload?.preview.length])
+    ).toEqual([
       ['seq 2', 'text', 900_000, true, 64],
       ['seq 1', 'binary', 256, true, 64],
     ]);

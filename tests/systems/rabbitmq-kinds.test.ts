@@ -193,7 +193,7 @@ describe('a stream as dead-letter queue', () => {
     expect(r.notices.map((n) => n.text).join('\n')).toMatch(
       /streams \(messages stay after consumption.*\): events\.dlq/
     );
-    const topo = (await ro.resource('topology')) as any;
+    const topo = (await ro.resource!('topology')) as any;
     expect(topo.edges.map((e: any) => `${e.from}->${e.to}`).sort()).toEqual([
       'events->events.dlq',
       'events->events.parked',
@@ -220,7 +220,7 @@ describe('quorum queues', () => {
     expect(r.notices.map((n) => n.text).join('\n')).toContain(
       'quorum queues: work (delivery-limit 4, from policy), work.dlq (delivery-limit 2, from arguments)'
     );
-    const topo = (await ro.resource('topology')) as any;
+    const topo = (await ro.resource!('topology')) as any;
     expect(topo.nodes.find((n: any) => n.id === 'work.dlq')).toMatchObject({ type: 'quorum', deliveryLimit: 2 });
     expect(topo.nodes.find((n: any) => n.id === 'work')).toMatchObject({ type: 'quorum', deliveryLimit: 4 });
   });

@@ -143,7 +143,7 @@ describe('overview', () => {
 
 describe('dead-letter topology', () => {
   it('resolves arguments through a direct exchange, policies and the default exchange', async () => {
-    const topo = (await admin.resource('topology')) as any;
+    const topo = (await admin.resource!('topology')) as any;
     const edges = topo.edges.map((e: any) => [e.from, e.to, e.via, e.exchange]).sort();
     expect(edges).toEqual([
       ['emails', 'emails.dlq', 'policy', ''],
@@ -151,7 +151,7 @@ describe('dead-letter topology', () => {
       ['ttl', 'ttl.expired', 'arguments', ''],
     ]);
     expect(topo.nodes.find((n: any) => n.id === 'orders.dlq')).toMatchObject({ deadLetterTarget: true, messages: 3 });
-    await expect(admin.resource('nope')).rejects.toMatchObject({ status: 404 });
+    await expect(admin.resource!('nope')).rejects.toMatchObject({ status: 404 });
   });
 });
 
@@ -263,7 +263,7 @@ describe('read-only: the monitoring-tag user with read permission only', () => {
     }
     const dead = await ro.read(q({ queryType: 'jobs', state: 'dead' }), window());
     expect(dead.type === 'jobs' && dead.rows.length).toBe(6); // peeking needs read permission only
-    expect(((await ro.resource('topology')) as any).edges).toHaveLength(3);
+    expect(((await ro.resource!('topology')) as any).edges).toHaveLength(3);
     expect((await ro.listQueues()).length).toBe(6);
     const { byQueue } = await overview(ro);
     expect(byQueue.orders).toMatchObject({ wait: 1, active: 1, workers: 1 });
