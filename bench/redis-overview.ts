@@ -182,7 +182,7 @@ async function main() {
   try {
     // warm up: discovery (cached 30 s by the plugin), connections, JIT
     const first = await overview();
-    console.log(`overview answers ${first.frames.length} values for ${QUEUES} queues`);
+    console.log(`overview answers ${first.frames.length} frame(s) for ${QUEUES} queues`);
     for (let i = 0; i < 5; i++) await overview();
     const libQueues = names.map((n) => new Queue(n, { connection, prefix: PREFIX }));
     await perQueueLibrary(libQueues.slice(0, 5));
@@ -211,7 +211,7 @@ async function main() {
       const scaled = { uid: `bench-${n}`, jsonData: { kind: 'redis', url, bullPrefix: SCALE_PREFIX, discoveryPattern: pattern } };
       const answered = await overview(scaled);
       const t = await timeIt(5, () => overview(scaled));
-      console.log(`${String(n).padStart(6)} queues  ${t.toFixed(1).padStart(8)} ms  (${answered.frames.length} values)${prev ? `  ×${(t / prev).toFixed(1)} for ×10 queues` : ''}`);
+      console.log(`${String(n).padStart(6)} queues  ${t.toFixed(1).padStart(8)} ms  (${answered.frames.length} frame(s))${prev ? `  ×${(t / prev).toFixed(1)} for ×10 queues` : ''}`);
       prev = t;
     }
     if (SCALE.includes(10_000)) {

@@ -588,6 +588,7 @@ const CONFIG_FIELDS: Record<DatasourceKind, string[]> = {
     'discovery-pattern',
     'payload-limit',
     'stream-interval',
+    'timeout',
   ],
   rabbitmq: [
     'management-url',
@@ -602,6 +603,7 @@ const CONFIG_FIELDS: Record<DatasourceKind, string[]> = {
     'tls-client-key',
     'payload-limit',
     'stream-interval',
+    'timeout',
   ],
   postgres: [
     'url',
@@ -617,6 +619,7 @@ const CONFIG_FIELDS: Record<DatasourceKind, string[]> = {
     'discovery-pattern',
     'payload-limit',
     'stream-interval',
+    'timeout',
   ],
   nats: [
     'url',
@@ -630,6 +633,7 @@ const CONFIG_FIELDS: Record<DatasourceKind, string[]> = {
     'tls-client-key',
     'payload-limit',
     'stream-interval',
+    'timeout',
   ],
   kafka: [
     'url',
@@ -643,6 +647,7 @@ const CONFIG_FIELDS: Record<DatasourceKind, string[]> = {
     'tls-client-key',
     'payload-limit',
     'stream-interval',
+    'timeout',
   ],
 };
 

@@ -2,9 +2,15 @@ import React from 'react';
 import { InlineField, SecretTextArea } from '@grafana/ui';
 
 import type { JobscopeSecureSettings } from '../../types';
-import { INPUT_WIDTH, LABEL_WIDTH, secretProps, SwitchSetting, type SettingsProps } from './fields';
+import { LABEL_WIDTH, secretProps, SwitchSetting, type SettingsProps } from './fields';
 import type { KindForm } from './kind-form';
 import { Section } from './Section';
+
+/**
+ * Text-area width in characters (about 9 px each): as wide as the other inputs, so that once
+ * saved, "configured" and its Reset button still fit a 708 px pane.
+ */
+const PEM_COLUMNS = 39;
 
 const PEM_FIELDS: Array<{
   key: keyof JobscopeSecureSettings;
@@ -62,7 +68,7 @@ export function TlsSection({ settings, form }: { settings: SettingsProps; form: 
           <InlineField key={key} label={label} labelWidth={LABEL_WIDTH} tooltip={tooltip}>
             <SecretTextArea
               id={id}
-              cols={INPUT_WIDTH}
+              cols={PEM_COLUMNS}
               rows={3}
               placeholder={placeholder}
               {...secret}
