@@ -1,9 +1,14 @@
 /**
  * pg-boss, every layout from pg-boss 7.4/8/9 (schema 20) to 12.38 (schema 46): the layout
- * facts and their sources are in pg-boss-layout.ts. Each statement is written once against
+ * facts and their sources are in layout.ts. Each statement is written once against
  * `j`, the job table seen through the layout's column map (a sub-select PostgreSQL pulls up,
  * so predicates still reach the partitions and partial indexes), and `a`, the archive where
  * the layout has one (v9, v10).
+ *
+ * Longer than the other adapters (~530 lines) on purpose: one class serves four pg-boss
+ * majors, and beside the exact overview it keeps the planner-estimate path (layouts with no
+ * index on active or finished rows, above maxExactRows) and the dead-letter queue rules; split,
+ * each part would need the same layout-derived table and column names passed around.
  *
  * States (enum job_state, ordered): created < retry < active < completed < (v9: expired <)
  * cancelled < failed.
