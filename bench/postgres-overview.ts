@@ -42,7 +42,7 @@ async function populate(boss: PgBossLib, names: string[]) {
           data: { order: done + i },
           // one in ten runs an hour from now (delayed)
           ...((done + i) % 10 === 0 ? { startAfter: new Date(Date.now() + 3600_000) } : {}),
-        })),
+        }))
       );
     }
   }
@@ -53,11 +53,17 @@ async function populate(boss: PgBossLib, names: string[]) {
   for (const name of names) {
     for (let done = 0; done < perQueue / 3; done += 5000) {
       const batch = (await boss.fetch(name, { batchSize: Math.min(5000, Math.ceil(perQueue / 3 - done)) })) ?? [];
-      await boss.complete(name, batch.map((j) => j.id));
+      await boss.complete(
+        name,
+        batch.map((j) => j.id)
+      );
       completed += batch.length;
     }
     const failing = (await boss.fetch(name, { batchSize: Math.ceil(perQueue / 50) })) ?? [];
-    await boss.fail(name, failing.map((j) => j.id));
+    await boss.fail(
+      name,
+      failing.map((j) => j.id)
+    );
     failed += failing.length;
     await boss.fetch(name, { batchSize: 10 }); // left active
   }
@@ -67,7 +73,13 @@ async function populate(boss: PgBossLib, names: string[]) {
 async function main() {
   const db = await createTestDb();
   const names = Array.from({ length: QUEUES }, (_, i) => `queue-${String(i).padStart(2, '0')}`);
-  const boss = new PgBossLib({ connectionString: db.url, schema: SCHEMA, supervise: false, schedule: false, migrate: true });
+  const boss = new PgBossLib({
+    connectionString: db.url,
+    schema: SCHEMA,
+    supervise: false,
+    schedule: false,
+    migrate: true,
+  });
   boss.on('error', (err) => console.error('pg-boss:', err.message));
   const plugin = await startPlugin();
   const grafana = new GrafanaClient(plugin.target);
@@ -81,15 +93,21 @@ async function main() {
     const ds = { uid: 'bench-postgres', jsonData: { kind: 'postgres', url: db.url, schemas: SCHEMA } };
     const overview = async () => {
       const { A } = await grafana.queryData(ds, [{ refId: 'A', json: { queryType: 'overview' } }]);
-      if (A.error) throw new Error(A.error);
+      if (A.error) {
+        throw new Error(A.error);
+      }
       return A;
     };
     // pg-boss's own counting: waiting (its default) and waiting + active (before completed).
     const library = async () => {
-      for (const name of names) await boss.getQueueSize(name);
+      for (const name of names) {
+        await boss.getQueueSize(name);
+      }
     };
     const libraryActive = async () => {
-      for (const name of names) await boss.getQueueSize(name, { before: 'completed' });
+      for (const name of names) {
+        await boss.getQueueSize(name, { before: 'completed' });
+      }
     };
     await overview();
     await library();
@@ -111,19 +129,30 @@ async function main() {
     const [p, l, la] = [median(plug), median(lib), median(libActive)];
     console.log(`\n== ${JOBS} jobs in ${QUEUES} queues (median of ${ROUNDS})`);
     console.log(`plugin overview via gRPC (15 metrics, all queues, one statement)  ${p.toFixed(1)} ms`);
-    console.log(`pg-boss getQueueSize(name) per queue (waiting only)               ${l.toFixed(1)} ms   library/plugin = ${(l / p).toFixed(2)}x`);
-    console.log(`pg-boss getQueueSize(name, {before: 'completed'}) (+ active)       ${la.toFixed(1)} ms   library/plugin = ${(la / p).toFixed(2)}x`);
+    console.log(
+      `pg-boss getQueueSize(name) per queue (waiting only)               ${l.toFixed(1)} ms   library/plugin = ${(l / p).toFixed(2)}x`
+    );
+    console.log(
+      `pg-boss getQueueSize(name, {before: 'completed'}) (+ active)       ${la.toFixed(1)} ms   library/plugin = ${(la / p).toFixed(2)}x`
+    );
 
     // The plan of the very statement the plugin runs, on the same data.
     const { rows: version } = await db.admin.query(`SELECT version FROM ${SCHEMA}.version`);
     const statement = new PgBoss(SCHEMA, Number(version[0].version)).overviewSql();
     const now = Date.now();
-    const plan = await db.admin.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement}`, [names, new Date(now - 3600_000), new Date(now)]);
+    const plan = await db.admin.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement}`, [
+      names,
+      new Date(now - 3600_000),
+      new Date(now),
+    ]);
     const lines = plan.rows.map((r) => r['QUERY PLAN'] as string);
     // One line per kind of scan and index (pg-boss 10 names each queue's partition j<hash>).
     const scans = new Map<string, { nodes: number; rows: number }>();
     for (const line of lines) {
-      const m = /(Seq Scan|Index Only Scan|Index Scan|Bitmap Index Scan)(?: using (\S+))? on (\S+).*rows=(\d+) loops=(\d+)/.exec(line);
+      const m =
+        /(Seq Scan|Index Only Scan|Index Scan|Bitmap Index Scan)(?: using (\S+))? on (\S+).*rows=(\d+) loops=(\d+)/.exec(
+          line
+        );
       if (m) {
         const key = `${m[1]}${m[2] ? ` using ${m[2].replace(/^j[0-9a-f]{56}/, '<partition>')}` : ''} on ${m[3].replace(/^j[0-9a-f]{56}/, '<partition>')}`;
         const s = scans.get(key) ?? { nodes: 0, rows: 0 };
@@ -133,11 +162,13 @@ async function main() {
       }
     }
     console.log(`\n== EXPLAIN ANALYZE of the plugin's overview statement: scans (${lines.length} plan lines)`);
-    for (const [key, s] of scans) console.log(`${String(s.nodes).padStart(4)} × ${key}  (${s.rows} rows)`);
+    for (const [key, s] of scans) {
+      console.log(`${String(s.nodes).padStart(4)} × ${key}  (${s.rows} rows)`);
+    }
     console.log(lines.filter((l) => /^(Planning|Execution) Time/.test(l)).join('\n'));
     console.log(
       'pg-boss 10 indexes only its queued rows (<partition>_i5); active and finished rows have no index, so the overview reads each ' +
-        "queue's partition once for every count (the archive, indexed by archived_on, is not read). pg-boss 12 indexes all of them.",
+        "queue's partition once for every count (the archive, indexed by archived_on, is not read). pg-boss 12 indexes all of them."
     );
   } finally {
     grafana.close();

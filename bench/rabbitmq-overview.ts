@@ -36,7 +36,9 @@ function get(url: string): Promise<number> {
       .get(url, { headers: { authorization: auth, accept: 'application/json' } }, (res) => {
         let size = 0;
         res.on('data', (c: Buffer) => (size += c.length));
-        res.on('end', () => (res.statusCode === 200 ? resolve(size) : reject(new Error(`${res.statusCode} for ${url}`))));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(size) : reject(new Error(`${res.statusCode} for ${url}`))
+        );
       })
       .on('error', reject);
   });
@@ -52,7 +54,7 @@ function countingProxy(target: URL): Promise<{ url: string; paths: string[]; clo
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
-      },
+      }
     );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
@@ -61,7 +63,7 @@ function countingProxy(target: URL): Promise<{ url: string; paths: string[]; clo
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
       resolve({ url: `http://127.0.0.1:${port}`, paths, close: () => server.close() });
-    }),
+    })
   );
 }
 
@@ -93,8 +95,12 @@ async function main() {
     console.log(`RabbitMQ ${API}, vhost ${vhost}: ${QUEUES} queues made in ${(ms(t0) / 1000).toFixed(1)} s`);
     // The management API's statistics lag behind declarations: wait until it lists them all.
     for (let i = 0; i < 60; i++) {
-      const res = await fetch(`${API}/api/queues/${v}?page=1&page_size=1&columns=name`, { headers: { authorization: auth } });
-      if (res.ok && (await res.json()).total_count === QUEUES) break;
+      const res = await fetch(`${API}/api/queues/${v}?page=1&page_size=1&columns=name`, {
+        headers: { authorization: auth },
+      });
+      if (res.ok && (await res.json()).total_count === QUEUES) {
+        break;
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
 
@@ -107,7 +113,9 @@ async function main() {
     const direct = { ...ds, uid: 'bench-rabbitmq-direct', jsonData: { ...ds.jsonData, managementUrl: API } };
     const overview = async (d = direct) => {
       const { A } = await grafana.queryData(d, [{ refId: 'A', json: { queryType: 'overview' } }]);
-      if (A.error) throw new Error(A.error);
+      if (A.error) {
+        throw new Error(A.error);
+      }
       return A;
     };
     // Warm up, then record what one refresh asks of the management API.
@@ -121,10 +129,14 @@ async function main() {
     perRefresh.forEach((p) => console.log(`  GET ${decodeURIComponent(p)}`));
 
     const raw = async () => {
-      for (const p of perRefresh) await get(`${API}${p}`);
+      for (const p of perRefresh) {
+        await get(`${API}${p}`);
+      }
     };
     const perQueue = async () => {
-      for (const name of names) await get(`${API}/api/queues/${v}/${encodeURIComponent(name)}`);
+      for (const name of names) {
+        await get(`${API}/api/queues/${v}/${encodeURIComponent(name)}`);
+      }
     };
     const plug: number[] = [];
     const floor: number[] = [];
@@ -143,8 +155,12 @@ async function main() {
     const [p, f, e] = [median(plug), median(floor), median(each)];
     console.log(`\n== ${QUEUES} queues: full overview (median of ${ROUNDS})`);
     console.log(`plugin via gRPC                          ${p.toFixed(1)} ms`);
-    console.log(`management API alone, same ${perRefresh.length} request(s)  ${f.toFixed(1)} ms   plugin/API = ${(p / f).toFixed(2)}x`);
-    console.log(`per-queue GET /api/queues/<vhost>/<q>    ${e.toFixed(1)} ms   (${QUEUES} calls; per-queue/plugin = ${(e / p).toFixed(1)}x)`);
+    console.log(
+      `management API alone, same ${perRefresh.length} request(s)  ${f.toFixed(1)} ms   plugin/API = ${(p / f).toFixed(2)}x`
+    );
+    console.log(
+      `per-queue GET /api/queues/<vhost>/<q>    ${e.toFixed(1)} ms   (${QUEUES} calls; per-queue/plugin = ${(e / p).toFixed(1)}x)`
+    );
   } finally {
     grafana.close();
     plugin.kill();

@@ -79,18 +79,18 @@ async function populate() {
           async (job) => {
             throw new Error(`payment provider rejected order ${job.data.order}`);
           },
-          { connection, prefix: PREFIX, concurrency: 50 },
+          { connection, prefix: PREFIX, concurrency: 50 }
         );
         await new Promise<void>((resolve) =>
           w.on('failed', () => {
             if (++done === failedPerQueue) {
               resolve();
             }
-          }),
+          })
         );
         await w.close();
         await q.close();
-      }),
+      })
     );
   }
   console.log(`made ${failedPerQueue * QUEUES} failed jobs with real workers in ${(ms(t0) / 1000).toFixed(1)} s`);
@@ -104,7 +104,7 @@ async function populate() {
           const k = done + i;
           const opts = k % 10 === 0 ? { delay: 3_600_000 } : k % 10 === 1 ? { priority: 1 + (k % 5) } : {};
           return { name: 'work', data: { n: k }, opts };
-        }),
+        })
       );
     }
     await q.close();
@@ -118,7 +118,7 @@ async function populate() {
         const q = new Queue(`s${pad(i + j)}`, { connection, prefix: SCALE_PREFIX });
         await q.add('x', { i: i + j });
         await q.close();
-      }),
+      })
     );
   }
   console.log(`made ${max} small queues in ${(ms(scaleT0) / 1000).toFixed(1)} s`);
@@ -129,8 +129,12 @@ async function populate() {
 async function floor(names: string[], prefix: string) {
   const p = redis.pipeline();
   for (const q of names) {
-    for (const k of ['wait', 'paused', 'active']) p.llen(`${prefix}:${q}:${k}`);
-    for (const k of ['delayed', 'prioritized', 'waiting-children', 'completed', 'failed']) p.zcard(`${prefix}:${q}:${k}`);
+    for (const k of ['wait', 'paused', 'active']) {
+      p.llen(`${prefix}:${q}:${k}`);
+    }
+    for (const k of ['delayed', 'prioritized', 'waiting-children', 'completed', 'failed']) {
+      p.zcard(`${prefix}:${q}:${k}`);
+    }
     p.hmget(`${prefix}:${q}:meta`, 'paused');
     p.lindex(`${prefix}:${q}:wait`, -1);
     p.lindex(`${prefix}:${q}:paused`, -1);
@@ -141,7 +145,9 @@ async function floor(names: string[], prefix: string) {
   const second = redis.pipeline();
   names.forEach((q, i) => {
     const id = replies[i * 13 + 9][1] as string | null;
-    if (id) second.hget(`${prefix}:${q}:${id}`, 'timestamp');
+    if (id) {
+      second.hget(`${prefix}:${q}:${id}`, 'timestamp');
+    }
   });
   await second.exec();
   await redis.call('CLIENT', 'LIST');
@@ -176,14 +182,18 @@ async function main() {
   const ds = { uid: 'bench', jsonData: { kind: 'redis', url, bullPrefix: PREFIX } };
   const overview = async (d = ds) => {
     const { A } = await grafana.queryData(d, [{ refId: 'A', json: { queryType: 'overview' } }]);
-    if (A.error) throw new Error(A.error);
+    if (A.error) {
+      throw new Error(A.error);
+    }
     return A;
   };
   try {
     // warm up: discovery (cached 30 s by the plugin), connections, JIT
     const first = await overview();
     console.log(`overview answers ${first.frames.length} frame(s) for ${QUEUES} queues`);
-    for (let i = 0; i < 5; i++) await overview();
+    for (let i = 0; i < 5; i++) {
+      await overview();
+    }
     const libQueues = names.map((n) => new Queue(n, { connection, prefix: PREFIX }));
     await perQueueLibrary(libQueues.slice(0, 5));
 
@@ -200,26 +210,42 @@ async function main() {
     const [p, f, l] = [med(plug), med(raw), med(lib)];
     console.log(`\n== ${QUEUES} queues, ${JOBS + FAILED} jobs: full overview (median of 7)`);
     console.log(`plugin via gRPC            ${p.toFixed(1)} ms`);
-    console.log(`floor (raw pipelined read) ${f.toFixed(1)} ms   plugin/floor = ${(p / f).toFixed(2)}x   (target ≤ 1.5x)`);
-    console.log(`per-queue library calls    ${l.toFixed(1)} ms   library/plugin = ${(l / p).toFixed(1)}x   (target ≥ 10x)`);
+    console.log(
+      `floor (raw pipelined read) ${f.toFixed(1)} ms   plugin/floor = ${(p / f).toFixed(2)}x   (target ≤ 1.5x)`
+    );
+    console.log(
+      `per-queue library calls    ${l.toFixed(1)} ms   library/plugin = ${(l / p).toFixed(1)}x   (target ≥ 10x)`
+    );
     await Promise.all(libQueues.map((q) => q.close()));
 
     console.log(`\n== growth (queues with one job each; discovery cached, as between refreshes)`);
     let prev = 0;
     for (const n of SCALE) {
-      const pattern = n === SCALE[SCALE.length - 1] && n === 10_000 ? '*' : `s${'0'.repeat(5 - String(n - 1).length)}${'?'.repeat(String(n - 1).length)}`;
-      const scaled = { uid: `bench-${n}`, jsonData: { kind: 'redis', url, bullPrefix: SCALE_PREFIX, discoveryPattern: pattern } };
+      const pattern =
+        n === SCALE[SCALE.length - 1] && n === 10_000
+          ? '*'
+          : `s${'0'.repeat(5 - String(n - 1).length)}${'?'.repeat(String(n - 1).length)}`;
+      const scaled = {
+        uid: `bench-${n}`,
+        jsonData: { kind: 'redis', url, bullPrefix: SCALE_PREFIX, discoveryPattern: pattern },
+      };
       const answered = await overview(scaled);
       const t = await timeIt(5, () => overview(scaled));
-      console.log(`${String(n).padStart(6)} queues  ${t.toFixed(1).padStart(8)} ms  (${answered.frames.length} frame(s))${prev ? `  ×${(t / prev).toFixed(1)} for ×10 queues` : ''}`);
+      console.log(
+        `${String(n).padStart(6)} queues  ${t.toFixed(1).padStart(8)} ms  (${answered.frames.length} frame(s))${prev ? `  ×${(t / prev).toFixed(1)} for ×10 queues` : ''}`
+      );
       prev = t;
     }
     if (SCALE.includes(10_000)) {
       // What a fleet dashboard asks for: a few metrics, not all fifteen.
       const fleet = { uid: 'bench-fleet', jsonData: { kind: 'redis', url, bullPrefix: SCALE_PREFIX } };
       const few = async () => {
-        const { A } = await grafana.queryData(fleet, [{ refId: 'A', json: { metrics: ['wait', 'failed', 'oldest_wait_seconds'] } }]);
-        if (A.error) throw new Error(A.error);
+        const { A } = await grafana.queryData(fleet, [
+          { refId: 'A', json: { metrics: ['wait', 'failed', 'oldest_wait_seconds'] } },
+        ]);
+        if (A.error) {
+          throw new Error(A.error);
+        }
       };
       await few();
       console.log(` 10000 queues, 3 metrics  ${(await timeIt(5, few)).toFixed(1).padStart(8)} ms`);
@@ -229,13 +255,19 @@ async function main() {
     const before = await grafana.collectMetrics();
     const stats0 = await redis.info('commandstats');
     const refreshes = 20;
-    for (let i = 0; i < refreshes; i++) await overview();
+    for (let i = 0; i < refreshes; i++) {
+      await overview();
+    }
     const after = await grafana.collectMetrics();
     const stats1 = await redis.info('commandstats');
     const delta = (name: string) => (metricValue(after, name) - metricValue(before, name)) / refreshes;
     const calls = (s: string) => [...s.matchAll(/cmdstat_\w+:calls=(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
-    console.log(`round trips ${delta('jobscope_redis_round_trips_total').toFixed(1)}, commands ${delta('jobscope_redis_commands_total').toFixed(0)} (plugin's counters)`);
-    console.log(`server-side commands per refresh from INFO commandstats: ${((calls(stats1) - calls(stats0) - 1) / refreshes).toFixed(0)} (includes anything else on this Redis)`);
+    console.log(
+      `round trips ${delta('jobscope_redis_round_trips_total').toFixed(1)}, commands ${delta('jobscope_redis_commands_total').toFixed(0)} (plugin's counters)`
+    );
+    console.log(
+      `server-side commands per refresh from INFO commandstats: ${((calls(stats1) - calls(stats0) - 1) / refreshes).toFixed(0)} (includes anything else on this Redis)`
+    );
 
     console.log(`\n== plugin memory over ${REFRESHES} refreshes`);
     // What the plugin keeps is its heap right after a full collection (jobscope_heap_live_bytes);
@@ -251,13 +283,19 @@ async function main() {
         live.push(metricValue(text, 'jobscope_heap_live_bytes') / 2 ** 20);
         collections.push(metricValue(text, 'jobscope_full_gc_total'));
       }
-      if (i === REFRESHES / 10 || i === REFRESHES / 2 || i === REFRESHES) rss.push(`${i}: ${rssMiB(plugin.child.pid!).toFixed(1)} MiB`);
+      if (i === REFRESHES / 10 || i === REFRESHES / 2 || i === REFRESHES) {
+        rss.push(`${i}: ${rssMiB(plugin.child.pid!).toFixed(1)} MiB`);
+      }
     }
-    console.log(`live heap after the last full GC, every ${REFRESHES / 10} refreshes (MiB): ${live.map((f) => f.toFixed(1)).join(' ')}`);
+    console.log(
+      `live heap after the last full GC, every ${REFRESHES / 10} refreshes (MiB): ${live.map((f) => f.toFixed(1)).join(' ')}`
+    );
     console.log(`full collections so far, every ${REFRESHES / 10} refreshes:              ${collections.join(' ')}`);
     const early = Math.min(...live.slice(0, 3));
     const late = Math.max(...live.slice(-3));
-    console.log(`live heap, lowest of the first 30 % vs highest of the last 30 % of refreshes: ${early.toFixed(1)} → ${late.toFixed(1)} MiB (${(late - early >= 0 ? '+' : '') + (late - early).toFixed(1)} MiB)`);
+    console.log(
+      `live heap, lowest of the first 30 % vs highest of the last 30 % of refreshes: ${early.toFixed(1)} → ${late.toFixed(1)} MiB (${(late - early >= 0 ? '+' : '') + (late - early).toFixed(1)} MiB)`
+    );
     console.log(`RSS after ${rss.join(', ')}`);
   } finally {
     grafana.close();

@@ -15,7 +15,12 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const exe = path.join(root, 'dist', 'datasource', 'gpx_jobscope_linux_amd64');
 const runs = Number(process.argv[2] || 15);
-const env = { grafana_plugin_type: 'datasource', PLUGIN_PROTOCOL_VERSIONS: '2', PLUGIN_MIN_PORT: '10000', PLUGIN_MAX_PORT: '25000' };
+const env = {
+  grafana_plugin_type: 'datasource',
+  PLUGIN_PROTOCOL_VERSIONS: '2',
+  PLUGIN_MIN_PORT: '10000',
+  PLUGIN_MAX_PORT: '25000',
+};
 
 function dirSize(dir) {
   let total = 0;
@@ -71,5 +76,9 @@ const pMs = median(plugin.map((r) => r.ms));
 const bMs = median(bare.map((r) => r.ms));
 console.log(`dist/ total                       ${(distBytes / 2 ** 20).toFixed(1)} MiB`);
 console.log(`gpx_jobscope_linux_amd64          ${(exeBytes / 2 ** 20).toFixed(1)} MiB (Node runtime included)`);
-console.log(`start to handshake (median of ${runs})  plugin ${pMs.toFixed(1)} ms, bare node ${bMs.toFixed(1)} ms, ratio ${(pMs / bMs).toFixed(2)}x`);
-console.log(`idle RSS after 2 s               plugin ${(pluginRss / 1024).toFixed(1)} MiB, bare node ${(bareRss / 1024).toFixed(1)} MiB, ratio ${(pluginRss / bareRss).toFixed(2)}x`);
+console.log(
+  `start to handshake (median of ${runs})  plugin ${pMs.toFixed(1)} ms, bare node ${bMs.toFixed(1)} ms, ratio ${(pMs / bMs).toFixed(2)}x`
+);
+console.log(
+  `idle RSS after 2 s               plugin ${(pluginRss / 1024).toFixed(1)} MiB, bare node ${(bareRss / 1024).toFixed(1)} MiB, ratio ${(pluginRss / bareRss).toFixed(2)}x`
+);

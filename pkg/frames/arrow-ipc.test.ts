@@ -2,12 +2,7 @@
  * Our Arrow IPC file writer, read back with apache-arrow's reader and compared field by field
  * with what apache-arrow's own writer (the encoder we replaced) makes of the same frame.
  */
-import {
-  RecordBatchReader,
-  Schema,
-  tableFromIPC,
-  TimestampNanosecond,
-} from 'apache-arrow';
+import { RecordBatchReader, Schema, tableFromIPC, TimestampNanosecond } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { Message, RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
 import { writeArrowFile } from './arrow-ipc';

@@ -31,7 +31,9 @@ it("keeps a worker's queue list within the long limit, saying how many more it s
     notices: [],
     executed: 'x',
   });
-  if (bounded.type !== 'workers') throw new Error('type changed');
+  if (bounded.type !== 'workers') {
+    throw new Error('type changed');
+  }
   const shown = bounded.rows[0].queues;
   expect(shown[0]).toBe('queue-0');
   expect(shown[shown.length - 1]).toBe(`… [${5000 - shown.length + 1} more of 5000]`);
@@ -48,7 +50,9 @@ it('puts its own notices first, so the cap on notices never hides rows left out'
     error: 'e'.repeat(100),
   }));
   const bounded = boundResult({ type: 'jobs', rows, notices, executed: 'x' }, 500);
-  if (bounded.type !== 'jobs') throw new Error('type changed');
+  if (bounded.type !== 'jobs') {
+    throw new Error('type changed');
+  }
   expect(bounded.rows.length).toBeGreaterThan(0);
   expect(bounded.rows.length).toBeLessThan(10);
   expect(bounded.notices[0].text).toMatch(new RegExp(`^${10 - bounded.rows.length} of 10 rows left out`));

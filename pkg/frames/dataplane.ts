@@ -2,7 +2,7 @@
  * Data-plane frame shapes (grafana/dataplane contract), the ones Grafana Alerting reads
  * without guessing: numeric-multi for instant values, timeseries-multi for series.
  */
-import type { Field, FieldConfig, Frame, FrameMeta, Notice } from './frame';
+import type { Field, FieldConfig, Frame, FrameMeta } from './frame';
 import type { Series as ReadSeries } from '../reading/series';
 
 const TYPE_VERSION: [number, number] = [0, 1];

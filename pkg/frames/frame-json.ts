@@ -28,6 +28,6 @@ export function frameToJSON(frame: Frame): Buffer {
         })),
       },
       data: { values: frame.fields.map((f) => f.values) },
-    }),
+    })
   );
 }

@@ -47,7 +47,7 @@ describe('encodeFrame', () => {
           { name: 'attempts', type: 'int64', values: [1, null, 3] },
           { name: 'ok', type: 'boolean', values: [true, false, true] },
         ],
-      }),
+      })
     );
     expect(t.schema.fields.map((f) => String(f.type))).toEqual(['Utf8', 'Int64', 'Bool']);
     expect(t.schema.fields.map((f) => f.nullable)).toEqual([false, true, false]);
@@ -78,7 +78,7 @@ describe('encodeFrame', () => {
           { name: 'a', type: 'number', values: [1] },
           { name: 'b', type: 'number', values: [1, 2] },
         ],
-      }),
+      })
     ).toThrow(/expected 1/);
   });
 });
@@ -91,12 +91,18 @@ describe('data-plane shapes', () => {
         { metric: 'wait', labels: { queue: 'a' }, value: 1 },
         { metric: 'wait', labels: { queue: 'b' }, value: 2 },
       ],
-      { notices: [{ severity: 'info', text: 'n' }] },
+      { notices: [{ severity: 'info', text: 'n' }] }
     );
     expect(frames).toHaveLength(2);
-    expect(frames[0].meta).toEqual({ type: 'numeric-multi', typeVersion: [0, 1], notices: [{ severity: 'info', text: 'n' }] });
+    expect(frames[0].meta).toEqual({
+      type: 'numeric-multi',
+      typeVersion: [0, 1],
+      notices: [{ severity: 'info', text: 'n' }],
+    });
     expect(frames[1].meta).toEqual({ type: 'numeric-multi', typeVersion: [0, 1] });
-    expect(frames[1].fields).toEqual([{ name: 'wait', type: 'number', values: [2], labels: { queue: 'b' }, config: undefined }]);
+    expect(frames[1].fields).toEqual([
+      { name: 'wait', type: 'number', values: [2], labels: { queue: 'b' }, config: undefined },
+    ]);
   });
 
   it('numeric-wide: one single-row frame, a labelled field per value', () => {
@@ -113,7 +119,9 @@ describe('data-plane shapes', () => {
   });
 
   it('numeric-multi: no values gives one typed frame without fields', () => {
-    expect(numericMulti('A', [])).toEqual([{ refId: 'A', name: 'A', meta: { type: 'numeric-multi', typeVersion: [0, 1] }, fields: [] }]);
+    expect(numericMulti('A', [])).toEqual([
+      { refId: 'A', name: 'A', meta: { type: 'numeric-multi', typeVersion: [0, 1] }, fields: [] },
+    ]);
   });
 
   it('refuses duplicate label sets, which alerting cannot evaluate, even under different field names', () => {
@@ -121,18 +129,20 @@ describe('data-plane shapes', () => {
       numericMulti('A', [
         { metric: 'wait', labels: { queue: 'a' }, value: 1 },
         { metric: 'active', labels: { queue: 'a' }, value: 2 },
-      ]),
+      ])
     ).toThrow(/duplicate/);
     expect(() =>
       numericMulti('A', [
         { metric: 'wait', labels: { queue: 'a', system: 'bullmq' }, value: 1 },
         { metric: 'wait', labels: { system: 'bullmq', queue: 'a' }, value: 2 },
-      ]),
+      ])
     ).toThrow(/duplicate/);
   });
 
   it('timeseries-multi: time then value field; unsorted series are refused', () => {
-    const [frame] = timeseriesMulti('B', [{ metric: 'completed', labels: { queue: 'a' }, times: [1, 2], values: [5, 6] }]);
+    const [frame] = timeseriesMulti('B', [
+      { metric: 'completed', labels: { queue: 'a' }, times: [1, 2], values: [5, 6] },
+    ]);
     expect(frame.fields.map((f) => [f.name, f.type])).toEqual([
       ['time', 'time'],
       ['completed', 'number'],
@@ -141,7 +151,14 @@ describe('data-plane shapes', () => {
   });
 
   it('table: marked for table display with notices', () => {
-    const t = table('C', 'failed', [{ name: 'id', type: 'string', values: ['1'] }], { notices: [{ severity: 'warning', text: 'w' }], executedQueryString: 'q' });
-    expect(t.meta).toEqual({ preferredVisualisationType: 'table', notices: [{ severity: 'warning', text: 'w' }], executedQueryString: 'q' });
+    const t = table('C', 'failed', [{ name: 'id', type: 'string', values: ['1'] }], {
+      notices: [{ severity: 'warning', text: 'w' }],
+      executedQueryString: 'q',
+    });
+    expect(t.meta).toEqual({
+      preferredVisualisationType: 'table',
+      notices: [{ severity: 'warning', text: 'w' }],
+      executedQueryString: 'q',
+    });
   });
 });

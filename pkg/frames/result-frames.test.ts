@@ -20,14 +20,21 @@ describe('resultFrames', () => {
       { system: 'bullmq', queue: 'b', metric: 'wait' },
     ]);
     const [one] = resultFrames(overview, { refId: 'A', metrics: ['failed'] });
-    expect(one.fields.map((f) => [f.name, f.labels, f.values])).toEqual([['failed', { system: 'bullmq', queue: 'a' }, [2]]]);
+    expect(one.fields.map((f) => [f.name, f.labels, f.values])).toEqual([
+      ['failed', { system: 'bullmq', queue: 'a' }, [2]],
+    ]);
     expect(one.meta?.type).toBe('numeric-wide');
   });
 
   it('filters series by the requested metrics, with the same label rule', () => {
     const ts: ReadResult = {
       type: 'timeseries',
-      series: ['completed', 'failed'].map((metric) => ({ metric, labels: { system: 'rq', queue: 'q', metric }, times: [1, 2], values: [0, 1] })),
+      series: ['completed', 'failed'].map((metric) => ({
+        metric,
+        labels: { system: 'rq', queue: 'q', metric },
+        times: [1, 2],
+        values: [0, 1],
+      })),
       notices: [],
       executed: 'x',
     };
@@ -36,7 +43,9 @@ describe('resultFrames', () => {
       { system: 'rq', queue: 'q', metric: 'failed' },
     ]);
     const only = resultFrames(ts, { refId: 'B', metrics: ['completed'] });
-    expect(only.map((f) => [f.fields[1].name, f.fields[1].labels])).toEqual([['completed', { system: 'rq', queue: 'q' }]]);
+    expect(only.map((f) => [f.fields[1].name, f.fields[1].labels])).toEqual([
+      ['completed', { system: 'rq', queue: 'q' }],
+    ]);
   });
 
   it('links trace ids to the tracing data source and to the log lines of the logs data source', () => {
@@ -49,14 +58,30 @@ describe('resultFrames', () => {
     const links = (options: object) =>
       resultFrames(jobs, { refId: 'A', ...options })[0].fields.find((f) => f.name === 'trace_id')!.config?.links;
     expect(links({})).toBeUndefined();
-    expect(links({ tracingDatasourceUid: 'tempo', logs: { uid: 'loki', type: 'loki', labelSelector: '{app="shop"}' } })).toEqual([
-      { title: 'Open trace', url: '', internal: { datasourceUid: 'tempo', query: { query: '${__value.raw}', queryType: 'traceql' } } },
-      { title: 'Open logs', url: '', internal: { datasourceUid: 'loki', query: { expr: '{app="shop"} |= "${__value.raw}"', queryType: 'range' } } },
+    expect(
+      links({ tracingDatasourceUid: 'tempo', logs: { uid: 'loki', type: 'loki', labelSelector: '{app="shop"}' } })
+    ).toEqual([
+      {
+        title: 'Open trace',
+        url: '',
+        internal: { datasourceUid: 'tempo', query: { query: '${__value.raw}', queryType: 'traceql' } },
+      },
+      {
+        title: 'Open logs',
+        url: '',
+        internal: { datasourceUid: 'loki', query: { expr: '{app="shop"} |= "${__value.raw}"', queryType: 'range' } },
+      },
     ]);
     expect(links({ logs: { uid: 'es', type: 'elasticsearch' } })).toEqual([
-      { title: 'Open logs', url: '', internal: { datasourceUid: 'es', query: { query: '"${__value.raw}"', metrics: [{ id: '1', type: 'logs' }] } } },
+      {
+        title: 'Open logs',
+        url: '',
+        internal: { datasourceUid: 'es', query: { query: '"${__value.raw}"', metrics: [{ id: '1', type: 'logs' }] } },
+      },
     ]);
     // Loki without a selector: one that matches every stream.
-    expect((links({ logs: { uid: 'loki', type: 'loki' } }) as any)[0].internal.query.expr).toBe('{service_name=~".+"} |= "${__value.raw}"');
+    expect((links({ logs: { uid: 'loki', type: 'loki' } }) as any)[0].internal.query.expr).toBe(
+      '{service_name=~".+"} |= "${__value.raw}"'
+    );
   });
 });

@@ -16,7 +16,7 @@ export class InstanceManager<C extends { uid: string; version: number }, T exten
 
   constructor(
     private readonly create: (config: C) => Promise<T> | T,
-    private readonly onCloseError: (err: Error) => void = () => undefined,
+    private readonly onCloseError: (err: Error) => void = () => undefined
   ) {}
 
   get(config: C): Promise<T> {

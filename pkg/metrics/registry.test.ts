@@ -10,7 +10,7 @@ describe('metrics registry', () => {
     c.add({ type: 'overview', status: 'ok' }, 2);
     c.add({ type: 'a"b' }, 1);
     expect(r.render()).toBe(
-      '# HELP x_total Things.\n# TYPE x_total counter\nx_total{type="overview",status="ok"} 3\nx_total{type="a\\"b"} 1\n',
+      '# HELP x_total Things.\n# TYPE x_total counter\nx_total{type="overview",status="ok"} 3\nx_total{type="a\\"b"} 1\n'
     );
   });
 

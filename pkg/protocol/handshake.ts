@@ -19,13 +19,16 @@ export function checkEnvironment(env: NodeJS.ProcessEnv): void {
     throw new HandshakeError(
       'This binary is a plugin. These are not meant to be executed directly.\n' +
         'Please execute the program that consumes these plugins, which will\n' +
-        'load any plugins automatically (for Jobscope: Grafana).',
+        'load any plugins automatically (for Jobscope: Grafana).'
     );
   }
-  const offered = (env.PLUGIN_PROTOCOL_VERSIONS ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  const offered = (env.PLUGIN_PROTOCOL_VERSIONS ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (offered.length > 0 && !offered.includes(String(APP_PROTOCOL_VERSION))) {
     throw new HandshakeError(
-      `Grafana offered plugin protocol versions ${offered.join(',')}; Jobscope speaks version ${APP_PROTOCOL_VERSION}.`,
+      `Grafana offered plugin protocol versions ${offered.join(',')}; Jobscope speaks version ${APP_PROTOCOL_VERSION}.`
     );
   }
 }

@@ -10,7 +10,7 @@ describe('encodeQueryDataResponse', () => {
     const res: QueryDataResponse = {
       responses: {
         A: { frames: [Buffer.from('ARROW1-a'), big], status: 200 },
-        'ünïcode': { frames: [], status: 400, error: 'queue "x" not found — really', errorSource: 'downstream' },
+        ünïcode: { frames: [], status: 400, error: 'queue "x" not found — really', errorSource: 'downstream' },
         empty: { frames: [], status: 0 },
       },
     };
@@ -18,7 +18,11 @@ describe('encodeQueryDataResponse', () => {
     const back = generic.decode(bytes);
     expect(back.responses.A.frames.map((f) => Buffer.from(f))).toEqual([Buffer.from('ARROW1-a'), big]);
     expect(back.responses.A.status).toBe(200);
-    expect(back.responses['ünïcode']).toMatchObject({ status: 400, error: 'queue "x" not found — really', errorSource: 'downstream' });
+    expect(back.responses['ünïcode']).toMatchObject({
+      status: 400,
+      error: 'queue "x" not found — really',
+      errorSource: 'downstream',
+    });
     expect(back.responses.empty.status).toBe(0);
     // protobufjs writes the same fields in the same order for the same message
     expect(bytes.equals(generic.encode(res))).toBe(true);

@@ -14,7 +14,13 @@ for (const source of [PROTO_SOURCE, GO_PLUGIN_PROTO_SOURCE, HEALTH_PROTO_SOURCE]
   protobuf.parse(source, root, { keepCase: true });
 }
 
-const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, bytes: Buffer, defaults: true, arrays: true, objects: true };
+const TO_OBJECT: protobuf.IConversionOptions = {
+  longs: Number,
+  bytes: Buffer,
+  defaults: true,
+  arrays: true,
+  objects: true,
+};
 
 export interface Codec<T> {
   encode(value: T): Buffer;
@@ -56,7 +62,11 @@ export function serviceDefinition(service: string, methods: Record<string, Metho
 }
 
 /** Swaps one method's response serializer (the decoder stays the generic one). */
-function withResponseSerializer(definition: ServiceDefinition, method: string, serialize: (value: unknown) => Buffer): ServiceDefinition {
+function withResponseSerializer(
+  definition: ServiceDefinition,
+  method: string,
+  serialize: (value: unknown) => Buffer
+): ServiceDefinition {
   return { ...definition, [method]: { ...definition[method], responseSerialize: serialize } };
 }
 
@@ -66,7 +76,7 @@ export const services = {
       QueryData: { request: 'pluginv2.QueryDataRequest', response: 'pluginv2.QueryDataResponse' },
     }),
     'QueryData',
-    (res) => encodeQueryDataResponse(res as QueryDataResponse),
+    (res) => encodeQueryDataResponse(res as QueryDataResponse)
   ),
   diagnostics: serviceDefinition('pluginv2.Diagnostics', {
     CheckHealth: { request: 'pluginv2.CheckHealthRequest', response: 'pluginv2.CheckHealthResponse' },

@@ -36,7 +36,13 @@ export function groupFailures(samples: FailureSample[], limit: number): FailureG
     const message = s.message ?? '';
     const reason = s.errorClass ? `${s.errorClass}: ${normaliseReason(message)}` : normaliseReason(message);
     const key = JSON.stringify([s.queue, reason]);
-    const g = groups.get(key) ?? { queue: s.queue, reason, count: 0, exampleJobId: s.jobId, exampleMessage: message.split('\n')[0].slice(0, 500) };
+    const g = groups.get(key) ?? {
+      queue: s.queue,
+      reason,
+      count: 0,
+      exampleJobId: s.jobId,
+      exampleMessage: message.split('\n')[0].slice(0, 500),
+    };
     g.count++;
     if (s.at !== undefined) {
       if (g.firstSeen === undefined || s.at < g.firstSeen) {
@@ -50,5 +56,7 @@ export function groupFailures(samples: FailureSample[], limit: number): FailureG
     }
     groups.set(key, g);
   }
-  return [...groups.values()].sort((a, b) => b.count - a.count || (b.lastSeen ?? 0) - (a.lastSeen ?? 0)).slice(0, limit);
+  return [...groups.values()]
+    .sort((a, b) => b.count - a.count || (b.lastSeen ?? 0) - (a.lastSeen ?? 0))
+    .slice(0, limit);
 }

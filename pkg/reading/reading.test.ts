@@ -30,7 +30,9 @@ describe('describePayload', () => {
 
 describe('trace ids', () => {
   it('reads W3C traceparent and rejects malformed or zero ids', () => {
-    expect(traceIdFromTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(traceIdFromTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBe(
+      '4bf92f3577b34da6a3ce929d0e0e4736'
+    );
     expect(traceIdFromTraceparent('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toBeUndefined();
     expect(traceIdFromTraceparent('garbage')).toBeUndefined();
     expect(traceIdFromTraceparent(42)).toBeUndefined();
@@ -40,7 +42,9 @@ describe('trace ids', () => {
 describe('failure grouping', () => {
   it('replaces what varies per job', () => {
     expect(normaliseReason('card declined for order 1234 (id "abc")')).toBe('card declined for order <n> (id <str>)');
-    expect(normaliseReason('timeout talking to 7d44b1a2-0c1e-4b8e-9a31-2f1d2c3b4a5e')).toBe('timeout talking to <uuid>');
+    expect(normaliseReason('timeout talking to 7d44b1a2-0c1e-4b8e-9a31-2f1d2c3b4a5e')).toBe(
+      'timeout talking to <uuid>'
+    );
   });
 
   it('groups by queue and reason, most frequent first, with first/last seen and the latest example', () => {
@@ -51,11 +55,27 @@ describe('failure grouping', () => {
         { queue: 'q', jobId: '3', errorClass: 'KeyError', message: "'user'", at: 20 },
         { queue: 'q', jobId: '4', message: 'card declined for order 3', at: 5 },
       ],
-      10,
+      10
     );
     expect(groups).toEqual([
-      { queue: 'q', reason: 'card declined for order <n>', count: 3, firstSeen: 5, lastSeen: 30, exampleJobId: '2', exampleMessage: 'card declined for order 2' },
-      { queue: 'q', reason: 'KeyError: <str>', count: 1, firstSeen: 20, lastSeen: 20, exampleJobId: '3', exampleMessage: "'user'" },
+      {
+        queue: 'q',
+        reason: 'card declined for order <n>',
+        count: 3,
+        firstSeen: 5,
+        lastSeen: 30,
+        exampleJobId: '2',
+        exampleMessage: 'card declined for order 2',
+      },
+      {
+        queue: 'q',
+        reason: 'KeyError: <str>',
+        count: 1,
+        firstSeen: 20,
+        lastSeen: 20,
+        exampleJobId: '3',
+        exampleMessage: "'user'",
+      },
     ]);
   });
 });

@@ -7,11 +7,11 @@ type WithSystem<T> = T & { system: string };
 
 /** What a query read, by query type; handlers turn it into frames. */
 export type ReadData =
-  | { type: 'overview'; stats: WithSystem<QueueStats>[] }
+  | { type: 'overview'; stats: Array<WithSystem<QueueStats>> }
   | { type: 'timeseries'; series: Series[] }
-  | { type: 'failures'; groups: WithSystem<FailureGroup>[] }
-  | { type: 'jobs'; rows: WithSystem<JobRow>[] }
-  | { type: 'workers'; rows: WithSystem<WorkerRow>[] };
+  | { type: 'failures'; groups: Array<WithSystem<FailureGroup>> }
+  | { type: 'jobs'; rows: Array<WithSystem<JobRow>> }
+  | { type: 'workers'; rows: Array<WithSystem<WorkerRow>> };
 
 export type ReadResult = ReadData & {
   notices: Notice[];

@@ -106,7 +106,11 @@ export class JobSource<C extends ReadContext> implements QueueSource {
    * but not in the cached discovery triggers one fresh discovery (it may be new); if it is
    * still missing, the user hears about it instead of getting silent zeros.
    */
-  private async targets(query: Pick<JobscopeQuery, 'system' | 'queues'>, ctx: C, fresh = false): Promise<Target<C>[]> {
+  private async targets(
+    query: Pick<JobscopeQuery, 'system' | 'queues'>,
+    ctx: C,
+    fresh = false
+  ): Promise<Array<Target<C>>> {
     const named = query.queues ?? [];
     const wanted = queueFilter(named);
     // A system that cannot list (a byName discovery) confirms the queues the query names itself.

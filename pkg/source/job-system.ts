@@ -76,7 +76,7 @@ export interface JobSystem<C extends ReadContext = ReadContext> {
 
 /** The job systems a kind found, and what it has to say about looking. */
 export interface SystemsFound<C extends ReadContext> {
-  systems: JobSystem<C>[];
+  systems: Array<JobSystem<C>>;
   /** Warnings about the search itself (e.g. a schema without read permission). */
   notices: string[];
 }

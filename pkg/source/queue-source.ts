@@ -3,8 +3,6 @@
  * interface is broker-agnostic; everything below knows one system's layout.
  */
 import type { JobscopeQuery } from '../model/query';
-import type { Series } from '../reading/series';
-import type { Notice } from '../reading/notice';
 import type { ReadResult } from '../reading/results';
 
 export interface QueueRef {

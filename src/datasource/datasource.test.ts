@@ -1,4 +1,10 @@
-import { CoreApp, VariableSupportType, type DataQueryRequest, type DataSourceInstanceSettings, type ScopedVars } from '@grafana/data';
+import {
+  CoreApp,
+  VariableSupportType,
+  type DataQueryRequest,
+  type DataSourceInstanceSettings,
+  type ScopedVars,
+} from '@grafana/data';
 import { setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
 import { firstValueFrom } from 'rxjs';
 
@@ -18,7 +24,12 @@ const settings = {
 
 /** A template service with `$queue` = [emails, orders] and `$single` = billing. */
 function fakeTemplateSrv(): TemplateSrv {
-  const vars: Record<string, string | string[]> = { queue: ['emails', 'orders'], single: 'billing', all: '*', system: ['bullmq', 'rq'] };
+  const vars: Record<string, string | string[]> = {
+    queue: ['emails', 'orders'],
+    single: 'billing',
+    all: '*',
+    system: ['bullmq', 'rq'],
+  };
   return {
     getVariables: () => [],
     replace: (target: string, _scoped?: ScopedVars, format?: unknown) =>
@@ -93,12 +104,19 @@ describe('DataSource template variables', () => {
 
   it('lists systems', async () => {
     const { ds } = withQueues();
-    expect((await ds.metricFindQuery({ refId: 'V', what: 'systems' })).map((v) => v.text)).toEqual(['bullmq', 'rq', 'sidekiq']);
+    expect((await ds.metricFindQuery({ refId: 'V', what: 'systems' })).map((v) => v.text)).toEqual([
+      'bullmq',
+      'rq',
+      'sidekiq',
+    ]);
   });
 
   it('filters queues by system, with template variables in the filter', async () => {
     const { ds } = withQueues();
-    expect((await ds.metricFindQuery({ refId: 'V', what: 'queues', system: 'sidekiq' })).map((v) => v.text)).toEqual(['default', 'emails']);
+    expect((await ds.metricFindQuery({ refId: 'V', what: 'queues', system: 'sidekiq' })).map((v) => v.text)).toEqual([
+      'default',
+      'emails',
+    ]);
     // $system = [bullmq, rq]
     expect((await ds.metricFindQuery({ refId: 'V', what: 'queues', system: '$system' })).map((v) => v.text)).toEqual([
       'emails',
@@ -120,12 +138,17 @@ describe('DataSource template variables', () => {
     const { ds } = withQueues();
     expect(ds.variables?.getType()).toBe(VariableSupportType.Custom);
     const support = ds.variables as unknown as {
-      query(r: DataQueryRequest<JobscopeVariableQuery>): import('rxjs').Observable<import('@grafana/data').DataQueryResponse>;
+      query(
+        r: DataQueryRequest<JobscopeVariableQuery>
+      ): import('rxjs').Observable<import('@grafana/data').DataQueryResponse>;
       editor: unknown;
     };
     expect(support.editor).toBeDefined();
     const response = await firstValueFrom(
-      support.query({ targets: [{ refId: 'V', what: 'queues', system: 'bullmq' }], scopedVars: {} } as unknown as DataQueryRequest<JobscopeVariableQuery>)
+      support.query({
+        targets: [{ refId: 'V', what: 'queues', system: 'bullmq' }],
+        scopedVars: {},
+      } as unknown as DataQueryRequest<JobscopeVariableQuery>)
     );
     const frame = response.data[0];
     expect(frame.fields.map((f: { name: string }) => f.name)).toEqual(['text', 'value']);

@@ -70,7 +70,13 @@ describe('alert templates', () => {
     const url = alertFormUrl(rule, '/grafana');
     expect(url.startsWith('/grafana/alerting/new/alerting?defaults=')).toBe(true);
     const values = JSON.parse(decodeURIComponent(url.split('defaults=')[1]));
-    expect(values).toMatchObject({ name: 'DLQ not empty: emails', condition: 'C', evaluateFor: '5m', noDataState: 'OK', execErrState: 'Error' });
+    expect(values).toMatchObject({
+      name: 'DLQ not empty: emails',
+      condition: 'C',
+      evaluateFor: '5m',
+      noDataState: 'OK',
+      execErrState: 'Error',
+    });
     // the route chooses the form: a `type` here would override it in Grafana 11+ and differs between 10.4 and 11
     expect(values).not.toHaveProperty('type');
     expect(values.queries[0]).toEqual({
@@ -95,6 +101,15 @@ describe('alert templates', () => {
       reducer: { params: [], type: 'last' },
     });
     // RuleFormValues field names of Grafana's form (public/app/features/alerting/unified/types/rule-form.ts)
-    expect(Object.keys(values).sort()).toEqual(['annotations', 'condition', 'evaluateFor', 'execErrState', 'labels', 'name', 'noDataState', 'queries']);
+    expect(Object.keys(values).sort()).toEqual([
+      'annotations',
+      'condition',
+      'evaluateFor',
+      'execErrState',
+      'labels',
+      'name',
+      'noDataState',
+      'queries',
+    ]);
   });
 });

@@ -26,7 +26,11 @@ export interface TemplateParams {
   completionWindowSeconds: number;
 }
 
-export const DEFAULT_PARAMS: TemplateParams = { oldestWaitSeconds: 300, failureRatioPercent: 5, completionWindowSeconds: 900 };
+export const DEFAULT_PARAMS: TemplateParams = {
+  oldestWaitSeconds: 300,
+  failureRatioPercent: 5,
+  completionWindowSeconds: 900,
+};
 
 export interface RelativeTimeRange {
   from: number;
@@ -142,7 +146,11 @@ export const ALERT_TEMPLATES: readonly AlertTemplate[] = [
     title: (p) => `Oldest waiting job older than ${humanDuration(p.oldestWaitSeconds)}`,
     build: ({ ds, p }) => ({
       condition: 'C',
-      data: [ds('A', ['oldest_wait_seconds']), reduce('B', 'A', 'last'), threshold('C', 'B', 'gt', p.oldestWaitSeconds)],
+      data: [
+        ds('A', ['oldest_wait_seconds']),
+        reduce('B', 'A', 'last'),
+        threshold('C', 'B', 'gt', p.oldestWaitSeconds),
+      ],
       noDataState: 'OK',
       for: '5m',
       annotations: {
@@ -181,7 +189,8 @@ export const ALERT_TEMPLATES: readonly AlertTemplate[] = [
       for: '5m',
       annotations: {
         summary: '{{ $labels.queue }}: {{ $values.B }} active jobs lost their worker',
-        description: 'An active job whose lock expired: its worker died or hangs. The stalled checker will retry or fail it.',
+        description:
+          'An active job whose lock expired: its worker died or hangs. The stalled checker will retry or fail it.',
       },
     }),
   },
@@ -226,7 +235,11 @@ export function ruleUid(id: TemplateId, queue?: string): string {
   if (!queue) {
     return base;
   }
-  const slug = queue.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'q';
+  const slug =
+    queue
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'q';
   const uid = `${base}-${slug}`;
   if (uid.length <= 40 && slug === queue) {
     return uid;

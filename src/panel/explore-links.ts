@@ -69,7 +69,13 @@ export function exploreHref(
   const panes = {
     [pane]: {
       datasource: datasource.uid,
-      queries: [{ ...query, refId: 'A', datasource: datasource.type ? { type: datasource.type, uid: datasource.uid } : { uid: datasource.uid } }],
+      queries: [
+        {
+          ...query,
+          refId: 'A',
+          datasource: datasource.type ? { type: datasource.type, uid: datasource.uid } : { uid: datasource.uid },
+        },
+      ],
       range,
     },
   };
@@ -81,7 +87,10 @@ export function logsQuery(target: LogsTarget, traceId: string): Record<string, u
   switch (target.type) {
     case 'loki':
       // JSON string quoting is valid LogQL string quoting (Go escapes).
-      return { expr: `${target.labelSelector || DEFAULT_LOKI_SELECTOR} |= ${JSON.stringify(traceId)}`, queryType: 'range' };
+      return {
+        expr: `${target.labelSelector || DEFAULT_LOKI_SELECTOR} |= ${JSON.stringify(traceId)}`,
+        queryType: 'range',
+      };
     case 'elasticsearch':
       return { query: `"${traceId.replace(/["\\]/g, '\\$&')}"`, metrics: [{ id: '1', type: 'logs' }], bucketAggs: [] };
     default:
@@ -113,7 +122,11 @@ export function logsTargetFor(jobscopeUid: string | undefined): LogsTarget | und
     if (!logs || !(LOGS_DATASOURCE_TYPES as readonly string[]).includes(logs.type)) {
       return undefined;
     }
-    return { uid: logs.uid, type: logs.type, labelSelector: settings.logsLabelSelector?.trim() || DEFAULT_LOKI_SELECTOR };
+    return {
+      uid: logs.uid,
+      type: logs.type,
+      labelSelector: settings.logsLabelSelector?.trim() || DEFAULT_LOKI_SELECTOR,
+    };
   } catch {
     return undefined; // no data source service (outside Grafana)
   }

@@ -33,25 +33,25 @@ export const plugin = new PanelPlugin<FlowOptions>(FlowPanel)
     ],
   })
   .setPanelOptions((builder) =>
-  builder
-    .addSelect({
-    path: 'queue',
-    name: 'Queue',
-    description: 'Show one queue, or the sum over every queue in the data.',
-    defaultValue: ALL_QUEUES,
-    settings: {
-      allowCustomValue: true,
-      options: [ALL_OPTION],
-      getOptions: async (context) => [
-        ALL_OPTION,
-        ...queueNames(context.data ?? []).map((q) => ({ value: q, label: q })),
-      ],
-    },
-  })
-    .addBooleanSwitch({
-      path: 'showAlertTemplates',
-      name: 'Alert rule templates',
-      description: 'A bell in the corner with ready-made alert rules for the shown queue(s).',
-      defaultValue: true,
-    })
-);
+    builder
+      .addSelect({
+        path: 'queue',
+        name: 'Queue',
+        description: 'Show one queue, or the sum over every queue in the data.',
+        defaultValue: ALL_QUEUES,
+        settings: {
+          allowCustomValue: true,
+          options: [ALL_OPTION],
+          getOptions: async (context) => [
+            ALL_OPTION,
+            ...queueNames(context.data ?? []).map((q) => ({ value: q, label: q })),
+          ],
+        },
+      })
+      .addBooleanSwitch({
+        path: 'showAlertTemplates',
+        name: 'Alert rule templates',
+        description: 'A bell in the corner with ready-made alert rules for the shown queue(s).',
+        defaultValue: true,
+      })
+  );

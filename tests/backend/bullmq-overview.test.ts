@@ -40,7 +40,10 @@ describe.each([
   ['BullMQ 5', bullmq5 as unknown as typeof bullmq6],
 ])('%s', (_label, lib) => {
   const prefix = uniquePrefix('bullmq');
-  const ds: DatasourceSettings = { uid: `ds-${prefix}`, jsonData: { kind: 'redis', url: REDIS_URL, bullPrefix: prefix } };
+  const ds: DatasourceSettings = {
+    uid: `ds-${prefix}`,
+    jsonData: { kind: 'redis', url: REDIS_URL, bullPrefix: prefix },
+  };
   let state: BullmqState;
 
   beforeAll(async () => {
@@ -73,15 +76,27 @@ describe.each([
       expect(paused.value).toBe((await queue.isPaused()) ? 1 : 0);
     }
     // the state itself, so a broken producer cannot make the comparison vacuous
-    const orders = Object.fromEntries(values.filter((v) => v.labels.queue === 'orders').map((v) => [v.metric, v.value]));
-    expect(orders).toMatchObject({ wait: 4, active: 1, delayed: 2, prioritized: 3, completed: 3, failed: 2, queue_paused: 0 });
+    const orders = Object.fromEntries(
+      values.filter((v) => v.labels.queue === 'orders').map((v) => [v.metric, v.value])
+    );
+    expect(orders).toMatchObject({
+      wait: 4,
+      active: 1,
+      delayed: 2,
+      prioritized: 3,
+      completed: 3,
+      failed: 2,
+      queue_paused: 0,
+    });
   });
 
   it('reports the age of the oldest waiting job', async () => {
     const waiting = await state.queues.orders.getWaiting(0, -1);
     const oldest = Math.min(...waiting.map((j) => j.timestamp));
     const before = (Date.now() - oldest) / 1000;
-    const [v] = (await overview({ queues: ['orders'], metrics: ['oldest_wait_seconds'] })).filter((x) => x.labels.queue === 'orders');
+    const [v] = (await overview({ queues: ['orders'], metrics: ['oldest_wait_seconds'] })).filter(
+      (x) => x.labels.queue === 'orders'
+    );
     const after = (Date.now() - oldest) / 1000;
     expect(v.value).toBeGreaterThanOrEqual(before - 0.001);
     expect(v.value).toBeLessThanOrEqual(after + 0.001);
@@ -97,9 +112,15 @@ describe.each([
   });
 
   it('answers alert evaluations (FromAlert) with data-plane numeric-wide and no live channel', async () => {
-    const responses = await grafana.queryData(ds, [{ refId: 'alert', json: { queues: ['orders'], metrics: ['failed'] } }], { FromAlert: 'true' });
+    const responses = await grafana.queryData(
+      ds,
+      [{ refId: 'alert', json: { queues: ['orders'], metrics: ['failed'] } }],
+      { FromAlert: 'true' }
+    );
     const frames = responses.alert.frames.map(decodeFrame);
-    expect(readNumeric(frames)).toEqual([{ metric: 'failed', labels: { system: 'bullmq', queue: 'orders' }, value: 2 }]);
+    expect(readNumeric(frames)).toEqual([
+      { metric: 'failed', labels: { system: 'bullmq', queue: 'orders' }, value: 2 },
+    ]);
     expect(frames[0].meta?.channel).toBeUndefined();
   });
 
@@ -146,7 +167,9 @@ describe('errors in Grafana terms', () => {
   it('answers an unknown queue with a 404 naming it', async () => {
     const responses = await grafana.queryData(ds, [{ refId: 'A', json: { queues: ['no-such-queue'] } }]);
     expect(responses.A).toMatchObject({ status: 404, errorSource: 'downstream' });
-    expect(responses.A.error).toMatch(/queue "no-such-queue" not found \(looked in BullMQ under prefix "jstest-errors-/);
+    expect(responses.A.error).toMatch(
+      /queue "no-such-queue" not found \(looked in BullMQ under prefix "jstest-errors-/
+    );
   });
 
   it('reports Redis being down as an actionable health error and a per-query 502', async () => {
@@ -172,8 +195,12 @@ describe('errors in Grafana terms', () => {
   });
 
   it('reports an unknown data source kind as a settings error', async () => {
-    const responses = await grafana.queryData({ uid: 'mqtt-ds', jsonData: { kind: 'mqtt' } }, [{ refId: 'A', json: {} }]);
+    const responses = await grafana.queryData({ uid: 'mqtt-ds', jsonData: { kind: 'mqtt' } }, [
+      { refId: 'A', json: {} },
+    ]);
     expect(responses.A).toMatchObject({ status: 400, errorSource: 'downstream' });
-    expect(responses.A.error).toMatch(/unknown data source kind "mqtt"; expected one of redis, rabbitmq, postgres, nats, kafka/);
+    expect(responses.A.error).toMatch(
+      /unknown data source kind "mqtt"; expected one of redis, rabbitmq, postgres, nats, kafka/
+    );
   });
 });

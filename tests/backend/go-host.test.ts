@@ -66,7 +66,12 @@ beforeAll(async () => {
   };
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gohost-')), 'scenario.json');
   fs.writeFileSync(file, JSON.stringify(scenario));
-  result = JSON.parse(execFileSync(GOHOST, ['-plugin', EXECUTABLE, '-scenario', file, '-max-values', '100'], { encoding: 'utf8', timeout: 120_000 }));
+  result = JSON.parse(
+    execFileSync(GOHOST, ['-plugin', EXECUTABLE, '-scenario', file, '-max-values', '100'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    })
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -85,7 +90,11 @@ it('answers CheckHealth with OK and a JSON object of details', () => {
 it('gives alerting a numeric-wide frame the dataplane reader accepts, with unique labels and the library’s numbers', async () => {
   const { ALL, FAILED, TS } = step('query', 0).responses;
   for (const r of [ALL, FAILED]) {
-    expect(r).toMatchObject({ status: 200, statusValid: true, dataplane: { kind: 'numeric-wide', readable: true, labelsUnique: true } });
+    expect(r).toMatchObject({
+      status: 200,
+      statusValid: true,
+      dataplane: { kind: 'numeric-wide', readable: true, labelsUnique: true },
+    });
   }
   const counts = await state.queues.orders.getJobCounts();
   const numbers: Array<{ labels: Record<string, string>; value: number }> = ALL.dataplane.numbers;
@@ -98,8 +107,13 @@ it('gives alerting a numeric-wide frame the dataplane reader accepts, with uniqu
     counts.delayed,
     counts.prioritized,
   ]);
-  expect(FAILED.dataplane.numbers).toEqual([{ name: 'failed', labels: { system: 'bullmq', queue: 'orders' }, value: 2 }]);
-  expect(TS).toMatchObject({ status: 200, dataplane: { kind: 'timeseries-multi', readable: true, labelsUnique: true } });
+  expect(FAILED.dataplane.numbers).toEqual([
+    { name: 'failed', labels: { system: 'bullmq', queue: 'orders' }, value: 2 },
+  ]);
+  expect(TS).toMatchObject({
+    status: 200,
+    dataplane: { kind: 'timeseries-multi', readable: true, labelsUnique: true },
+  });
 });
 
 it('decodes table frames and reports a bad query as a per-query downstream 400', () => {
@@ -108,16 +122,26 @@ it('decodes table frames and reports a bad query as a per-query downstream 400',
   expect(JOBS.decodeError).toBeUndefined();
   const ids = JOBS.frames[0].fields.find((f: any) => f.name === 'id');
   expect(ids.values).toHaveLength(2);
-  expect(FAILURES.frames[0].fields.find((f: any) => f.name === 'reason').values).toEqual(['card declined for order <n>']);
+  expect(FAILURES.frames[0].fields.find((f: any) => f.name === 'reason').values).toEqual([
+    'card declined for order <n>',
+  ]);
   expect(BAD).toMatchObject({ status: 400, errorSource: 'downstream' });
   expect(LIVE.frames[0].meta.channel).toMatch(/^ds\/gohost-ds\/overview\//);
 });
 
 it('serves CallResource and Prometheus metrics that Prometheus’ own parser accepts', () => {
-  expect(step('resource')).toMatchObject({ code: 200, bodyJSON: [{ system: 'bullmq', queue: 'emails' }, { system: 'bullmq', queue: 'orders' }] });
+  expect(step('resource')).toMatchObject({
+    code: 200,
+    bodyJSON: [
+      { system: 'bullmq', queue: 'emails' },
+      { system: 'bullmq', queue: 'orders' },
+    ],
+  });
   const metrics = step('metrics');
   expect(metrics.prometheusCheck).toMatchObject({ valid: true });
-  expect(metrics.prometheusCheck.families).toEqual(expect.arrayContaining(['jobscope_queries_total', 'process_resident_memory_bytes']));
+  expect(metrics.prometheusCheck.families).toEqual(
+    expect.arrayContaining(['jobscope_queries_total', 'process_resident_memory_bytes'])
+  );
   expect(metrics.prometheus).toMatch(/jobscope_queries_total\{type="overview",status="ok"\}/);
 });
 

@@ -9,7 +9,10 @@ import { decodeFrame } from '../harness/grafana-frames';
 import { bullConnection, deletePrefix, REDIS_URL, uniquePrefix, waitUntil } from '../support/redis';
 
 const prefix = uniquePrefix('live');
-const ds: DatasourceSettings = { uid: 'live-ds', jsonData: { kind: 'redis', url: REDIS_URL, bullPrefix: prefix, streamIntervalMs: 500 } };
+const ds: DatasourceSettings = {
+  uid: 'live-ds',
+  jsonData: { kind: 'redis', url: REDIS_URL, bullPrefix: prefix, streamIntervalMs: 500 },
+};
 let plugin: PluginProcess;
 let grafana: GrafanaClient;
 let queue: Queue;
@@ -28,7 +31,10 @@ afterAll(async () => {
   await deletePrefix(prefix);
 });
 
-type FrameJSON = { schema: { fields: Array<{ name: string; type: string; labels?: Record<string, string> }> }; data: { values: unknown[][] } };
+type FrameJSON = {
+  schema: { fields: Array<{ name: string; type: string; labels?: Record<string, string> }> };
+  data: { values: unknown[][] };
+};
 
 function waitCount(frame: FrameJSON): number {
   const i = frame.schema.fields.findIndex((f) => f.name === 'wait' && f.labels?.queue === 'uploads');
@@ -51,14 +57,19 @@ it('streams updated counts on the advertised channel and stops polling when canc
   expect(waitCount(first)).toBe(1);
 
   await queue.add('resize', { n: 2 });
-  await waitUntil('a packet with the new job', async () => waitCount(stream.packets[stream.packets.length - 1] as FrameJSON) === 2);
+  await waitUntil(
+    'a packet with the new job',
+    async () => waitCount(stream.packets[stream.packets.length - 1] as FrameJSON) === 2
+  );
 
   const metricsWhileOpen = await grafana.collectMetrics();
   expect(metricsWhileOpen).toMatch(/^jobscope_active_streams 1$/m);
 
   stream.cancel();
   await stream.ended;
-  await waitUntil('the stream to stop', async () => /^jobscope_active_streams 0$/m.test(await grafana.collectMetrics()));
+  await waitUntil('the stream to stop', async () =>
+    /^jobscope_active_streams 0$/m.test(await grafana.collectMetrics())
+  );
   const count = stream.packets.length;
   await new Promise((r) => setTimeout(r, 1200));
   expect(stream.packets.length).toBe(count);

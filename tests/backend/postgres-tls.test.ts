@@ -86,7 +86,9 @@ beforeAll(async () => {
   boss.on('error', () => undefined);
   await boss.start();
   await boss.createQueue(QUEUE);
-  for (let i = 0; i < 3; i++) await boss.send(QUEUE, { report: i });
+  for (let i = 0; i < 3; i++) {
+    await boss.send(QUEUE, { report: i });
+  }
   await boss.send(QUEUE, { later: true }, { startAfter: 3600 });
   expect(await boss.fetch(QUEUE)).toHaveLength(1);
 

@@ -18,7 +18,11 @@ describe('start-up and handshake', () => {
   });
 
   it('refuses a host that offers no protocol version 2', () => {
-    const res = spawnSync(EXECUTABLE, [], { env: grafanaEnv({ PLUGIN_PROTOCOL_VERSIONS: '1' }), encoding: 'utf8', timeout: 30_000 });
+    const res = spawnSync(EXECUTABLE, [], {
+      env: grafanaEnv({ PLUGIN_PROTOCOL_VERSIONS: '1' }),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(res.status).toBe(1);
     expect(res.stdout).toBe('');
     expect(res.stderr).toMatch(/speaks version 2/);

@@ -127,7 +127,9 @@ beforeAll(async () => {
   try {
     const ch = await conn.createConfirmChannel();
     await ch.assertQueue(QUEUE, { durable: true });
-    for (let i = 0; i < 3; i++) ch.sendToQueue(QUEUE, Buffer.from(JSON.stringify({ i })));
+    for (let i = 0; i < 3; i++) {
+      ch.sendToQueue(QUEUE, Buffer.from(JSON.stringify({ i })));
+    }
     await ch.waitForConfirms();
   } finally {
     await conn.close();
@@ -140,10 +142,14 @@ beforeAll(async () => {
 afterAll(async () => {
   grafana?.close();
   plugin?.kill();
-  for (const s of sockets) s.destroy();
+  for (const s of sockets) {
+    s.destroy();
+  }
   httpsProxy?.closeAllConnections();
   await Promise.all([httpsProxy, amqpsProxy].map((s) => new Promise((r) => (s ? s.close(r) : r(undefined)))));
-  if (vhost) await deleteVhost(vhost);
+  if (vhost) {
+    await deleteVhost(vhost);
+  }
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -21,7 +21,9 @@ let plugin: PluginProcess;
 let grafana: GrafanaClient;
 
 function redisServer(args: string[]) {
-  const p = spawn('redis-server', [...args, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const p = spawn('redis-server', [...args, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: 'ignore',
+  });
   servers.push(p);
   return p;
 }
@@ -66,11 +68,19 @@ it('finds the master through Sentinel and reads it', async () => {
   await queue.close();
   const ds = {
     uid: 'sentinel-ds',
-    jsonData: { kind: 'redis', url: 'redis://127.0.0.1/0', redisMode: 'sentinel', redisNodes: `127.0.0.1:${sentinel}`, sentinelMaster: 'jobscope-main' },
+    jsonData: {
+      kind: 'redis',
+      url: 'redis://127.0.0.1/0',
+      redisMode: 'sentinel',
+      redisNodes: `127.0.0.1:${sentinel}`,
+      sentinelMaster: 'jobscope-main',
+    },
   };
   expect((await grafana.checkHealth(ds)).message).toMatch(/^Connected to Redis [\d.]+\. Found 1 bullmq queue\.$/);
   const { A } = await grafana.queryData(ds, [{ refId: 'A', json: { metrics: ['wait'] } }]);
-  expect(readNumeric(A.frames.map(decodeFrame))).toEqual([{ metric: 'wait', labels: { system: 'bullmq', queue: 'sentinel-jobs' }, value: 3 }]);
+  expect(readNumeric(A.frames.map(decodeFrame))).toEqual([
+    { metric: 'wait', labels: { system: 'bullmq', queue: 'sentinel-jobs' }, value: 3 },
+  ]);
 }, 30_000);
 
 it('reads queues spread over the nodes of a Cluster', async () => {
@@ -81,12 +91,20 @@ it('reads queues spread over the nodes of a Cluster', async () => {
   for (const port of ports) {
     await waitUntil(`cluster node ${port}`, () => answers(port));
   }
-  execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
+  execFileSync(
+    'redis-cli',
+    ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+    { stdio: 'ignore' }
+  );
   const probe = new Redis({ port: ports[0] });
-  await waitUntil('the cluster to be ok', async () => /cluster_state:ok/.test((await probe.call('CLUSTER', 'INFO')) as string));
+  await waitUntil('the cluster to be ok', async () =>
+    /cluster_state:ok/.test((await probe.call('CLUSTER', 'INFO')) as string)
+  );
   probe.disconnect();
 
-  const cluster = new Cluster([{ host: '127.0.0.1', port: ports[0] }], { redisOptions: { maxRetriesPerRequest: null } });
+  const cluster = new Cluster([{ host: '127.0.0.1', port: ports[0] }], {
+    redisOptions: { maxRetriesPerRequest: null },
+  });
   // Hash-tagged names put each queue's keys in its own slot, on different nodes.
   const names = ['{alpha}', '{beta}', '{gamma}', '{delta}'];
   const counts: Record<string, number> = {};
@@ -96,16 +114,32 @@ it('reads queues spread over the nodes of a Cluster', async () => {
     counts[name] = (await q.getJobCounts('waiting')).waiting;
     await q.close();
   }
-  const slotsOwners = new Set(names.map((n) => cluster.slots[Number(execFileSync('redis-cli', ['-p', String(ports[0]), 'CLUSTER', 'KEYSLOT', `bull:${n}:wait`]).toString().trim())]?.[0]));
+  const slotsOwners = new Set(
+    names.map(
+      (n) =>
+        cluster.slots[
+          Number(
+            execFileSync('redis-cli', ['-p', String(ports[0]), 'CLUSTER', 'KEYSLOT', `bull:${n}:wait`])
+              .toString()
+              .trim()
+          )
+        ]?.[0]
+    )
+  );
   cluster.disconnect();
   expect(slotsOwners.size).toBeGreaterThan(1); // the test really spans nodes
 
-  const ds = { uid: 'cluster-ds', jsonData: { kind: 'redis', url: 'redis://127.0.0.1', redisMode: 'cluster', redisNodes: `127.0.0.1:${ports[0]}` } };
+  const ds = {
+    uid: 'cluster-ds',
+    jsonData: { kind: 'redis', url: 'redis://127.0.0.1', redisMode: 'cluster', redisNodes: `127.0.0.1:${ports[0]}` },
+  };
   expect((await grafana.checkHealth(ds)).message).toMatch(/Found 4 bullmq queues\.$/);
   const { A } = await grafana.queryData(ds, [{ refId: 'A', json: { metrics: ['wait'] } }]);
   const values = readNumeric(A.frames.map(decodeFrame));
   expect(Object.fromEntries(values.map((v) => [v.labels.queue, v.value]))).toEqual(counts);
-  const { J } = await grafana.queryData(ds, [{ refId: 'J', json: { queryType: 'jobs', state: 'waiting', queues: ['{delta}'] } }]);
+  const { J } = await grafana.queryData(ds, [
+    { refId: 'J', json: { queryType: 'jobs', state: 'waiting', queues: ['{delta}'] } },
+  ]);
   expect(J.error).toBeFalsy();
   expect(decodeFrame(J.frames[0]).fields.find((f) => f.name === 'id')!.values).toHaveLength(4);
 }, 60_000);

@@ -19,7 +19,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 
 import { startPlugin, type PluginProcess } from '../harness/plugin-process';
 import { GrafanaClient, type DatasourceSettings } from '../harness/grpc-client';
-import { decodeFrame, readNumeric, type DecodedFrame } from '../harness/grafana-frames';
+import { decodeFrame, readNumeric } from '../harness/grafana-frames';
 import { makeBullmqState, type BullmqState } from '../support/bullmq-states';
 import { bullConnection, deletePrefix, REDIS_URL, uniquePrefix, waitUntil } from '../support/redis';
 import {

@@ -46,7 +46,9 @@ beforeAll(async () => {
   const consumer = await conn.createChannel();
   for (const name of ['work', 'work', 'mail', 'mail']) {
     const m = await consumer.get(name, { noAck: false });
-    if (!m) throw new Error(`${name}: message missing`);
+    if (!m) {
+      throw new Error(`${name}: message missing`);
+    }
     consumer.reject(m, false);
   }
   await consumer.close();
@@ -69,7 +71,9 @@ beforeAll(async () => {
 afterAll(async () => {
   grafana?.close();
   plugin?.kill();
-  if (vhost) await deleteVhost(vhost);
+  if (vhost) {
+    await deleteVhost(vhost);
+  }
 });
 
 /** Ready messages of a queue, as the broker counts them now (a passive declare). */
@@ -175,7 +179,9 @@ it('browses the queue again once the counted messages are gone', async () => {
   await ch.waitForConfirms();
   const consumer = await conn.createChannel();
   const m = await consumer.get('work', { noAck: false });
-  if (!m) throw new Error('work: message missing');
+  if (!m) {
+    throw new Error('work: message missing');
+  }
   consumer.reject(m, false);
   await consumer.close();
   await conn.close();

@@ -100,12 +100,17 @@ const identity = (f: DecodedField) => JSON.stringify(Object.entries(f.labels).so
  * of float64 fields; numeric-multi: one such field a frame), returning the values. Label
  * sets must be unique across all values.
  */
-export function readNumeric(frames: DecodedFrame[]): Array<{ metric: string; labels: Record<string, string>; value: number }> {
+export function readNumeric(
+  frames: DecodedFrame[]
+): Array<{ metric: string; labels: Record<string, string>; value: number }> {
   if (frames.length === 0) {
     fail('a numeric response with no frames');
   }
   const type = frames[0].meta?.type;
-  if ((type !== 'numeric-wide' && type !== 'numeric-multi') || JSON.stringify(frames[0].meta?.typeVersion) !== '[0,1]') {
+  if (
+    (type !== 'numeric-wide' && type !== 'numeric-multi') ||
+    JSON.stringify(frames[0].meta?.typeVersion) !== '[0,1]'
+  ) {
     fail(`frame ${frames[0].name} is not typed numeric-wide/numeric-multi 0.1 (${JSON.stringify(frames[0].meta)})`);
   }
   if (type === 'numeric-wide' && frames.length !== 1) {

@@ -9,7 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 
 /** The packaged executable; JOBSCOPE_PLUGIN_EXECUTABLE points at another build. */
-export const EXECUTABLE = process.env.JOBSCOPE_PLUGIN_EXECUTABLE || path.resolve(__dirname, '../../dist/datasource/gpx_jobscope_linux_amd64');
+export const EXECUTABLE =
+  process.env.JOBSCOPE_PLUGIN_EXECUTABLE || path.resolve(__dirname, '../../dist/datasource/gpx_jobscope_linux_amd64');
 
 export interface Handshake {
   coreVersion: number;
@@ -64,7 +65,7 @@ export function parseHandshake(line: string, startMs: number): Handshake {
 }
 
 export async function startPlugin(
-  options: { env?: Record<string, string>; executable?: string; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; executable?: string; timeoutMs?: number } = {}
 ): Promise<PluginProcess> {
   const executable = options.executable ?? EXECUTABLE;
   if (!fs.existsSync(executable)) {
@@ -85,11 +86,14 @@ export async function startPlugin(
       // The working directory Grafana would have given it: gone with the process.
       fs.rmSync(cwd, { recursive: true, force: true });
       resolve({ code, signal });
-    }),
+    })
   );
   const firstLine = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error('no handshake within the time Grafana allows')), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error('no handshake within the time Grafana allows')),
+      options.timeoutMs ?? 60_000
+    );
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
       const nl = out.indexOf('\n');

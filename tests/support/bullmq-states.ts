@@ -30,7 +30,7 @@ export async function makeBullmqState(lib: BullMQ, prefix: string): Promise<Bull
       }
       return { ok: true };
     },
-    { connection, prefix, concurrency: 1 },
+    { connection, prefix, concurrency: 1 }
   );
   await worker.waitUntilReady();
 

@@ -11,7 +11,18 @@ import { DatasourceSettings, GrafanaClient, QuerySpec } from '../harness/grpc-cl
 import { REDIS_HOST, REDIS_PORT, testRedis } from './redis';
 
 /** What the read-only user may run: Redis' @read category and the connection handshake. */
-export const READ_ONLY_ACL = ['-@all', '+@read', '+hello', '+auth', '+select', '+ping', '+client|setname', '+client|list', '+info', '+command'];
+export const READ_ONLY_ACL = [
+  '-@all',
+  '+@read',
+  '+hello',
+  '+auth',
+  '+select',
+  '+ping',
+  '+client|setname',
+  '+client|list',
+  '+info',
+  '+command',
+];
 
 export interface ReadOnlyReport {
   commands: string[];
@@ -19,7 +30,10 @@ export interface ReadOnlyReport {
   errors: Record<string, string>;
 }
 
-export async function runAsReadOnlyUser(jsonData: Record<string, unknown>, queries: QuerySpec[]): Promise<ReadOnlyReport> {
+export async function runAsReadOnlyUser(
+  jsonData: Record<string, unknown>,
+  queries: QuerySpec[]
+): Promise<ReadOnlyReport> {
   const admin = testRedis();
   const user = `jobscope-ro-${randomBytes(4).toString('hex')}`;
   const password = randomBytes(12).toString('hex');
@@ -30,7 +44,9 @@ export async function runAsReadOnlyUser(jsonData: Record<string, unknown>, queri
   const grafana = new GrafanaClient(plugin.target);
   try {
     const m = await monitor.monitor();
-    m.on('monitor', (_time: string, args: string[], source: string) => lines.push({ addr: source.split(' ')[1] ?? source, args }));
+    m.on('monitor', (_time: string, args: string[], source: string) =>
+      lines.push({ addr: source.split(' ')[1] ?? source, args })
+    );
     const ds: DatasourceSettings = {
       uid: `ro-${user}`,
       jsonData: { ...jsonData, username: user },
@@ -53,7 +69,9 @@ export async function runAsReadOnlyUser(jsonData: Record<string, unknown>, queri
     }
     await new Promise((r) => setTimeout(r, 200)); // let MONITOR catch up
     m.disconnect();
-    const clients = ((await admin.call('CLIENT', 'LIST')) as string).split('\n').filter((l) => l.includes(` user=${user} `));
+    const clients = ((await admin.call('CLIENT', 'LIST')) as string)
+      .split('\n')
+      .filter((l) => l.includes(` user=${user} `));
     const addrs = new Set(clients.map((l) => /addr=(\S+)/.exec(l)![1]));
     const mine = lines.filter((l) => addrs.has(l.addr));
     const names = [...new Set(mine.map((l) => l.args[0].toLowerCase()))].sort();

@@ -49,7 +49,9 @@ export async function startThrowawayPostgres(options: ThrowawayOptions): Promise
   let stopped = false;
   const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
   const stop = () => {
-    if (stopped) return;
+    if (stopped) {
+      return;
+    }
     stopped = true;
     if (started) {
       try {
@@ -61,7 +63,9 @@ export async function startThrowawayPostgres(options: ThrowawayOptions): Promise
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    if (asRoot) execFileSync('chown', ['postgres:postgres', dir]);
+    if (asRoot) {
+      execFileSync('chown', ['postgres:postgres', dir]);
+    }
     run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
     for (const [name, content] of Object.entries(options.files ?? {})) {
       fs.writeFileSync(path.join(data, name), content, { mode: 0o600 });
@@ -85,7 +89,9 @@ export async function startThrowawayPostgres(options: ThrowawayOptions): Promise
           .join('\n') +
         '\n'
     );
-    if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+    if (asRoot) {
+      execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+    }
     started = true;
     try {
       run('pg_ctl', ['-D', data, '-l', logFile, '-w', '-t', '30', 'start']);

@@ -16,8 +16,13 @@ afterAll(async () => {
 });
 
 it('answers every query type as a read-only ACL user, and MONITOR sees no write command', async () => {
-  const report = await runAsReadOnlyUser({ kind: 'redis', url: REDIS_URL, bullPrefix: prefix }, everyQueryType({ system: 'bull' }));
+  const report = await runAsReadOnlyUser(
+    { kind: 'redis', url: REDIS_URL, bullPrefix: prefix },
+    everyQueryType({ system: 'bull' })
+  );
   expect(report.errors).toEqual({});
-  expect(report.commands).toEqual(expect.arrayContaining(['llen', 'zcard', 'exists', 'hexists', 'type', 'scan', 'client']));
+  expect(report.commands).toEqual(
+    expect.arrayContaining(['llen', 'zcard', 'exists', 'hexists', 'type', 'scan', 'client'])
+  );
   expect(report.writes).toEqual([]);
 });

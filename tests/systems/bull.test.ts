@@ -62,7 +62,8 @@ async function overview(json: object = {}) {
 describe('parity with Bull’s own API', () => {
   it('matches Queue.getJobCounts(), isPaused() and getWorkers() for every Bull queue', async () => {
     const values = await overview({ system: 'bull' });
-    const get = (queue: string, metric: string) => values.find((v) => v.labels.queue === queue && v.metric === metric)?.value;
+    const get = (queue: string, metric: string) =>
+      values.find((v) => v.labels.queue === queue && v.metric === metric)?.value;
     for (const [name, queue] of Object.entries(state.queues)) {
       const counts = (await queue.getJobCounts()) as unknown as Record<string, number>;
       for (const [key, metric] of Object.entries(COUNT_KEYS)) {
@@ -72,7 +73,9 @@ describe('parity with Bull’s own API', () => {
       expect({ name, workers: get(name, 'workers') }).toEqual({ name, workers: (await queue.getWorkers()).length });
     }
     // The state itself, so a broken producer cannot make the comparison vacuous.
-    const orders = Object.fromEntries(values.filter((v) => v.labels.queue === 'orders').map((v) => [v.metric, v.value]));
+    const orders = Object.fromEntries(
+      values.filter((v) => v.labels.queue === 'orders').map((v) => [v.metric, v.value])
+    );
     expect(orders).toMatchObject({
       wait: 8, // 4 charges, 1 traced, 3 prioritized (Bull keeps those in wait too)
       prioritized: 3,
@@ -86,7 +89,9 @@ describe('parity with Bull’s own API', () => {
       workers: 1,
     });
     expect(orders.waiting_children).toBeUndefined(); // Bull has no flows: not reported
-    const emails = Object.fromEntries(values.filter((v) => v.labels.queue === 'emails').map((v) => [v.metric, v.value]));
+    const emails = Object.fromEntries(
+      values.filter((v) => v.labels.queue === 'emails').map((v) => [v.metric, v.value])
+    );
     expect(emails).toMatchObject({ wait: 0, paused: 2, queue_paused: 1, workers: 0 });
     expect(values.every((v) => v.labels.system === 'bull')).toBe(true);
   });
@@ -117,7 +122,8 @@ describe('parity with Bull’s own API', () => {
   });
 
   it('lists completed, delayed, active and waiting jobs as getCompleted/getDelayed/getActive/getWaiting do', async () => {
-    const ids = async (state: string) => column((await query({ queryType: 'jobs', state, queues: ['orders'] }))[0], 'id');
+    const ids = async (state: string) =>
+      column((await query({ queryType: 'jobs', state, queues: ['orders'] }))[0], 'id');
     const q = state.queues.orders;
     expect(await ids('completed')).toEqual((await q.getCompleted()).map((j) => String(j.id)));
     expect(await ids('delayed')).toEqual((await q.getDelayed()).map((j) => String(j.id)));
@@ -168,8 +174,13 @@ describe('parity with Bull’s own API', () => {
     const sum = (metric: string) => series.find((s) => s.metric === metric)!.values.reduce((a, b) => a + b, 0);
     const counts = await state.queues.orders.getJobCounts();
     expect([sum('completed'), sum('failed')]).toEqual([counts.completed, counts.failed]);
-    expect(series.map((s) => s.labels)).toEqual([expect.objectContaining({ system: 'bull', queue: 'orders' }), expect.anything()]);
-    expect(frames[0].meta?.notices?.map((n: { text: string }) => n.text).join('\n')).toMatch(/completed\/failed sets by finish time/);
+    expect(series.map((s) => s.labels)).toEqual([
+      expect.objectContaining({ system: 'bull', queue: 'orders' }),
+      expect.anything(),
+    ]);
+    expect(frames[0].meta?.notices?.map((n: { text: string }) => n.text).join('\n')).toMatch(
+      /completed\/failed sets by finish time/
+    );
   });
 
   it('uses Bull’s per-minute worker metrics where the worker keeps them, as Queue.getMetrics() reports', async () => {
@@ -178,7 +189,9 @@ describe('parity with Bull’s own API', () => {
     const completed = series.find((s) => s.metric === 'completed')!.values.reduce((a, b) => a + b, 0);
     expect(completed).toBe((await state.queues.reports.getMetrics('completed')).meta.count);
     expect(completed).toBe(2);
-    expect(frames[0].meta?.notices?.map((n: { text: string }) => n.text).join('\n')).toMatch(/Bull worker metrics \(per minute\)/);
+    expect(frames[0].meta?.notices?.map((n: { text: string }) => n.text).join('\n')).toMatch(
+      /Bull worker metrics \(per minute\)/
+    );
   });
 });
 
@@ -218,16 +231,24 @@ describe('Bull and BullMQ under one prefix', () => {
 
 it('reports an active job whose worker died as stalled once its lock expires', async () => {
   const q = new Bull('fragile', { prefix, redis: bullRedis() });
-  const child = spawn(process.execPath, [path.join(__dirname, 'bull', 'stalling-worker.js'), prefix, 'fragile', String(TEST_DB)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(__dirname, 'bull', 'stalling-worker.js'), prefix, 'fragile', String(TEST_DB)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }
+  );
   const r = testRedis();
   try {
     await q.add({ n: 1 });
     await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
     child.kill('SIGKILL');
     const [activeId] = await r.lrange(`${prefix}:fragile:active`, 0, -1);
-    await waitUntil('the lock to expire', async () => (await r.exists(`${prefix}:fragile:${activeId}:lock`)) === 0, 10_000);
+    await waitUntil(
+      'the lock to expire',
+      async () => (await r.exists(`${prefix}:fragile:${activeId}:lock`)) === 0,
+      10_000
+    );
     const values = await overview({ queues: ['fragile'], metrics: ['active', 'stalled', 'workers'] });
     expect(values.map((v) => [v.metric, v.value])).toEqual([
       ['active', 1],

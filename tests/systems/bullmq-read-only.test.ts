@@ -17,7 +17,10 @@ afterAll(async () => {
 });
 
 it('answers every query type as a read-only ACL user, and MONITOR sees no write command', async () => {
-  const report = await runAsReadOnlyUser({ kind: 'redis', url: REDIS_URL, bullPrefix: prefix }, everyQueryType({ system: 'bullmq' }));
+  const report = await runAsReadOnlyUser(
+    { kind: 'redis', url: REDIS_URL, bullPrefix: prefix },
+    everyQueryType({ system: 'bullmq' })
+  );
   expect(report.errors).toEqual({});
   expect(report.commands).toEqual(expect.arrayContaining(['llen', 'zcard', 'hmget', 'scan']));
   expect(report.writes).toEqual([]);

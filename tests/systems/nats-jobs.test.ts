@@ -37,7 +37,9 @@ function source(user: { user: string; pass: string }, extra: Record<string, unkn
 
 async function jobs(src: QueueSource, query: Omit<JobscopeQuery, 'refId' | 'queryType'>) {
   const r = await src.read({ refId: 'A', queryType: 'jobs', ...query }, window());
-  if (r.type !== 'jobs') throw new Error(r.type);
+  if (r.type !== 'jobs') {
+    throw new Error(r.type);
+  }
   return r;
 }
 

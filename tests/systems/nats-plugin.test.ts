@@ -29,15 +29,21 @@ afterAll(async () => {
 it('says in CheckHealth which server and how many consumers it found', async () => {
   const health = await grafana.checkHealth(ds);
   expect(health.status).toBe(1);
-  expect(health.message).toMatch(/^Connected to NATS 2\.\d+\.\d+ .*with JetStream \(\d+ streams?, \d+ consumers?\)\. Found \d+ jetstream queues?\.$/);
+  expect(health.message).toMatch(
+    /^Connected to NATS 2\.\d+\.\d+ .*with JetStream \(\d+ streams?, \d+ consumers?\)\. Found \d+ jetstream queues?\.$/
+  );
   const details = JSON.parse(health.jsonDetails!.toString());
   expect(details.notices[0]).toMatch(/^JetStream account: /);
 });
 
 it('answers an overview whose values match jsm.consumers.info, unique per label set (alerting)', async () => {
-  const responses = await grafana.queryData(ds, [{ refId: 'A', json: { queryType: 'overview', queues: [`${state.stream}/*`] } }], {
-    FromAlert: 'true',
-  });
+  const responses = await grafana.queryData(
+    ds,
+    [{ refId: 'A', json: { queryType: 'overview', queues: [`${state.stream}/*`] } }],
+    {
+      FromAlert: 'true',
+    }
+  );
   expect(responses.A.status).toBe(200);
   const values = readNumeric(responses.A.frames.map(decodeFrame)); // throws on duplicate label sets
   const get = (c: string, metric: string) =>
@@ -63,7 +69,10 @@ it('answers an overview whose values match jsm.consumers.info, unique per label 
 
 it('lists dead messages as a table with payload and trace id, and serves the queues', async () => {
   const responses = await grafana.queryData(ds, [
-    { refId: 'dead', json: { queryType: 'jobs', state: 'dead', queues: [`${state.stream}/worker`], search: 'email-4' } },
+    {
+      refId: 'dead',
+      json: { queryType: 'jobs', state: 'dead', queues: [`${state.stream}/worker`], search: 'email-4' },
+    },
     { refId: 'queues', json: { queryType: 'queues' } },
   ]);
   expect(responses.dead.status).toBe(200);
@@ -74,7 +83,9 @@ it('lists dead messages as a table with payload and trace id, and serves the que
   expect(JSON.stringify(frame.fields.map((f) => f.values))).toContain('user4@example.com');
   const queues = decodeFrame(responses.queues.frames[0]);
   const names = queues.fields.find((f) => f.name === 'queue')!.values as string[];
-  expect(names.filter((n) => n.startsWith(`${state.stream}/`))).toEqual(['idle', 'poller', 'worker'].map((c) => `${state.stream}/${c}`));
+  expect(names.filter((n) => n.startsWith(`${state.stream}/`))).toEqual(
+    ['idle', 'poller', 'worker'].map((c) => `${state.stream}/${c}`)
+  );
 });
 
 it('lists the waiting messages of a consumer as a table, read by sequence without consuming', async () => {
@@ -92,7 +103,9 @@ it('lists the waiting messages of a consumer as a table, read by sequence withou
   expect(JSON.stringify(frame.fields.map((f) => f.values))).toContain('user9@example.com');
   const active = decodeFrame(responses.active.frames[0]);
   // Between the ack floor (2) and the last delivered (7); the frame's notice says some may be done.
-  expect(active.fields.find((f) => f.name === 'id')?.values).toEqual([3, 4, 5, 6, 7].map((n) => `email-${n} (seq ${n})`));
+  expect(active.fields.find((f) => f.name === 'id')?.values).toEqual(
+    [3, 4, 5, 6, 7].map((n) => `email-${n} (seq ${n})`)
+  );
   const after = await state.jsm.consumers.info(state.stream, 'worker');
   expect([after.delivered, after.ack_floor, after.num_pending, after.num_ack_pending, after.num_redelivered]).toEqual([
     before.delivered,
@@ -106,9 +119,10 @@ it('lists the waiting messages of a consumer as a table, read by sequence withou
 it('reports a down server and unknown stream or consumer in Grafana terms', async () => {
   const down = await grafana.checkHealth({ uid: 'nats-down', jsonData: { kind: 'nats', url: 'nats://127.0.0.1:1' } });
   expect([down.status, down.message]).toEqual([2, 'NATS server at 127.0.0.1:1 is unreachable (connection refused)']);
-  const downQuery = await grafana.queryData({ uid: 'nats-down-q', jsonData: { kind: 'nats', url: 'nats://127.0.0.1:1' } }, [
-    { refId: 'A', json: {} },
-  ]);
+  const downQuery = await grafana.queryData(
+    { uid: 'nats-down-q', jsonData: { kind: 'nats', url: 'nats://127.0.0.1:1' } },
+    [{ refId: 'A', json: {} }]
+  );
   expect(downQuery.A).toMatchObject({ status: 502, errorSource: 'downstream' });
   const responses = await grafana.queryData(ds, [
     { refId: 'consumer', json: { queues: [`${state.stream}/nope`] } },

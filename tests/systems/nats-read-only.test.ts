@@ -60,7 +60,9 @@ it('answers every query type with read-only permissions, matching the admin view
   expect(health.systems).toEqual({ jetstream: 3 });
   expect(health.server).toMatch(/with JetStream \(2 streams, 3 consumers\)$/);
   const overview = await src.read({ refId: 'A', queryType: 'overview' }, window());
-  if (overview.type !== 'overview') throw new Error(overview.type);
+  if (overview.type !== 'overview') {
+    throw new Error(overview.type);
+  }
   for (const name of ['idle', 'poller', 'worker']) {
     const own = await state.jsm.consumers.info(state.stream, name);
     const v = overview.stats.find((s) => s.queue === `${state.stream}/${name}`)!.values;

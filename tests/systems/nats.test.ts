@@ -66,7 +66,9 @@ it('answers an overview whose values are jsm.consumers.info numbers, with the ol
   const before = Date.now();
   const result = await src.read(q({ queryType: 'overview', queues: [`${state.stream}/*`] }), window());
   const after = Date.now();
-  if (result.type !== 'overview') throw new Error(result.type);
+  if (result.type !== 'overview') {
+    throw new Error(result.type);
+  }
   expect(result.stats.map((s) => s.queue)).toEqual(['idle', 'poller', 'worker'].map((c) => `${state.stream}/${c}`));
   for (const name of ['idle', 'poller', 'worker']) {
     const own = await state.jsm.consumers.info(state.stream, name);
@@ -101,7 +103,9 @@ it('reads no oldest message and no advisory counts for an overview that asks for
     q({ queryType: 'overview', queues: [`${state.stream}/*`], metrics: ['wait'] }),
     window()
   );
-  if (result.type !== 'overview') throw new Error(result.type);
+  if (result.type !== 'overview') {
+    throw new Error(result.type);
+  }
   expect(result.stats.map((s) => [s.queue, s.values.wait, s.values.dead])).toEqual([
     [`${state.stream}/idle`, 12, undefined],
     [`${state.stream}/poller`, 0, undefined],
@@ -115,7 +119,9 @@ it('lists dead messages from the advisory stream with their original payloads', 
     q({ queryType: 'jobs', state: 'dead', queues: [`${state.stream}/worker`] }),
     window()
   );
-  if (result.type !== 'jobs') throw new Error(result.type);
+  if (result.type !== 'jobs') {
+    throw new Error(result.type);
+  }
   // Newest first: the three max-deliveries advisories, then the terminated one.
   expect(result.rows.map((r) => [r.id, r.attempts, r.error])).toEqual([
     ['email-6 (seq 6)', 2, 'max deliveries reached (2 deliveries)'],
@@ -138,7 +144,9 @@ it('lists dead messages from the advisory stream with their original payloads', 
     q({ queryType: 'failures', queues: [`${state.stream}/*`] }),
     window()
   );
-  if (failures.type !== 'failures') throw new Error(failures.type);
+  if (failures.type !== 'failures') {
+    throw new Error(failures.type);
+  }
   expect(failures.groups.map((g) => [g.queue, g.reason, g.count])).toEqual([
     [`${state.stream}/worker`, 'max_deliver: max deliveries reached', 3],
     [`${state.stream}/worker`, 'terminated: terminated by the worker', 1],
@@ -153,7 +161,9 @@ it('lists waiting and active messages by sequence, matching jsm.consumers.info a
     q({ queryType: 'jobs', state: 'waiting', queues: [`${state.stream}/worker`] }),
     window()
   );
-  if (waiting.type !== 'jobs') throw new Error(waiting.type);
+  if (waiting.type !== 'jobs') {
+    throw new Error(waiting.type);
+  }
   expect(waiting.rows.map((r) => [r.id, r.name, r.state, r.attempts])).toEqual([
     ['email-8 (seq 8)', `jobs.${state.sfx}.email`, 'waiting', 0],
     ['email-9 (seq 9)', `jobs.${state.sfx}.email`, 'waiting', 0],
@@ -279,7 +289,9 @@ it('shows binary and large dead payloads bounded and hex-safe', async () => {
     let n = 0;
     for await (const m of await c.fetch({ max_messages: 2, expires: 2000 })) {
       m.term();
-      if (++n === 2) break;
+      if (++n === 2) {
+        break;
+      }
     }
     for (let t = 0; t < 50 && (await state.jsm.streams.info(adv)).state.messages < 2; t++) {
       await new Promise((r) => setTimeout(r, 50));
@@ -288,7 +300,9 @@ it('shows binary and large dead payloads bounded and hex-safe', async () => {
       q({ queryType: 'jobs', state: 'dead' }),
       window()
     );
-    if (result.type !== 'jobs') throw new Error(result.type);
+    if (result.type !== 'jobs') {
+      throw new Error(result.type);
+    }
     expect(
       result.rows.map((r) => [r.id, r.payload?.kind, r.payload?.bytes, r.payload?.truncated, r.payload?.preview.length])
     ).toEqual([

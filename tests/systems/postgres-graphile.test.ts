@@ -106,7 +106,9 @@ it('detects graphile-worker and lists task identifiers as queues', async () => {
 
 it("counts states that agree with graphile-worker's own jobs view", async () => {
   const r = await source.read({ refId: 'A', queryType: 'overview' }, lastHour());
-  if (r.type !== 'overview') throw new Error(r.type);
+  if (r.type !== 'overview') {
+    throw new Error(r.type);
+  }
   const charge = values(r.stats, 'charge');
   // The retrying job waits exp(1) s after its first failure: delayed, then ready.
   expect(charge).toMatchObject({ failed: 2, dead: 2, failed_in_range: 2, retries: 1, active: 0 });
@@ -139,7 +141,9 @@ it("counts states that agree with graphile-worker's own jobs view", async () => 
 
 it('counts the oldest wait from when a job became runnable: a run_at in the past adds nothing', async () => {
   const r = await source.read({ refId: 'A', queryType: 'overview', queues: ['report'] }, lastHour());
-  if (r.type !== 'overview') throw new Error(r.type);
+  if (r.type !== 'overview') {
+    throw new Error(r.type);
+  }
   // graphile-worker's own view of the same ready jobs: the oldest since created_at / run_at.
   const [own] = (
     await db.admin.query(`SELECT extract(epoch FROM now() - min(greatest(created_at, run_at))) AS runnable,
@@ -154,14 +158,18 @@ it('counts the oldest wait from when a job became runnable: a run_at in the past
 
 it('groups last_error and lists failed, retry, active, stalled and waiting jobs', async () => {
   const f = await source.read({ refId: 'A', queryType: 'failures' }, lastHour());
-  if (f.type !== 'failures') throw new Error(f.type);
+  if (f.type !== 'failures') {
+    throw new Error(f.type);
+  }
   expect(f.groups.map((g) => [g.queue, g.reason, g.count])).toEqual([
     ['charge', 'payment <n> declined by bank', 2],
     ['charge', 'card for payment <n> expired', 1],
   ]);
   const list = async (state: (typeof JOB_STATES)[number], queues?: string[]) => {
     const r = await source.read({ refId: 'A', queryType: 'jobs', state, queues }, lastHour());
-    if (r.type !== 'jobs') throw new Error(r.type);
+    if (r.type !== 'jobs') {
+      throw new Error(r.type);
+    }
     return r.rows;
   };
   const failed = await list('failed');
@@ -182,7 +190,9 @@ it('groups last_error and lists failed, retry, active, stalled and waiting jobs'
   expect(big.payload).toMatchObject({ truncated: true, bytes: 2 * 1024 * 1024 + '{"big":""}'.length });
   expect(await list('completed')).toEqual([]);
   const workers = await source.read({ refId: 'A', queryType: 'workers' }, lastHour());
-  if (workers.type !== 'workers') throw new Error(workers.type);
+  if (workers.type !== 'workers') {
+    throw new Error(workers.type);
+  }
   expect(workers.rows).toHaveLength(1);
   expect(workers.rows[0]).toMatchObject({ busy: 2, queues: ['render'] });
 });

@@ -212,7 +212,9 @@ const values = (stats: any[], system: string, queue: string) =>
   stats.find((s) => s.system === system && s.queue === queue)!.values;
 const list = async (system: 'oban' | 'que', state: (typeof JOB_STATES)[number], queues?: string[], search?: string) => {
   const r = await source.read({ refId: 'A', queryType: 'jobs', system, state, queues, search }, lastHour());
-  if (r.type !== 'jobs') throw new Error(r.type);
+  if (r.type !== 'jobs') {
+    throw new Error(r.type);
+  }
   return r.rows;
 };
 
@@ -228,7 +230,9 @@ it('detects Oban in its prefix schema and Que in public, with their queues', asy
 
 it('Oban: counts each state as the rows say, times read as UTC', async () => {
   const r = await source.read({ refId: 'A', queryType: 'overview', system: 'oban' }, lastHour());
-  if (r.type !== 'overview') throw new Error(r.type);
+  if (r.type !== 'overview') {
+    throw new Error(r.type);
+  }
   const mailers = values(r.stats, 'oban', 'mailers');
   expect(mailers).toMatchObject({ wait: 3, delayed: 2, active: 2, stalled: 1, completed: 2, failed: 0, retries: 0 });
   expect(mailers.oldest_wait_seconds).toBeGreaterThanOrEqual(0);
@@ -247,14 +251,18 @@ it('Oban: counts each state as the rows say, times read as UTC', async () => {
     { refId: 'A', queryType: 'overview', system: 'oban' },
     { from: 0, to: 1000, now: Date.now(), intervalMs: 1000 }
   );
-  if (old.type !== 'overview') throw new Error(old.type);
+  if (old.type !== 'overview') {
+    throw new Error(old.type);
+  }
   expect(values(old.stats, 'oban', 'payments')).toMatchObject({ failed: 2, failed_in_range: 0 });
   expect(values(old.stats, 'oban', 'mailers')).toMatchObject({ completed: 0 });
 });
 
 it('Oban: groups errors by exception class and message, lists jobs per state', async () => {
   const f = await source.read({ refId: 'A', queryType: 'failures', system: 'oban' }, lastHour());
-  if (f.type !== 'failures') throw new Error(f.type);
+  if (f.type !== 'failures') {
+    throw new Error(f.type);
+  }
   expect(f.groups.map((g) => [g.queue, g.reason, g.count])).toEqual([
     ['payments', 'RuntimeError: payment <n> declined by bank', 2],
     ['payments', 'RuntimeError: card for payment <n> expired', 1],
@@ -288,20 +296,26 @@ it('Oban: groups errors by exception class and message, lists jobs per state', a
   });
   expect((await list('oban', 'completed')).map((r) => r.id).sort()).toEqual([ids.m1, ids.m2].sort());
   const ts = await source.read({ refId: 'A', queryType: 'timeseries', system: 'oban' }, lastHour());
-  if (ts.type !== 'timeseries') throw new Error(ts.type);
+  if (ts.type !== 'timeseries') {
+    throw new Error(ts.type);
+  }
   const total = (queue: string, metric: string) =>
     ts.series.find((s) => s.labels.queue === queue && s.metric === metric)!.values.reduce((a, b) => a + b, 0);
   expect([total('mailers', 'completed'), total('payments', 'failed'), total('payments', 'completed')]).toEqual([
     2, 2, 0,
   ]);
   const w = await source.read({ refId: 'A', queryType: 'workers', system: 'oban' }, lastHour());
-  if (w.type !== 'workers') throw new Error(w.type);
+  if (w.type !== 'workers') {
+    throw new Error(w.type);
+  }
   expect(w.rows.map((x) => [x.name, x.busy, x.queues, x.alive])).toEqual([[NODE, 2, ['mailers'], true]]);
 });
 
 it('Que: counts ready, scheduled, locked, retrying and expired jobs', async () => {
   const r = await source.read({ refId: 'A', queryType: 'overview', system: 'que' }, lastHour());
-  if (r.type !== 'overview') throw new Error(r.type);
+  if (r.type !== 'overview') {
+    throw new Error(r.type);
+  }
   const def = values(r.stats, 'que', 'default');
   expect(def).toMatchObject({ wait: 2, delayed: 1, active: 1, stalled: 0, completed: 1, failed: 0, retries: 0 });
   expect(def.oldest_wait_seconds).toBeLessThan(120);
@@ -318,7 +332,9 @@ it('Que: counts ready, scheduled, locked, retrying and expired jobs', async () =
 
 it('Que: groups last_error_message by class, lists jobs, shows the locker with its held job', async () => {
   const f = await source.read({ refId: 'A', queryType: 'failures', system: 'que' }, lastHour());
-  if (f.type !== 'failures') throw new Error(f.type);
+  if (f.type !== 'failures') {
+    throw new Error(f.type);
+  }
   expect(f.groups.map((g) => [g.queue, g.reason, g.count])).toEqual([
     ['billing', 'Billing::Declined: payment <n> declined by bank', 2],
     ['billing', 'Billing::CardExpired: card for payment <n> expired', 1],
@@ -343,7 +359,9 @@ it('Que: groups last_error_message by class, lists jobs, shows the locker with i
   expect((await list('que', 'completed')).map((r) => r.id)).toEqual([ids.qdone]);
   expect(await list('que', 'stalled')).toEqual([]);
   const w = await source.read({ refId: 'A', queryType: 'workers', system: 'que' }, lastHour());
-  if (w.type !== 'workers') throw new Error(w.type);
+  if (w.type !== 'workers') {
+    throw new Error(w.type);
+  }
   expect(w.rows).toEqual([
     expect.objectContaining({
       name: 'worker-a:4242',
@@ -371,7 +389,9 @@ it('answers every query type as a role that may only SELECT', async () => {
       await roSource.read({ refId: 'A', queryType: 'jobs', state, search: 'a' }, lastHour());
     }
     const r = await roSource.read({ refId: 'A', queryType: 'overview' }, lastHour());
-    if (r.type !== 'overview') throw new Error(r.type);
+    if (r.type !== 'overview') {
+      throw new Error(r.type);
+    }
     expect([values(r.stats, 'oban', 'payments').failed, values(r.stats, 'que', 'default').active]).toEqual([2, 1]);
   } finally {
     await roSource.close();
@@ -440,7 +460,9 @@ it("reads the ready part through Oban's and Que's own indexes on 100k jobs (EXPL
     true
   );
   const r = await source.read({ refId: 'A', queryType: 'overview', queues: ['bulk'] }, lastHour());
-  if (r.type !== 'overview') throw new Error(r.type);
+  if (r.type !== 'overview') {
+    throw new Error(r.type);
+  }
   expect(r.stats.map((s: any) => [s.system, s.values.wait, s.values.completed])).toEqual([
     ['oban', 5, 0],
     ['que', 5, 0],
@@ -458,7 +480,9 @@ it('Oban: counts the oldest wait from when a job became runnable, not from a sch
       { refId: 'A', queryType: 'overview', system: 'oban', queues: ['backfill'] },
       lastHour()
     );
-    if (o.type !== 'overview') throw new Error(o.type);
+    if (o.type !== 'overview') {
+      throw new Error(o.type);
+    }
     expect(values(o.stats, 'oban', 'backfill')).toMatchObject({ wait: 1 });
     expect(values(o.stats, 'oban', 'backfill').oldest_wait_seconds).toBeLessThan(60);
   } finally {

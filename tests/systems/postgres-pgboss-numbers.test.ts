@@ -42,8 +42,11 @@ class Boss {
         }
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
-        if (msg.error) p?.reject(new Error(msg.error));
-        else p?.resolve(msg.result);
+        if (msg.error) {
+          p?.reject(new Error(msg.error));
+        } else {
+          p?.resolve(msg.result);
+        }
       });
     });
     this.ready.catch(() => undefined);
@@ -102,7 +105,9 @@ describe.each([10, 12])('pg-boss %i', (major) => {
 
   const overview = async (queues: string[]) => {
     const r = await source.read({ refId: 'A', queryType: 'overview', queues }, lastHour());
-    if (r.type !== 'overview') throw new Error(r.type);
+    if (r.type !== 'overview') {
+      throw new Error(r.type);
+    }
     return {
       values: (q: string) => r.stats.find((s) => s.queue === q)!.values,
       notices: r.notices.map((n) => n.text).join('\n'),
@@ -110,7 +115,9 @@ describe.each([10, 12])('pg-boss %i', (major) => {
   };
   const jobs = async (state: JobState, queues: string[]) => {
     const r = await source.read({ refId: 'A', queryType: 'jobs', state, queues, limit: 50 }, lastHour());
-    if (r.type !== 'jobs') throw new Error(r.type);
+    if (r.type !== 'jobs') {
+      throw new Error(r.type);
+    }
     return r.rows;
   };
 
@@ -191,7 +198,9 @@ describe.each([10, 12])('pg-boss %i', (major) => {
       expect(values('late').workers).toBe(0);
       expect(notices).toMatch(/workers = live PgBoss instances/);
       const r = await source.read({ refId: 'A', queryType: 'workers', queues: ['reports'] }, lastHour());
-      if (r.type !== 'workers') throw new Error(r.type);
+      if (r.type !== 'workers') {
+        throw new Error(r.type);
+      }
       expect(r.rows.map((w) => w.alive).sort()).toEqual([false, true]);
     } finally {
       await second.stop();

@@ -55,8 +55,11 @@ class Driver {
         }
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
-        if (msg.error) p?.reject(new Error(msg.error));
-        else p?.resolve(msg.result);
+        if (msg.error) {
+          p?.reject(new Error(msg.error));
+        } else {
+          p?.resolve(msg.result);
+        }
       });
     });
   }
@@ -135,7 +138,9 @@ describe.each(MAJORS)('pg-boss %i', (major) => {
 
   const read = async <T extends string>(type: T, extra: Record<string, unknown> = {}) => {
     const r = await source.read({ refId: 'A', queryType: type as any, ...extra }, lastHour());
-    if (r.type !== type) throw new Error(r.type);
+    if (r.type !== type) {
+      throw new Error(r.type);
+    }
     return r as Extract<typeof r, { type: T }>;
   };
   const jobs = async (state: JobState, queues?: string[], search?: string) =>
@@ -198,7 +203,9 @@ describe.each(MAJORS)('pg-boss %i', (major) => {
       { refId: 'A', queryType: 'overview', queues: ['payments', 'emails'] },
       { from: 0, to: 1000, now: Date.now(), intervalMs: 1000 }
     );
-    if (old.type !== 'overview') throw new Error(old.type);
+    if (old.type !== 'overview') {
+      throw new Error(old.type);
+    }
     expect(old.stats.find((s) => s.queue === 'payments')!.values).toMatchObject({ failed: 2, failed_in_range: 0 });
     expect(old.stats.find((s) => s.queue === 'emails')!.values).toMatchObject({ completed: 0, wait: 2 });
   });
@@ -212,7 +219,9 @@ describe.each(MAJORS)('pg-boss %i', (major) => {
         { refId: 'A', queryType: 'overview', queues: ['emails', 'payments'] },
         lastHour()
       );
-      if (r.type !== 'overview') throw new Error(r.type);
+      if (r.type !== 'overview') {
+        throw new Error(r.type);
+      }
       const notices = r.notices.map((n) => n.text).join('\n');
       for (const queue of ['emails', 'payments']) {
         const e = exact.stats.find((s) => s.queue === queue)!.values;

@@ -83,7 +83,9 @@ it('detects pg-boss 10 in schema pgboss and lists its queues (not its internal o
 
 it('counts every state in one overview that agrees with pg-boss getQueueSize and getJobById', async () => {
   const r = await source.read({ refId: 'A', queryType: 'overview' }, lastHour());
-  if (r.type !== 'overview') throw new Error(r.type);
+  if (r.type !== 'overview') {
+    throw new Error(r.type);
+  }
   const emails = metric(r.stats, 'emails');
   expect(emails).toMatchObject({
     wait: 3,
@@ -120,7 +122,9 @@ it('counts every state in one overview that agrees with pg-boss getQueueSize and
     { refId: 'A', queryType: 'overview', queues: ['payments', 'emails'] },
     { from: 0, to: 1000, now: Date.now(), intervalMs: 1000 }
   );
-  if (old.type !== 'overview') throw new Error(old.type);
+  if (old.type !== 'overview') {
+    throw new Error(old.type);
+  }
   expect(metric(old.stats, 'payments')).toMatchObject({ failed: 2, failed_in_range: 0 });
   expect(metric(old.stats, 'emails')).toMatchObject({ completed: 0, wait: 3 });
   expect(r.notices.map((n) => n.text).join('\n')).toMatch(/archive is not read/);
@@ -133,7 +137,9 @@ it('falls back to planner statistics above maxExactRows: queued counts exact, ac
   const estimating = pgSource(db, { maxExactRows: 5 });
   try {
     const r = await estimating.read({ refId: 'A', queryType: 'overview', queues: ['emails', 'payments'] }, lastHour());
-    if (r.type !== 'overview' || exact.type !== 'overview') throw new Error(r.type);
+    if (r.type !== 'overview' || exact.type !== 'overview') {
+      throw new Error(r.type);
+    }
     for (const queue of ['emails', 'payments']) {
       const e = metric(exact.stats, queue);
       const v = metric(r.stats, queue);
@@ -161,7 +167,9 @@ it('falls back to planner statistics above maxExactRows: queued counts exact, ac
 
 it('groups the thrown errors by normalised message and lists failed jobs with stack and attempts', async () => {
   const f = await source.read({ refId: 'A', queryType: 'failures' }, lastHour());
-  if (f.type !== 'failures') throw new Error(f.type);
+  if (f.type !== 'failures') {
+    throw new Error(f.type);
+  }
   expect(f.groups).toHaveLength(1);
   expect(f.groups[0]).toMatchObject({
     system: 'pg-boss',
@@ -172,7 +180,9 @@ it('groups the thrown errors by normalised message and lists failed jobs with st
   expect([ids.p1, ids.p2]).toContain(f.groups[0].exampleJobId);
 
   const j = await source.read({ refId: 'A', queryType: 'jobs', state: 'failed' }, lastHour());
-  if (j.type !== 'jobs') throw new Error(j.type);
+  if (j.type !== 'jobs') {
+    throw new Error(j.type);
+  }
   expect(j.rows.map((r) => r.id).sort()).toEqual([ids.p1, ids.p2].sort());
   const own = await boss.getJobById('payments', ids.p1);
   const row = j.rows.find((r) => r.id === ids.p1)!;
@@ -182,14 +192,18 @@ it('groups the thrown errors by normalised message and lists failed jobs with st
   expect(row.payload).toMatchObject({ kind: 'json', preview: '{"amount": 101}', truncated: false });
 
   const retry = await source.read({ refId: 'A', queryType: 'jobs', state: 'retry', search: 'EXPIRED' }, lastHour());
-  if (retry.type !== 'jobs') throw new Error(retry.type);
+  if (retry.type !== 'jobs') {
+    throw new Error(retry.type);
+  }
   expect(retry.rows.map((r) => [r.id, r.error])).toEqual([[ids.p3, 'card for payment 303 expired']]);
 });
 
 it('lists waiting, delayed, active and stalled jobs; a 10 MB payload is cut in SQL with its size kept', async () => {
   const list = async (state: (typeof JOB_STATES)[number]) => {
     const r = await source.read({ refId: 'A', queryType: 'jobs', state, queues: ['emails'], limit: 10 }, lastHour());
-    if (r.type !== 'jobs') throw new Error(r.type);
+    if (r.type !== 'jobs') {
+      throw new Error(r.type);
+    }
     return r.rows;
   };
   const waiting = await list('waiting');
@@ -211,7 +225,9 @@ it('lists waiting, delayed, active and stalled jobs; a 10 MB payload is cut in S
 
 it('draws completed and failed per interval from completed_on', async () => {
   const r = await source.read({ refId: 'A', queryType: 'timeseries' }, lastHour());
-  if (r.type !== 'timeseries') throw new Error(r.type);
+  if (r.type !== 'timeseries') {
+    throw new Error(r.type);
+  }
   const total = (queue: string, metric: string) =>
     r.series.find((s) => s.labels.queue === queue && s.metric === metric)!.values.reduce((a, b) => a + b, 0);
   expect([
@@ -257,7 +273,9 @@ it('answers the overview of a 100k-job queue in one pass over its own partition 
       batch!.map((j) => j.id)
     );
   }
-  for (let i = 0; i < 5; i++) await boss.send('bulk', { ready: i });
+  for (let i = 0; i < 5; i++) {
+    await boss.send('bulk', { ready: i });
+  }
   await db.admin.query('ANALYZE pgboss.job');
   const adapter = new PgBossAdapter('pgboss', 24);
   const now = Date.now();
@@ -284,7 +302,9 @@ it('answers the overview of a 100k-job queue in one pass over its own partition 
   expect(nodes.some((n) => n['Relation Name'] === 'archive')).toBe(false);
 
   const r = await source.read({ refId: 'A', queryType: 'overview', queues: ['bulk'] }, lastHour());
-  if (r.type !== 'overview') throw new Error(r.type);
+  if (r.type !== 'overview') {
+    throw new Error(r.type);
+  }
   expect(r.stats[0].values).toMatchObject({ wait: 5, completed: 100_000 });
   expect(r.stats[0].values.wait).toBe(await boss.getQueueSize('bulk'));
 }, 120_000);

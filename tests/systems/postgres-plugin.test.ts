@@ -23,7 +23,9 @@ beforeAll(async () => {
   boss.on('error', () => undefined);
   await boss.start();
   await boss.createQueue('invoices');
-  for (let i = 0; i < 4; i++) await boss.send('invoices', { i });
+  for (let i = 0; i < 4; i++) {
+    await boss.send('invoices', { i });
+  }
   await boss.send('invoices', { later: true }, { startAfter: 3600 });
   await boss.fetch('invoices');
   const ro = await db.readOnlyRole(['pgboss']);
@@ -43,15 +45,22 @@ afterAll(async () => {
 
 it('reports the server and the pg-boss queues found, as a SELECT-only role', async () => {
   const health = await grafana.checkHealth(ds);
-  expect(health.message).toMatch(new RegExp(`^Connected to PostgreSQL 1\\d\\.\\d+.*, database "${db.name}"\\. Found 1 pg-boss queue\\.$`));
+  expect(health.message).toMatch(
+    new RegExp(`^Connected to PostgreSQL 1\\d\\.\\d+.*, database "${db.name}"\\. Found 1 pg-boss queue\\.$`)
+  );
   expect(health.status).toBe(1);
 });
 
 it('answers an overview matching pg-boss getQueueSize, labelled for alerting', async () => {
-  const responses = await grafana.queryData(ds, [{ refId: 'A', json: { queryType: 'overview', queues: ['invoices'] } }], { FromAlert: 'true' });
+  const responses = await grafana.queryData(
+    ds,
+    [{ refId: 'A', json: { queryType: 'overview', queues: ['invoices'] } }],
+    { FromAlert: 'true' }
+  );
   expect(responses.A.status).toBe(200);
   const values = readNumeric(responses.A.frames.map(decodeFrame));
-  const get = (metric: string) => values.find((v) => v.labels.queue === 'invoices' && v.labels.system === 'pg-boss' && v.metric === metric)?.value;
+  const get = (metric: string) =>
+    values.find((v) => v.labels.queue === 'invoices' && v.labels.system === 'pg-boss' && v.metric === metric)?.value;
   expect([get('wait'), get('delayed'), get('active')]).toEqual([3, 1, 1]);
   expect(get('wait')! + get('delayed')!).toBe(await boss.getQueueSize('invoices'));
   const missing = await grafana.queryData(ds, [{ refId: 'B', json: { queryType: 'overview', queues: ['nope'] } }]);
@@ -61,11 +70,27 @@ it('answers an overview matching pg-boss getQueueSize, labelled for alerting', a
 it('turns a down server, a missing database and an unknown role into actionable errors without secrets', async () => {
   const secret = 'hunter2-very-secret';
   const cases: Array<[Record<string, unknown>, number, RegExp]> = [
-    [{ kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/x' }, 502, /cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/x \(ECONNREFUSED\)/],
-    [{ kind: 'postgres', url: `postgres://postgres@${db.hostPort}/jobscope_no_such_db` }, 400, /database "jobscope_no_such_db" does not exist/],
+    [
+      { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/x' },
+      502,
+      /cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/x \(ECONNREFUSED\)/,
+    ],
+    [
+      { kind: 'postgres', url: `postgres://postgres@${db.hostPort}/jobscope_no_such_db` },
+      400,
+      /database "jobscope_no_such_db" does not exist/,
+    ],
     // The loopback server trusts 127.0.0.1 (any password passes), so refuse by role name.
-    [{ kind: 'postgres', url: `postgres://jobscope_no_such_role@${db.hostPort}/${db.name}` }, 502, /refused user "jobscope_no_such_role" \(28000\): check the user name, the password/],
-    [{ kind: 'postgres', url: 'redis://127.0.0.1:6379' }, 400, /setting url: must start with postgres:\/\/ or postgresql:\/\//],
+    [
+      { kind: 'postgres', url: `postgres://jobscope_no_such_role@${db.hostPort}/${db.name}` },
+      502,
+      /refused user "jobscope_no_such_role" \(28000\): check the user name, the password/,
+    ],
+    [
+      { kind: 'postgres', url: 'redis://127.0.0.1:6379' },
+      400,
+      /setting url: must start with postgres:\/\/ or postgresql:\/\//,
+    ],
   ];
   for (const [jsonData, status, message] of cases) {
     const bad = { uid: `bad-${status}-${Math.random()}`, jsonData, secureJsonData: { password: secret } };

@@ -50,7 +50,9 @@ it('detects River from its own migrations and lists its queues', async () => {
 
 it("counts every state in agreement with River's JobList API", async () => {
   const r = await source.read({ refId: 'A', queryType: 'overview' }, lastHour());
-  if (r.type !== 'overview') throw new Error(r.type);
+  if (r.type !== 'overview') {
+    throw new Error(r.type);
+  }
   expect(values(r.stats, 'default')).toMatchObject({
     wait: 0,
     delayed: 1,
@@ -94,21 +96,27 @@ it("counts every state in agreement with River's JobList API", async () => {
     { refId: 'A', queryType: 'overview', queues: ['payments', 'default'] },
     { from: 0, to: 1000, now: Date.now(), intervalMs: 1000 }
   );
-  if (old.type !== 'overview') throw new Error(old.type);
+  if (old.type !== 'overview') {
+    throw new Error(old.type);
+  }
   expect(values(old.stats, 'payments')).toMatchObject({ failed: 2, failed_in_range: 0 });
   expect(values(old.stats, 'default')).toMatchObject({ completed: 0 });
 });
 
 it("groups the last attempt errors and lists jobs per state with River's own error record", async () => {
   const f = await source.read({ refId: 'A', queryType: 'failures' }, lastHour());
-  if (f.type !== 'failures') throw new Error(f.type);
+  if (f.type !== 'failures') {
+    throw new Error(f.type);
+  }
   expect(f.groups.map((g) => [g.queue, g.reason, g.count])).toEqual([
     ['payments', 'payment <n> declined by bank', 2],
     ['payments', 'card for payment <n> expired', 1],
   ]);
   const list = async (state: (typeof JOB_STATES)[number], queues?: string[], search?: string) => {
     const r = await source.read({ refId: 'A', queryType: 'jobs', state, queues, search }, lastHour());
-    if (r.type !== 'jobs') throw new Error(r.type);
+    if (r.type !== 'jobs') {
+      throw new Error(r.type);
+    }
     return r.rows;
   };
   const failed = await list('failed');
@@ -150,14 +158,18 @@ it("groups the last attempt errors and lists jobs per state with River's own err
 
 it('draws completed and discarded per interval from finalized_at, and shows the client by its jobs and leader lease', async () => {
   const r = await source.read({ refId: 'A', queryType: 'timeseries' }, lastHour());
-  if (r.type !== 'timeseries') throw new Error(r.type);
+  if (r.type !== 'timeseries') {
+    throw new Error(r.type);
+  }
   const total = (queue: string, metric: string) =>
     r.series.find((s) => s.labels.queue === queue && s.metric === metric)!.values.reduce((a, b) => a + b, 0);
   expect([total('default', 'completed'), total('payments', 'failed'), total('payments', 'completed')]).toEqual([
     2, 2, 0,
   ]);
   const w = await source.read({ refId: 'A', queryType: 'workers' }, lastHour());
-  if (w.type !== 'workers') throw new Error(w.type);
+  if (w.type !== 'workers') {
+    throw new Error(w.type);
+  }
   expect(w.rows.map((x) => [x.name, x.busy, x.queues])).toEqual([[river.clientId, 2, ['default']]]);
   expect(w.rows[0].startedAt).toBeGreaterThan(Date.now() - 300_000); // elected_at of river_leader
 });
@@ -218,7 +230,9 @@ it("reads the backlog of a 100k-job queue through River's fetch index and finish
     'river_job_state_and_finalized_at_index',
   ]);
   const r = await source.read({ refId: 'A', queryType: 'overview', queues: ['bulk'] }, lastHour());
-  if (r.type !== 'overview') throw new Error(r.type);
+  if (r.type !== 'overview') {
+    throw new Error(r.type);
+  }
   expect(r.stats[0].values).toMatchObject({ wait: 5, completed: 0 });
 }, 120_000);
 
@@ -265,7 +279,9 @@ it('counts the oldest wait from when a job became runnable, not from a Scheduled
   );
   try {
     const o = await source.read({ refId: 'A', queryType: 'overview', queues: ['backfill'] }, lastHour());
-    if (o.type !== 'overview') throw new Error(o.type);
+    if (o.type !== 'overview') {
+      throw new Error(o.type);
+    }
     expect(values(o.stats, 'backfill')).toMatchObject({ wait: 1 });
     expect(values(o.stats, 'backfill').oldest_wait_seconds).toBeLessThan(60);
   } finally {

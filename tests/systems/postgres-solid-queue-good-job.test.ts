@@ -425,7 +425,9 @@ async function list(
   extra: { queues?: string[]; search?: string } = {}
 ) {
   const r = await src.read({ refId: 'A', queryType: 'jobs', system, state, ...extra }, lastHour());
-  if (r.type !== 'jobs') throw new Error(r.type);
+  if (r.type !== 'jobs') {
+    throw new Error(r.type);
+  }
   return r.rows;
 }
 
@@ -442,7 +444,9 @@ it('detects both systems in one schema and lists their queues (Solid Queue: Queu
 
 it('Solid Queue overview: execution tables, heartbeat threshold, pauses, in UTC', async () => {
   const r = await source.read({ refId: 'A', queryType: 'overview', system: 'solid-queue' }, lastHour());
-  if (r.type !== 'overview') throw new Error(r.type);
+  if (r.type !== 'overview') {
+    throw new Error(r.type);
+  }
   const d = values(r.stats, 'solid-queue', 'default');
   expect({ ...d, oldest_wait_seconds: undefined }).toEqual({
     wait: 3,
@@ -490,7 +494,9 @@ it('Solid Queue overview: execution tables, heartbeat threshold, pauses, in UTC'
 
 it('GoodJob overview mirrors its scopes (queued, scheduled, retried, running, succeeded, discarded) and Process.active', async () => {
   const r = await source.read({ refId: 'A', queryType: 'overview', system: 'good-job' }, lastHour());
-  if (r.type !== 'overview') throw new Error(r.type);
+  if (r.type !== 'overview') {
+    throw new Error(r.type);
+  }
   const d = values(r.stats, 'good-job', 'default');
   expect({ ...d, oldest_wait_seconds: undefined }).toEqual({
     wait: 2,
@@ -526,7 +532,9 @@ it('GoodJob overview mirrors its scopes (queued, scheduled, retried, running, su
     { refId: 'A', queryType: 'overview', system: 'good-job', queues: ['default'] },
     lastHour()
   );
-  if (after.type !== 'overview') throw new Error(after.type);
+  if (after.type !== 'overview') {
+    throw new Error(after.type);
+  }
   expect([
     values(after.stats, 'good-job', 'default').active,
     values(after.stats, 'good-job', 'default').stalled,
@@ -539,7 +547,9 @@ it('GoodJob overview mirrors its scopes (queued, scheduled, retried, running, su
 
 it("groups failures by exception class and normalised message, from each system's error column", async () => {
   const f = await source.read({ refId: 'A', queryType: 'failures' }, lastHour());
-  if (f.type !== 'failures') throw new Error(f.type);
+  if (f.type !== 'failures') {
+    throw new Error(f.type);
+  }
   expect(f.groups.map((g) => [g.system, g.queue, g.reason, g.count])).toEqual([
     ['solid-queue', 'default', 'ArgumentError: bad card <n>', 2],
     ['good-job', 'default', 'ArgumentError: bad card <n>', 2],
@@ -616,7 +626,9 @@ it("lists GoodJob jobs per state, with the last execution's backtrace", async ()
 
 it('throughput from finished_at (and Solid Queue failed executions) in the range', async () => {
   const r = await source.read({ refId: 'A', queryType: 'timeseries', queues: ['default'] }, lastHour());
-  if (r.type !== 'timeseries') throw new Error(r.type);
+  if (r.type !== 'timeseries') {
+    throw new Error(r.type);
+  }
   const sum = (system: string, metric: string) =>
     r.series
       .filter((s) => s.labels.system === system && s.metric === metric)
@@ -631,7 +643,9 @@ it('throughput from finished_at (and Solid Queue failed executions) in the range
 
 it('workers from solid_queue_processes and good_job_processes', async () => {
   const r = await source.read({ refId: 'A', queryType: 'workers', queues: ['default'] }, lastHour());
-  if (r.type !== 'workers') throw new Error(r.type);
+  if (r.type !== 'workers') {
+    throw new Error(r.type);
+  }
   const sqRows = r.rows.filter((w: any) => w.system === 'solid-queue');
   expect(sqRows.map((w) => [w.alive, w.busy, w.concurrency]).sort()).toEqual([
     [false, 1, 3],
@@ -670,7 +684,9 @@ it('answers every query type and job state as a role that may only SELECT', asyn
       }
     }
     const r = await roSource.read({ refId: 'A', queryType: 'overview', queues: ['default'] }, lastHour());
-    if (r.type !== 'overview') throw new Error(r.type);
+    if (r.type !== 'overview') {
+      throw new Error(r.type);
+    }
     expect([values(r.stats, 'solid-queue', 'default').stalled, values(r.stats, 'good-job', 'default').active]).toEqual([
       2, 5,
     ]);
@@ -703,7 +719,9 @@ describe('on 100k jobs', () => {
       FROM (SELECT i, gen_random_uuid() AS u FROM generate_series(1, 100000) i) s;
       ANALYZE`);
     // The newest finished job (i = 10001) finished 1 s before the seeding transaction's now().
-    const { rows } = await bulk.admin.query(`SELECT extract(epoch FROM max(finished_at)) * 1000 + 1000 AS t FROM solid_queue_jobs`);
+    const { rows } = await bulk.admin.query(
+      `SELECT extract(epoch FROM max(finished_at)) * 1000 + 1000 AS t FROM solid_queue_jobs`
+    );
     seededAt = Number(rows[0].t);
   }, 120_000);
 
@@ -746,7 +764,9 @@ describe('on 100k jobs', () => {
     try {
       // The hour before seeding: however long seeding and this read take, the same rows are in it.
       const r = await src.read({ refId: 'A', queryType: 'overview', queues: ['q1', 'q2'] }, lastHour(seededAt));
-      if (r.type !== 'overview') throw new Error(r.type);
+      if (r.type !== 'overview') {
+        throw new Error(r.type);
+      }
       // Unfinished: i in 1..10000 with i % 30 = 1 (1, 31, …, 9991) = 334, = 2 (2, …, 9992) = 334.
       // Finished i - 10000 s ago; inside the last hour: i in 10001..13599, of which
       // i % 30 = 1 (10021, …, 13591) = 120 and i % 30 = 2 (10022, …, 13592) = 120.
@@ -811,7 +831,9 @@ it('GoodJob: counts the oldest wait from when a job became runnable, not from a 
       { refId: 'A', queryType: 'overview', system: 'good-job', queues: ['backfill'] },
       lastHour()
     );
-    if (r.type !== 'overview') throw new Error(r.type);
+    if (r.type !== 'overview') {
+      throw new Error(r.type);
+    }
     expect(values(r.stats, 'good-job', 'backfill')).toMatchObject({ wait: 1 });
     expect(values(r.stats, 'good-job', 'backfill').oldest_wait_seconds).toBeLessThan(60);
   } finally {

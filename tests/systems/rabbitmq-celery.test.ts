@@ -67,7 +67,9 @@ beforeAll(async () => {
     encoding: 'utf8',
     timeout: 60_000,
   });
-  if (sent.status !== 0) throw new Error(`enqueue.py failed: ${sent.stderr}`);
+  if (sent.status !== 0) {
+    throw new Error(`enqueue.py failed: ${sent.stderr}`);
+  }
   ids = JSON.parse(sent.stdout.trim().split('\n').pop()!);
   worker = spawn(
     path.join(VENV, 'celery'),
@@ -99,20 +101,27 @@ beforeAll(async () => {
       tasks?.messages_ready === 0 &&
       tasks?.messages_unacknowledged === 0 &&
       /shop\.ok\[.*succeeded/.test(workerLog)
-    )
+    ) {
       break;
-    if (Date.now() > deadline) throw new Error(`Celery worker did not finish: ${JSON.stringify(body)}\n${workerLog}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Celery worker did not finish: ${JSON.stringify(body)}\n${workerLog}`);
+    }
     await sleep(500);
   }
   worker.kill('SIGTERM');
 }, 120_000);
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null) worker.kill('SIGKILL');
+  if (worker && worker.exitCode === null) {
+    worker.kill('SIGKILL');
+  }
   grafana?.close();
   plugin?.kill();
   await Promise.all(sources.map((s) => s.close()));
-  if (vhost) await deleteVhost(vhost);
+  if (vhost) {
+    await deleteVhost(vhost);
+  }
 });
 
 it('the worker did what the scenario says (Celery log)', () => {
@@ -127,7 +136,9 @@ it('the worker did what the scenario says (Celery log)', () => {
 
 it('jobs: task name, id, retries and trace id from the Celery headers, ids as AsyncResult reported', async () => {
   const r = await source().read(q({ queryType: 'jobs', state: 'dead' }), window());
-  if (r.type !== 'jobs') throw new Error(r.type);
+  if (r.type !== 'jobs') {
+    throw new Error(r.type);
+  }
   const rows = Object.fromEntries(r.rows.map((x) => [x.id, x]));
   expect(Object.keys(rows).sort()).toEqual([ids.charge, ids.flaky].sort());
   expect(rows[ids.charge]).toMatchObject({
@@ -150,7 +161,9 @@ it('jobs: task name, id, retries and trace id from the Celery headers, ids as As
 
 it('failures: both grouped under the dead-letter reason', async () => {
   const r = await source().read(q({ queryType: 'failures' }), window());
-  if (r.type !== 'failures') throw new Error(r.type);
+  if (r.type !== 'failures') {
+    throw new Error(r.type);
+  }
   expect(r.groups).toEqual([
     expect.objectContaining({ queue: 'cel.dead', reason: 'rejected from cel.tasks', count: 2 }),
   ]);

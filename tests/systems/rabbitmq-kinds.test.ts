@@ -62,7 +62,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(sources.map((s) => s.close()));
   await state?.release();
-  if (state) await deleteVhost(state.vhost);
+  if (state) {
+    await deleteVhost(state.vhost);
+  }
 });
 
 /** The whole stream as amqplib reads it from the first offset: [offset, message id]. */
@@ -77,7 +79,9 @@ async function wholeStream(name: string): Promise<Array<[number, string | undefi
       void ch.consume(
         name,
         (m) => {
-          if (!m) return;
+          if (!m) {
+            return;
+          }
           const h = m.properties.headers ?? {};
           got.push([h['x-stream-offset'], m.properties.messageId]);
           ch.ack(m);
@@ -114,7 +118,9 @@ describe('a stream as dead-letter queue', () => {
         ch.consume('events.dlq', (m) => resolve(m!.properties.headers), { arguments: { 'x-stream-offset': 'first' } })
       );
       expect(headers).toMatchObject({ 'x-first-death-reason': 'rejected', 'x-first-death-queue': 'events' });
-      if (version.startsWith('3.10.')) expect(headers['x-death']).toBeUndefined();
+      if (version.startsWith('3.10.')) {
+        expect(headers['x-death']).toBeUndefined();
+      }
     } finally {
       await conn.close();
     }
@@ -131,7 +137,9 @@ describe('a stream as dead-letter queue', () => {
     ]);
     const ro = source({}); // monitoring user, allowPeek off
     const r = await ro.read(q({ queryType: 'jobs', state: 'dead', queues: ['events.dlq'] }), window());
-    if (r.type !== 'jobs') throw new Error(r.type);
+    if (r.type !== 'jobs') {
+      throw new Error(r.type);
+    }
     expect(r.rows.map((x) => x.id)).toEqual(['ev-0', 'ev-1', 'ev-2', 'ev-3', 'ev-4']);
     expect(r.rows[0]).toMatchObject({
       queue: 'events.dlq',
@@ -151,7 +159,9 @@ describe('a stream as dead-letter queue', () => {
 
     // the same dead letters grouped as failures
     const f = await ro.read(q({ queryType: 'failures' }), window());
-    if (f.type !== 'failures') throw new Error(f.type);
+    if (f.type !== 'failures') {
+      throw new Error(f.type);
+    }
     expect(f.groups.find((g) => g.queue === 'events.dlq')).toMatchObject({ reason: 'rejected from events', count: 5 });
 
     // no side effect: the log, its offsets and its length are what they were
@@ -188,7 +198,9 @@ describe('a stream as dead-letter queue', () => {
   it('shows up as dead in the overview and in the topology', async () => {
     const ro = source({});
     const r = await ro.read(q({ queryType: 'overview' }), window());
-    if (r.type !== 'overview') throw new Error(r.type);
+    if (r.type !== 'overview') {
+      throw new Error(r.type);
+    }
     expect(r.stats.find((s) => s.queue === 'events.dlq')!.values).toMatchObject({ wait: 5, dead: 5, workers: 0 });
     expect(r.notices.map((n) => n.text).join('\n')).toMatch(
       /streams \(messages stay after consumption.*\): events\.dlq/
@@ -206,7 +218,9 @@ describe('quorum queues', () => {
   it('overview: type and delivery-limit (argument and policy), values as the management API says', async () => {
     const ro = source({});
     const r = await ro.read(q({ queryType: 'overview', queues: ['work*'] }), window());
-    if (r.type !== 'overview') throw new Error(r.type);
+    if (r.type !== 'overview') {
+      throw new Error(r.type);
+    }
     for (const name of ['work', 'work.dlq']) {
       const own = await queueInfo(name);
       expect(own.type).toBe('quorum');
@@ -237,7 +251,9 @@ describe('quorum queues', () => {
     const on = source({ allowPeek: true });
     // First peek: x-delivery-count 0, so nothing (the queries above included) took them before.
     const r1 = await on.read(q({ queryType: 'jobs', state: 'dead', queues: ['work.dlq'] }), window());
-    if (r1.type !== 'jobs') throw new Error(r1.type);
+    if (r1.type !== 'jobs') {
+      throw new Error(r1.type);
+    }
     expect(r1.rows.map((x) => [x.id, x.error])).toEqual([
       ['work-0', 'rejected from work'],
       ['work-1', 'rejected from work'],

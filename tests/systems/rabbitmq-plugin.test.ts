@@ -33,7 +33,9 @@ afterAll(async () => {
   grafana?.close();
   plugin?.kill();
   await state?.release();
-  if (state) await deleteVhost(state.vhost);
+  if (state) {
+    await deleteVhost(state.vhost);
+  }
 });
 
 it('says in CheckHealth which broker and how many queues it found', async () => {
@@ -63,7 +65,9 @@ it('answers an overview whose values match /api/queues/<vhost>/<queue>, unique p
     ]);
   }
   // `orders` has a consumer (holding one message unacked): RabbitMQ measures its utilisation.
-  expect(values.find((v) => v.labels.queue === 'orders' && v.metric === 'consumer_utilisation')?.value).toBeGreaterThanOrEqual(0);
+  expect(
+    values.find((v) => v.labels.queue === 'orders' && v.metric === 'consumer_utilisation')?.value
+  ).toBeGreaterThanOrEqual(0);
   expect(values.find((v) => v.labels.queue === 'orders.dlq' && v.metric === 'dead')).toMatchObject({
     labels: { system: 'rabbitmq', queue: 'orders.dlq', metric: 'dead' },
     value: 3,

@@ -34,7 +34,9 @@ afterAll(async () => {
   grafana?.close();
   plugin?.kill();
   await state?.release();
-  if (state) await deleteVhost(state.vhost);
+  if (state) {
+    await deleteVhost(state.vhost);
+  }
 });
 
 const own = async (name: string) =>

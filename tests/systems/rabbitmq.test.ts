@@ -63,14 +63,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(sources.map((s) => s.close()));
   await state?.release();
-  if (state) await deleteVhost(state.vhost);
+  if (state) {
+    await deleteVhost(state.vhost);
+  }
 });
 
 const q = (over: Partial<JobscopeQuery>): JobscopeQuery => ({ refId: 'A', ...over });
 
 async function overview(src: RabbitSource, over: Partial<JobscopeQuery> = {}) {
   const r = await src.read(q({ queryType: 'overview', ...over }), window());
-  if (r.type !== 'overview') throw new Error(r.type);
+  if (r.type !== 'overview') {
+    throw new Error(r.type);
+  }
   return { byQueue: Object.fromEntries(r.stats.map((s) => [s.queue, s.values])), result: r };
 }
 
@@ -171,7 +175,9 @@ describe('dead-letter browsing', () => {
       payloadLimitBytes: 1024,
     });
     const r = await peek.read(q({ queryType: 'jobs', state: 'dead' }), window());
-    if (r.type !== 'jobs') throw new Error(r.type);
+    if (r.type !== 'jobs') {
+      throw new Error(r.type);
+    }
     const byQueue = (name: string) => r.rows.filter((x) => x.queue === name);
     expect(byQueue('orders.dlq')).toHaveLength(3);
     expect(byQueue('emails.dlq')).toHaveLength(1);
@@ -208,7 +214,9 @@ describe('dead-letter browsing', () => {
   it('groups failures by dead-letter reason and honours the limit', async () => {
     const peek = make({ managementUrl: API, username: ADMIN.user, vhost: state.vhost, allowPeek: true });
     const r = await peek.read(q({ queryType: 'failures' }), window());
-    if (r.type !== 'failures') throw new Error(r.type);
+    if (r.type !== 'failures') {
+      throw new Error(r.type);
+    }
     const reasons = Object.fromEntries(r.groups.map((g) => [`${g.queue}|${g.reason}`, g.count]));
     expect(reasons).toEqual({
       'orders.dlq|rejected from orders': 3,
@@ -223,7 +231,9 @@ describe('dead-letter browsing', () => {
 describe('workers and rates', () => {
   it('lists consumers by connection like /api/consumers', async () => {
     const r = await admin.read(q({ queryType: 'workers' }), window());
-    if (r.type !== 'workers') throw new Error(r.type);
+    if (r.type !== 'workers') {
+      throw new Error(r.type);
+    }
     expect(r.rows).toEqual([
       expect.objectContaining({
         name: 'jobscope-test-holder',
@@ -237,7 +247,9 @@ describe('workers and rates', () => {
 
   it('turns the management API rate samples into per-interval counts', async () => {
     const r = await admin.read(q({ queryType: 'timeseries', queues: ['orders'] }), window());
-    if (r.type !== 'timeseries') throw new Error(r.type);
+    if (r.type !== 'timeseries') {
+      throw new Error(r.type);
+    }
     for (const s of r.series) {
       expect(s.labels).toEqual({ system: 'rabbitmq', queue: 'orders', metric: s.metric });
       expect(['published', 'delivered', 'completed', 'redelivered']).toContain(s.metric);

@@ -45,7 +45,10 @@ export interface Detection {
 }
 
 export async function detectSystems(sql: Sql, schemas: string[] | undefined): Promise<Detection> {
-  const rows = await sql<{ schema: string; name: string; kind: string; hidden: boolean; readable: boolean }>(DETECTION_SQL, [schemas ?? null]);
+  const rows = await sql<{ schema: string; name: string; kind: string; hidden: boolean; readable: boolean }>(
+    DETECTION_SQL,
+    [schemas ?? null]
+  );
   const bySchema = new Map<string, Map<string, string>>();
   const hidden = new Set(rows.filter((r) => r.hidden).map((r) => `${r.schema}.${r.name}`));
   for (const r of rows) {
@@ -57,7 +60,11 @@ export async function detectSystems(sql: Sql, schemas: string[] | undefined): Pr
   const notices: string[] = [];
   for (const [schema, tables] of bySchema) {
     if (tables.has('job') && tables.has('version')) {
-      const pgBoss = await detectPgBoss(sql, schema, rows.some((r) => r.schema === schema && r.name === 'version' && r.readable));
+      const pgBoss = await detectPgBoss(
+        sql,
+        schema,
+        rows.some((r) => r.schema === schema && r.name === 'version' && r.readable)
+      );
       if (typeof pgBoss === 'string') {
         notices.push(pgBoss);
       } else {
@@ -70,7 +77,7 @@ export async function detectSystems(sql: Sql, schemas: string[] | undefined): Pr
       if (blind.length > 0) {
         notices.push(
           `graphile-worker in schema "${schema}" enables row-level security on ${blind.join(' and ')}: this user sees none of their rows. ` +
-            `Grant a read-only policy, e.g. ${blind.map((t) => `CREATE POLICY jobscope_read ON "${schema}".${t} FOR SELECT TO <user> USING (true);`).join(' ')}`,
+            `Grant a read-only policy, e.g. ${blind.map((t) => `CREATE POLICY jobscope_read ON "${schema}".${t} FOR SELECT TO <user> USING (true);`).join(' ')}`
         );
       }
     }
@@ -78,7 +85,9 @@ export async function detectSystems(sql: Sql, schemas: string[] | undefined): Pr
       if (tables.has('river_queue')) {
         systems.push(new River(schema));
       } else {
-        notices.push(`River before migration 004 (no river_queue) found in schema "${schema}": this layout is not read (run River's migrations up)`);
+        notices.push(
+          `River before migration 004 (no river_queue) found in schema "${schema}": this layout is not read (run River's migrations up)`
+        );
       }
     }
     if (tables.has('oban_jobs')) {
@@ -88,15 +97,24 @@ export async function detectSystems(sql: Sql, schemas: string[] | undefined): Pr
       if (tables.has('que_lockers')) {
         systems.push(new Que(schema));
       } else {
-        notices.push(`Que before 1.0 (no que_lockers) found in schema "${schema}": this layout is not read (upgrade Que's schema to migration 4 or later)`);
+        notices.push(
+          `Que before 1.0 (no que_lockers) found in schema "${schema}": this layout is not read (upgrade Que's schema to migration 4 or later)`
+        );
       }
     }
-    const solidQueue = ['solid_queue_jobs', 'solid_queue_ready_executions', 'solid_queue_failed_executions', 'solid_queue_processes'];
+    const solidQueue = [
+      'solid_queue_jobs',
+      'solid_queue_ready_executions',
+      'solid_queue_failed_executions',
+      'solid_queue_processes',
+    ];
     if (tables.has('solid_queue_jobs')) {
       if (solidQueue.every((t) => tables.has(t))) {
         systems.push(new SolidQueue(schema));
       } else {
-        notices.push(`Solid Queue tables in schema "${schema}" are incomplete (missing ${solidQueue.filter((t) => !tables.has(t)).join(', ')}): not read; load Solid Queue's db/queue_schema.rb`);
+        notices.push(
+          `Solid Queue tables in schema "${schema}" are incomplete (missing ${solidQueue.filter((t) => !tables.has(t)).join(', ')}): not read; load Solid Queue's db/queue_schema.rb`
+        );
       }
     }
     const goodJob = ['good_jobs', 'good_job_executions', 'good_job_processes', 'good_job_settings'];
@@ -104,7 +122,9 @@ export async function detectSystems(sql: Sql, schemas: string[] | undefined): Pr
       if (goodJob.every((t) => tables.has(t))) {
         systems.push(new GoodJob(schema));
       } else {
-        notices.push(`GoodJob before 4.0 found in schema "${schema}" (missing ${goodJob.filter((t) => !tables.has(t)).join(', ')}): not read; run GoodJob's pending migrations (bin/rails g good_job:update)`);
+        notices.push(
+          `GoodJob before 4.0 found in schema "${schema}" (missing ${goodJob.filter((t) => !tables.has(t)).join(', ')}): not read; run GoodJob's pending migrations (bin/rails g good_job:update)`
+        );
       }
     }
   }

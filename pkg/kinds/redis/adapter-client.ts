@@ -27,9 +27,9 @@ export function scatterPipeline(cluster: Cluster) {
               commands.map(([name, args]) =>
                 (cluster as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name](...args).then(
                   (v): Reply => [null, v],
-                  (e: Error): Reply => [e, null],
-                ),
-              ),
+                  (e: Error): Reply => [e, null]
+                )
+              )
             );
         }
         return (...args: unknown[]) => {
@@ -37,7 +37,7 @@ export function scatterPipeline(cluster: Cluster) {
           return shim;
         };
       },
-    },
+    }
   );
   return shim;
 }

@@ -27,7 +27,6 @@ describe('RespWriter', () => {
 });
 
 describe('RawConnection refusals (the shared Redis, db 9, reading one absent key)', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { RawConnection } = require('./raw-pipeline') as typeof import('./raw-pipeline');
   const base = new URL(process.env.JOBSCOPE_REDIS_URL || 'redis://127.0.0.1:6379');
   const host = base.hostname;
@@ -57,9 +56,8 @@ describe('RawConnection refusals (the shared Redis, db 9, reading one absent key
   });
 
   it('fails the batch of a server that accepts and never answers, after its command timeout', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const net = require('net') as typeof import('net');
-    const held: import('net').Socket[] = [];
+    const held: Array<import('net').Socket> = [];
     const silent = net.createServer((s) => held.push(s));
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const c = new RawConnection('127.0.0.1', (silent.address() as import('net').AddressInfo).port, {

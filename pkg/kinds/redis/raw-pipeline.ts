@@ -19,7 +19,7 @@ import type { RedisOptions } from 'ioredis';
 import type { Reply } from './job-system';
 
 // redis-parser (the RESP parser ioredis itself was built on) has no type definitions.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const RedisParser = require('redis-parser') as new (options: {
   returnReply(reply: unknown): void;
   returnError(err: Error): void;

@@ -19,7 +19,7 @@ export const DEFAULT_SCAN_LIMITS: ScanLimits = { count: 5000, maxCalls: 2000 };
 export async function scanKeys(
   client: Redis | Cluster,
   match: string,
-  limits: ScanLimits = DEFAULT_SCAN_LIMITS,
+  limits: ScanLimits = DEFAULT_SCAN_LIMITS
 ): Promise<{ keys: string[]; complete: boolean }> {
   if (!('isCluster' in client && client.isCluster)) {
     return scanNode(client as Redis, match, limits);
@@ -28,7 +28,11 @@ export async function scanKeys(
   return { keys: parts.flatMap((p) => p.keys), complete: parts.every((p) => p.complete) };
 }
 
-async function scanNode(client: Redis, match: string, limits: ScanLimits): Promise<{ keys: string[]; complete: boolean }> {
+async function scanNode(
+  client: Redis,
+  match: string,
+  limits: ScanLimits
+): Promise<{ keys: string[]; complete: boolean }> {
   const keys = new Set<string>();
   let cursor = '0';
   for (let call = 0; call < limits.maxCalls; call++) {

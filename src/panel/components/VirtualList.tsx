@@ -52,7 +52,16 @@ const resizeObserver = () => (typeof ResizeObserver === 'undefined' ? undefined 
  * keys, Page Up/Down, Home and End move the focus from row to row (rendering the target row
  * first); Tab reaches one row (the focused one, else the first shown) and then its controls.
  */
-export function VirtualList({ keys, estimateHeight, fallbackHeight, overscan = 400, label, className, listClassName, renderRow }: VirtualListProps) {
+export function VirtualList({
+  keys,
+  estimateHeight,
+  fallbackHeight,
+  overscan = 400,
+  label,
+  className,
+  listClassName,
+  renderRow,
+}: VirtualListProps) {
   const count = keys.length;
   const scroller = useRef<HTMLDivElement>(null);
   const [heights, setHeights] = useState<ReadonlyMap<string, number>>(() => new Map());

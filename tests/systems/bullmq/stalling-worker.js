@@ -3,7 +3,12 @@
 const { Worker } = require(process.env.BULLMQ_MODULE || 'bullmq');
 const [prefix, queue, db] = process.argv.slice(2);
 const worker = new Worker(queue, () => new Promise(() => process.stdout.write('taken\n')), {
-  connection: { host: '127.0.0.1', port: Number(process.env.REDIS_PORT || 6379), db: Number(db), maxRetriesPerRequest: null },
+  connection: {
+    host: '127.0.0.1',
+    port: Number(process.env.REDIS_PORT || 6379),
+    db: Number(db),
+    maxRetriesPerRequest: null,
+  },
   prefix,
   lockDuration: 1000,
   stalledInterval: 600000, // nobody else recovers it during the test

@@ -102,7 +102,9 @@ async function makeStream(
     } else if (id === 'img-3') {
       m.nak();
     } // img-4, img-6: held, unacknowledged
-    if (++i === 6) break;
+    if (++i === 6) {
+      break;
+    }
   }
   for await (const m of await worker.fetch({ max_messages: 1, expires: 3000 })) {
     if (m.headers?.get('Nats-Msg-Id') !== 'img-3' || m.info.redeliveryCount !== 2) {
@@ -114,7 +116,9 @@ async function makeStream(
   // Let the naks reach the server before anyone reads the consumer.
   for (let t = 0; t < 50; t++) {
     const ci = await jsm.consumers.info(name, 'resizer');
-    if (ci.num_redelivered === 1 && ci.num_ack_pending === 3) break;
+    if (ci.num_redelivered === 1 && ci.num_ack_pending === 3) {
+      break;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return { name, subject, published };

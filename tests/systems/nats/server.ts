@@ -48,10 +48,27 @@ export async function startNatsServer(opts: { tls?: boolean; maxPayload?: number
   const port = await freePort();
   let tlsBlock = '';
   if (opts.tls) {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' }
+    );
     tlsBlock = `tls { cert_file: "${dir}/cert.pem", key_file: "${dir}/key.pem" }`;
   }
   const conf = `
@@ -83,7 +100,9 @@ accounts {
       });
       s.on('error', () => resolve(false));
     });
-    if (up) break;
+    if (up) {
+      break;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {

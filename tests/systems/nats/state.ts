@@ -71,10 +71,16 @@ export async function makeNatsState(opts: ConnectionOptions = { servers: NATS_UR
   const worker = await js.consumers.get(stream, 'worker');
   let i = 0;
   for await (const m of await worker.fetch({ max_messages: 6, expires: 3000 })) {
-    if (i < 2) m.ack();
-    else if (i === 2) m.nak();
-    else if (i === 3) m.term();
-    if (++i === 6) break;
+    if (i < 2) {
+      m.ack();
+    } else if (i === 2) {
+      m.nak();
+    } else if (i === 3) {
+      m.term();
+    }
+    if (++i === 6) {
+      break;
+    }
   }
   await sleep(1300); // ack_wait passes: 3 (nak'd), 5, 6 are due again
   for await (const m of await worker.fetch({ max_messages: 3, expires: 1500 })) {
@@ -89,7 +95,9 @@ export async function makeNatsState(opts: ConnectionOptions = { servers: NATS_UR
   const poller = await js.consumers.get(stream, 'poller');
   const waiting = await poller.fetch({ max_messages: 1, expires: 120_000 });
   const drained = (async () => {
-    for await (const m of waiting) void m;
+    for await (const m of waiting) {
+      void m;
+    }
   })().catch(() => undefined);
   for (let t = 0; t < 50 && (await jsm.consumers.info(stream, 'poller')).num_waiting === 0; t++) {
     await sleep(50);

@@ -51,7 +51,9 @@ export async function createTestDb(): Promise<TestDb> {
       roles.push(user);
       await admin.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
       for (const s of schemas) {
-        await admin.query(`GRANT USAGE ON SCHEMA ${s} TO ${user}; GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${user}`);
+        await admin.query(
+          `GRANT USAGE ON SCHEMA ${s} TO ${user}; GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${user}`
+        );
       }
       return { user, password };
     },
@@ -71,7 +73,11 @@ export async function createTestDb(): Promise<TestDb> {
 const quiet: Logger = new Proxy({}, { get: () => () => undefined }) as Logger;
 
 /** The `postgres` source in-process, as createSource would build it. */
-export function pgSource(db: TestDb, json: Record<string, unknown> = {}, secure: Record<string, string> = {}): PostgresSource {
+export function pgSource(
+  db: TestDb,
+  json: Record<string, unknown> = {},
+  secure: Record<string, string> = {}
+): PostgresSource {
   const config: DatasourceConfig = {
     uid: `pg-${db.name}`,
     name: db.name,

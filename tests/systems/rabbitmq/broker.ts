@@ -129,11 +129,15 @@ export async function makeRabbitState(tag: string): Promise<RabbitState> {
   const worker = await conn.createChannel();
   for (let i = 0; i < 3; i++) {
     const m = await worker.get('orders', { noAck: false });
-    if (!m) throw new Error('orders message missing');
+    if (!m) {
+      throw new Error('orders message missing');
+    }
     worker.nack(m, false, false);
   }
   const mail = await worker.get('emails', { noAck: false });
-  if (!mail) throw new Error('emails message missing');
+  if (!mail) {
+    throw new Error('emails message missing');
+  }
   worker.reject(mail, false);
   await worker.close();
 
@@ -162,8 +166,12 @@ export async function makeRabbitState(tag: string): Promise<RabbitState> {
       const q = body.find((x) => x.name === name);
       return q && q.messages_ready === r && q.messages_unacknowledged === u && q.consumers === c;
     });
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`RabbitMQ state did not settle: ${JSON.stringify(body)}`);
+    if (ok) {
+      break;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`RabbitMQ state did not settle: ${JSON.stringify(body)}`);
+    }
     await sleep(500);
   }
   return {
@@ -214,8 +222,12 @@ export async function waitForQueues(
       const q = body.find((x) => x.name === name);
       return q && q.messages_ready === r && q.messages_unacknowledged === u && q.consumers === c;
     });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`RabbitMQ state did not settle: ${JSON.stringify(body)}`);
+    if (ok) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`RabbitMQ state did not settle: ${JSON.stringify(body)}`);
+    }
     await sleep(500);
   }
 }
@@ -264,12 +276,16 @@ async function fillKindsState(vhost: string): Promise<KindsState> {
   const worker = await conn.createChannel();
   for (let i = 0; i < 5; i++) {
     const m = await worker.get('events', { noAck: false });
-    if (!m) throw new Error('events message missing');
+    if (!m) {
+      throw new Error('events message missing');
+    }
     worker.nack(m, false, false);
   }
   for (let i = 0; i < 2; i++) {
     const m = await worker.get('work', { noAck: false });
-    if (!m) throw new Error('work message missing');
+    if (!m) {
+      throw new Error('work message missing');
+    }
     worker.reject(m, false);
   }
   // What reached the stream by dead-lettering alone (read from its start, as a consumer would).
@@ -278,7 +294,9 @@ async function fillKindsState(vhost: string): Promise<KindsState> {
   const mover = await conn.createConfirmChannel();
   for (;;) {
     const m = await mover.get('events.parked', { noAck: false });
-    if (!m) break;
+    if (!m) {
+      break;
+    }
     mover.sendToQueue('events.dlq', m.content, m.properties as amqp.Options.Publish);
     await mover.waitForConfirms();
     mover.ack(m);
@@ -308,7 +326,9 @@ async function countStream(conn: amqp.ChannelModel, name: string): Promise<numbe
       .consume(
         name,
         (m) => {
-          if (!m) return;
+          if (!m) {
+            return;
+          }
           n++;
           ch.ack(m);
           clearTimeout(t);

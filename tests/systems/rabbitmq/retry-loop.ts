@@ -50,7 +50,9 @@ export async function makeRetryLoopState(tag: string): Promise<RetryLoopState> {
       'apply-to': 'queues',
       definition: { 'message-ttl': 200 },
     });
-    if (short.status >= 300) throw new Error(`policy: ${short.status}`);
+    if (short.status >= 300) {
+      throw new Error(`policy: ${short.status}`);
+    }
 
     // The worker: fails every message; the third failure goes to the parking lot.
     const worker = await conn.createConfirmChannel();
@@ -58,7 +60,9 @@ export async function makeRetryLoopState(tag: string): Promise<RetryLoopState> {
     let parked = 0;
     let nacked = 0;
     const { consumerTag } = await worker.consume('work', (m) => {
-      if (!m) return;
+      if (!m) {
+        return;
+      }
       const deaths = (m.properties.headers?.['x-death'] ?? []) as Death[];
       const rejected = deaths.find((d) => d.queue === 'work' && d.reason === 'rejected')?.count ?? 0;
       if (rejected >= 2) {
@@ -87,7 +91,9 @@ export async function makeRetryLoopState(tag: string): Promise<RetryLoopState> {
     }
     await ch.waitForConfirms();
     for (const deadline = Date.now() + 30_000; parked < 3;) {
-      if (Date.now() > deadline) throw new Error(`only ${parked} of 3 messages parked`);
+      if (Date.now() > deadline) {
+        throw new Error(`only ${parked} of 3 messages parked`);
+      }
       await sleep(100);
     }
     // Pending retries: the queue's own 10-minute TTL again.
@@ -102,7 +108,9 @@ export async function makeRetryLoopState(tag: string): Promise<RetryLoopState> {
     }
     await ch.waitForConfirms();
     for (const deadline = Date.now() + 30_000; nacked < before + 2;) {
-      if (Date.now() > deadline) throw new Error('the worker did not nack the later messages');
+      if (Date.now() > deadline) {
+        throw new Error('the worker did not nack the later messages');
+      }
       await sleep(100);
     }
     await worker.cancel(consumerTag);
@@ -117,7 +125,9 @@ export async function makeRetryLoopState(tag: string): Promise<RetryLoopState> {
     await ch.waitForConfirms();
     const jobsWorker = await conn.createChannel();
     const job = await jobsWorker.get('jobs', { noAck: false });
-    if (!job) throw new Error('jobs message missing');
+    if (!job) {
+      throw new Error('jobs message missing');
+    }
     jobsWorker.reject(job, false);
     await jobsWorker.close();
     await ch.close();
@@ -145,11 +155,15 @@ export async function makeRetryLoopState(tag: string): Promise<RetryLoopState> {
     return {
       vhost,
       release: async () => {
-        for (const c of conns) await c.close().catch(() => undefined);
+        for (const c of conns) {
+          await c.close().catch(() => undefined);
+        }
       },
     };
   } catch (err) {
-    for (const c of conns) await c.close().catch(() => undefined);
+    for (const c of conns) {
+      await c.close().catch(() => undefined);
+    }
     await deleteVhost(vhost);
     throw err;
   }
@@ -158,8 +172,12 @@ export async function makeRetryLoopState(tag: string): Promise<RetryLoopState> {
 async function waitForPolicy(v: string, queue: string, policy: string | undefined): Promise<void> {
   for (const deadline = Date.now() + 10_000; ;) {
     const { body } = await api<any>('GET', `queues/${v}/${encodeURIComponent(queue)}?columns=policy`);
-    if ((body.policy || undefined) === policy) return;
-    if (Date.now() > deadline) throw new Error(`policy of ${queue} still ${body.policy}`);
+    if ((body.policy || undefined) === policy) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`policy of ${queue} still ${body.policy}`);
+    }
     await sleep(100);
   }
 }

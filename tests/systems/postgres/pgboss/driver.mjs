@@ -58,11 +58,20 @@ const done = [await boss.send('emails', { n: 1 }), await boss.send('emails', { n
 ids.done1 = (await fetchOne('emails')).id;
 ids.done2 = (await fetchOne('emails')).id;
 await complete('emails', [ids.done1, ids.done2], { ok: true });
-if (!done.includes(ids.done1) || !done.includes(ids.done2)) throw new Error('fetched other jobs than sent');
+if (!done.includes(ids.done1) || !done.includes(ids.done2)) {
+  throw new Error('fetched other jobs than sent');
+}
 ids.stuck = await boss.send('emails', { n: 'stuck' }, { expireInSeconds: 1 });
-if ((await fetchOne('emails')).id !== ids.stuck) throw new Error('stuck not fetched');
-ids.held = await boss.send('emails', { n: 'held', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
-if ((await fetchOne('emails')).id !== ids.held) throw new Error('held not fetched');
+if ((await fetchOne('emails')).id !== ids.stuck) {
+  throw new Error('stuck not fetched');
+}
+ids.held = await boss.send('emails', {
+  n: 'held',
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+});
+if ((await fetchOne('emails')).id !== ids.held) {
+  throw new Error('held not fetched');
+}
 ids.w1 = await boss.send('emails', { n: 'w1' });
 ids.w2 = await boss.send('emails', { n: 'w2' });
 ids.later = await boss.send('emails', { n: 'later' }, { startAfter: 3600 });
@@ -72,12 +81,18 @@ ids.p2 = await boss.send('payments', { amount: 202 }, { retryLimit: 1, retryDela
 ids.p3 = await boss.send('payments', { amount: 303, card: 'expired' }, { retryLimit: 5, retryDelay: 3600 });
 await boss.work('payments', polling, async (arg) => {
   const job = Array.isArray(arg) ? arg[0] : arg;
-  throw new Error(job.data.card ? `card for payment ${job.data.amount} expired` : `payment ${job.data.amount} declined by bank`);
+  throw new Error(
+    job.data.card ? `card for payment ${job.data.amount} expired` : `payment ${job.data.amount} declined by bank`
+  );
 });
-for (const end = Date.now() + 30_000; ; ) {
+for (const end = Date.now() + 30_000; ;) {
   const [a, b, c] = await Promise.all([ids.p1, ids.p2, ids.p3].map((id) => getJobById('payments', id)));
-  if (a?.state === 'failed' && b?.state === 'failed' && c?.state === 'retry') break;
-  if (Date.now() > end) throw new Error(`payments did not fail: ${a?.state} ${b?.state} ${c?.state}`);
+  if (a?.state === 'failed' && b?.state === 'failed' && c?.state === 'retry') {
+    break;
+  }
+  if (Date.now() > end) {
+    throw new Error(`payments did not fail: ${a?.state} ${b?.state} ${c?.state}`);
+  }
   await new Promise((r) => setTimeout(r, 100));
 }
 await boss.offWork('payments');
@@ -108,13 +123,20 @@ const ops = {
   bulk: async (n, ready) => {
     const jobs = Array.from({ length: n }, (_, i) => ({ name: 'bulk', data: { i } }));
     await (Number(major) <= 10 ? boss.insert(jobs) : boss.insert('bulk', jobs));
-    for (let left = n; left > 0; ) {
+    for (let left = n; left > 0;) {
       const batch = v9 ? await boss.fetch('bulk', 5000) : await boss.fetch('bulk', { batchSize: 5000 });
-      if (!batch?.length) break;
-      await complete('bulk', batch.map((j) => j.id));
+      if (!batch?.length) {
+        break;
+      }
+      await complete(
+        'bulk',
+        batch.map((j) => j.id)
+      );
       left -= batch.length;
     }
-    for (let i = 0; i < ready; i++) await boss.send('bulk', { ready: i });
+    for (let i = 0; i < ready; i++) {
+      await boss.send('bulk', { ready: i });
+    }
     return true;
   },
   stop: async () => {

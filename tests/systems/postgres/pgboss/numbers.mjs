@@ -72,8 +72,12 @@ await boss.work('orders', polling, async () => {
 });
 for (const end = Date.now() + 30_000; ;) {
   const job = await boss.getJobById('orders', ids.order);
-  if (job?.state === 'failed' && (await queued('orders_dlq')) === 1) break;
-  if (Date.now() > end) throw new Error(`order did not fail into orders_dlq: ${job?.state}`);
+  if (job?.state === 'failed' && (await queued('orders_dlq')) === 1) {
+    break;
+  }
+  if (Date.now() > end) {
+    throw new Error(`order did not fail into orders_dlq: ${job?.state}`);
+  }
   await new Promise((r) => setTimeout(r, 100));
 }
 await boss.offWork('orders');
@@ -83,7 +87,9 @@ if (v12) {
   ids.traced = await boss.send('traced', { n: 'traced' });
   await telemetry.openTelemetry.tracerProvider.forceFlush();
   const span = spans.getFinishedSpans().find((s) => s.name === 'send traced');
-  if (!span) throw new Error(`no send span: ${spans.getFinishedSpans().map((s) => s.name)}`);
+  if (!span) {
+    throw new Error(`no send span: ${spans.getFinishedSpans().map((s) => s.name)}`);
+  }
   ids.traceId = span.spanContext().traceId;
   await boss.createQueue('reports');
   await boss.work('reports', polling, async () => undefined);
@@ -127,7 +133,9 @@ const ops = {
 for await (const line of createInterface({ input: process.stdin })) {
   const { id, op, args = [] } = JSON.parse(line);
   try {
-    if (!ops[op]) throw new Error(`no op ${op}`);
+    if (!ops[op]) {
+      throw new Error(`no op ${op}`);
+    }
     send({ id, result: (await ops[op](...args)) ?? null });
   } catch (e) {
     send({ id, error: e.message });

@@ -30,6 +30,9 @@ export interface RiverView {
 
 /** Runs River against `url` in `schema`; returns River's own view of the state it left. */
 export function runRiverFixture(url: string, schema: string): RiverView {
-  const out = execFileSync(buildRiverFixture(), ['-url', url, '-schema', schema], { encoding: 'utf8', timeout: 90_000 });
+  const out = execFileSync(buildRiverFixture(), ['-url', url, '-schema', schema], {
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
   return JSON.parse(out.trim().split('\n').pop()!);
 }

@@ -109,7 +109,11 @@ export async function recentAdvisories(
     }
     scanned += seqs.length;
     const got = await Promise.all(
-      seqs.map((s) => jsm.streams.getMessage(advisoryStream, { seq: s }).catch((err) => (is404(err) ? undefined : Promise.reject(err))))
+      seqs.map((s) =>
+        jsm.streams
+          .getMessage(advisoryStream, { seq: s })
+          .catch((err) => (is404(err) ? undefined : Promise.reject(err)))
+      )
     );
     for (const m of got) {
       const a = m && parseAdvisory(m);
@@ -153,7 +157,9 @@ export function advisoryRow(a: Advisory, original: StoredMsg | undefined, payloa
     attempts: a.deliveries,
     createdAt: original ? Date.parse(original.timestamp) : undefined,
     finishedAt: a.at,
-    error: original ? advisoryError(a) : `${advisoryError(a)}; original message no longer in stream "${a.stream}" (retention)`,
+    error: original
+      ? advisoryError(a)
+      : `${advisoryError(a)}; original message no longer in stream "${a.stream}" (retention)`,
     traceId: traceIdFromTraceparent(traceparent),
   };
   if (original) {

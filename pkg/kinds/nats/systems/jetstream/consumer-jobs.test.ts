@@ -9,8 +9,12 @@ function store(subjects: Array<string | undefined>) {
     const f = filter.split('.');
     const s = subject.split('.');
     for (let i = 0; i < f.length; i++) {
-      if (f[i] === '>') return s.length > i;
-      if (i >= s.length || (f[i] !== '*' && f[i] !== s[i])) return false;
+      if (f[i] === '>') {
+        return s.length > i;
+      }
+      if (i >= s.length || (f[i] !== '*' && f[i] !== s[i])) {
+        return false;
+      }
     }
     return f.length === s.length;
   };
@@ -21,7 +25,9 @@ function store(subjects: Array<string | undefined>) {
       if (subject !== undefined && (!req.next_by_subj || match(req.next_by_subj, subject))) {
         return { seq, subject, time: seq * 1000, headers: {}, size: 2, head: Buffer.from('{}') } as StoredMessage;
       }
-      if (!req.next_by_subj) return undefined;
+      if (!req.next_by_subj) {
+        return undefined;
+      }
     }
     return undefined;
   };

@@ -64,14 +64,19 @@ export async function oldestUndeliveredTime(
   if (filters.length > MAX_FILTER_LOOKUPS) {
     return undefined;
   }
-  const queries: Array<Record<string, unknown>> = filters.length ? filters.map((f) => ({ seq, next_by_subj: f })) : [{ seq }];
+  const queries: Array<Record<string, unknown>> = filters.length
+    ? filters.map((f) => ({ seq, next_by_subj: f }))
+    : [{ seq }];
   const times = await Promise.all(
     queries.map((q) =>
       jsm.streams
         .getMessage(stream.config.name, q as never)
         .then((m) => Date.parse(m.timestamp))
         .catch((err) => {
-          if ((err as { code?: unknown })?.code === '404' || (err as { api_error?: { code?: number } })?.api_error?.code === 404) {
+          if (
+            (err as { code?: unknown })?.code === '404' ||
+            (err as { api_error?: { code?: number } })?.api_error?.code === 404
+          ) {
             return undefined;
           }
           throw err;

@@ -118,7 +118,9 @@ export function topologyNotice(
     if (n.loop) {
       const key = n.loop.join('\u0000');
       const l = loops.get(key) ?? { delays: [], members: n.loop };
-      if (n.role === 'retry-delay') l.delays.push(n.id);
+      if (n.role === 'retry-delay') {
+        l.delays.push(n.id);
+      }
       loops.set(key, l);
     }
   }

@@ -282,11 +282,15 @@ function loops(edges: TopologyEdge[]): string[][] {
   const done = new Set<string>();
   const components: string[][] = [];
   for (const id of new Set([...out.keys()].filter((k) => into.has(k)))) {
-    if (done.has(id)) continue;
+    if (done.has(id)) {
+      continue;
+    }
     const back = reach(id, into);
     const component = [...reach(id, out)].filter((n) => back.has(n)).sort();
     component.forEach((n) => done.add(n));
-    if (component.length > 1) components.push(component);
+    if (component.length > 1) {
+      components.push(component);
+    }
   }
   return components;
 }
@@ -311,13 +315,19 @@ export function queueRoles(
     }
   }
   for (const e of edges) {
-    if (!roles.has(e.to)) roles.set(e.to, { role: 'dead-letter' });
+    if (!roles.has(e.to)) {
+      roles.set(e.to, { role: 'dead-letter' });
+    }
   }
   for (const e of edges) {
-    if (!roles.has(e.from)) roles.set(e.from, { role: 'source' });
+    if (!roles.has(e.from)) {
+      roles.set(e.from, { role: 'source' });
+    }
   }
   for (const q of queues) {
-    if (!roles.has(q.id) && isDeadLetterName(q.name)) roles.set(q.id, { role: 'dead-letter', by: 'name' });
+    if (!roles.has(q.id) && isDeadLetterName(q.name)) {
+      roles.set(q.id, { role: 'dead-letter', by: 'name' });
+    }
   }
   return roles;
 }

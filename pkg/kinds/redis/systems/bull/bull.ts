@@ -44,7 +44,7 @@ export class BullSystem implements RedisJobSystem {
     }
     const replies = await execPipeline(p);
     const queues = candidates.filter(
-      (_, i) => value(replies[i * 2]) === 'string' && !isBullMQMeta(value<(string | null)[]>(replies[i * 2 + 1])),
+      (_, i) => value(replies[i * 2]) === 'string' && !isBullMQMeta(value<Array<string | null>>(replies[i * 2 + 1]))
     );
     return { queues: queues.sort(), complete };
   }

@@ -52,7 +52,7 @@ export async function bullJobIds(
   prefix: string,
   queues: string[],
   state: JobsOptions['state'],
-  perQueue: number,
+  perQueue: number
 ): Promise<JobRef[]> {
   const reads = readsFor(state);
   if (queues.length === 0 || reads.length === 0) {
@@ -91,7 +91,12 @@ export async function bullJobIds(
   });
 }
 
-export function listBullJobs(ctx: ReadContext, prefix: string, queues: string[], options: JobsOptions): Promise<JobRow[]> {
+export function listBullJobs(
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  options: JobsOptions
+): Promise<JobRow[]> {
   return listJobs(ctx, prefix, queues, options, bullJobIds);
 }
 

@@ -31,7 +31,7 @@ export class BullMQSystem implements RedisJobSystem {
     const p = ctx.client.pipeline();
     candidates.forEach((q) => p.hmget(queueKey(this.prefix, q, 'meta'), ...BULLMQ_META_FIELDS));
     const replies = await execPipeline(p);
-    const queues = candidates.filter((_, i) => isBullMQMeta(value<(string | null)[]>(replies[i])));
+    const queues = candidates.filter((_, i) => isBullMQMeta(value<Array<string | null>>(replies[i])));
     return { queues: queues.sort(), complete };
   }
 

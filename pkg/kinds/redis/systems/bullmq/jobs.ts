@@ -141,7 +141,7 @@ export async function readJobs(
   refs.forEach((ref, i) => {
     const dataBytes = numberOf(meta[i * 4]) ?? 0;
     const stackBytes = numberOf(meta[i * 4 + 1]) ?? 0;
-    const f = value<(string | null)[]>(meta[i * 4 + 2]) ?? [];
+    const f = value<Array<string | null>>(meta[i * 4 + 2]) ?? [];
     const get = (name: (typeof FIELDS)[number]) => f[FIELDS.indexOf(name)] ?? undefined;
     const num = (name: (typeof FIELDS)[number]) => {
       const n = Number(get(name));

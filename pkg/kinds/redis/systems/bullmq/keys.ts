@@ -36,7 +36,7 @@ export const BULLMQ_META_FIELDS = ['version', 'opts.maxLenEvents'] as const;
  * or an events trim setting). A meta key that could not be read as a hash (undefined) is
  * left to BullMQ, which reads it with a notice (Bull writes meta only as a hash).
  */
-export function isBullMQMeta(fields: readonly (string | null)[] | undefined): boolean {
+export function isBullMQMeta(fields: ReadonlyArray<string | null> | undefined): boolean {
   if (fields === undefined) {
     return true;
   }

@@ -58,7 +58,7 @@ export async function readOverview(ctx: ReadContext, prefix: string, queues: str
         ctx.notice('warning', `${queue}: ${names[j]}: ${reply[0].message}`);
       }
     });
-    const [paused] = value<(string | null)[]>(r[8]) ?? [];
+    const [paused] = value<Array<string | null>>(r[8]) ?? [];
     // BullMQ keeps priorities in a zset of their own: wait is FIFO, its right end the oldest.
     next.push(
       [value<string>(r[9]), value<string>(r[10])].filter((id): id is string => typeof id === 'string').slice(0, 1)

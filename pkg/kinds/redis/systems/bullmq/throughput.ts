@@ -24,7 +24,7 @@ export async function readThroughput(
   ctx: ReadContext,
   prefix: string,
   queues: string[],
-  system: 'bullmq' | 'bull' = 'bullmq',
+  system: 'bullmq' | 'bull' = 'bullmq'
 ): Promise<Series[]> {
   if (queues.length === 0) {
     return [];
@@ -38,10 +38,16 @@ export async function readThroughput(
   const minutes = Math.min(Math.ceil((ctx.to - ctx.from) / MINUTE) + 1, 60 * 24 * 14);
 
   const p = ctx.client.pipeline();
-  const plan: Array<{ queue: string; kind: (typeof KINDS)[number]; source: 'metrics' | 'sorted set'; prevTS?: number; current?: number }> = [];
+  const plan: Array<{
+    queue: string;
+    kind: (typeof KINDS)[number];
+    source: 'metrics' | 'sorted set';
+    prevTS?: number;
+    current?: number;
+  }> = [];
   queues.forEach((q, i) => {
     KINDS.forEach((kind, j) => {
-      const [prevTS, total, prevCount] = (value<(string | null)[]>(probes[i * 2 + j]) ?? []).map(Number);
+      const [prevTS, total, prevCount] = (value<Array<string | null>>(probes[i * 2 + j]) ?? []).map(Number);
       if (Number.isFinite(prevTS) && prevTS > 0) {
         p.lrange(queueKey(prefix, q, `metrics:${kind}:data`), 0, minutes - 1);
         // Jobs since prevTS are not in the list yet: they belong to prevTS's minute.
@@ -82,7 +88,7 @@ export async function readThroughput(
   });
   ctx.notice(
     'info',
-    `throughput from ${[...sources].map((s) => (s === 'metrics' ? `${system === 'bull' ? 'Bull' : 'BullMQ'} worker metrics (per minute)` : 'completed/failed sets by finish time (jobs not yet removed)')).join(' and ')}, ${step / 1000} s buckets`,
+    `throughput from ${[...sources].map((s) => (s === 'metrics' ? `${system === 'bull' ? 'Bull' : 'BullMQ'} worker metrics (per minute)` : 'completed/failed sets by finish time (jobs not yet removed)')).join(' and ')}, ${step / 1000} s buckets`
   );
   return series;
 }

@@ -41,7 +41,13 @@ export function parseClientList(text: string): ClientInfo[] {
 }
 
 /** Workers of the given queues among the clients of database `db`. */
-export function bullmqWorkers(clients: ClientInfo[], prefix: string, queues: string[], db: number, now: number): WorkerRow[] {
+export function bullmqWorkers(
+  clients: ClientInfo[],
+  prefix: string,
+  queues: string[],
+  db: number,
+  now: number
+): WorkerRow[] {
   const byName = new Map(queues.map((q) => [`${prefix}:${Buffer.from(q).toString('base64')}`, q]));
   const rows: WorkerRow[] = [];
   for (const c of clients) {

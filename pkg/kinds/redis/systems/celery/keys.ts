@@ -69,7 +69,9 @@ export function queuesFor(bindings: Binding[], exchange: string, routingKey: str
     return [routingKey];
   }
   const bound = bindings.filter((b) => b.exchange === exchange);
-  const found = bound.filter((b) => b.routingKey === routingKey || topicMatch(b.routingKey, routingKey)).map((b) => b.queue);
+  const found = bound
+    .filter((b) => b.routingKey === routingKey || topicMatch(b.routingKey, routingKey))
+    .map((b) => b.queue);
   return found.length > 0 ? [...new Set(found)] : [routingKey];
 }
 

@@ -35,7 +35,10 @@ export function parseIsoTime(v: unknown): number | undefined {
   if (typeof v !== 'string' || !v) {
     return undefined;
   }
-  let s = v.trim().replace(' ', 'T').replace(/(\.\d{3})\d+/, '$1');
+  let s = v
+    .trim()
+    .replace(' ', 'T')
+    .replace(/(\.\d{3})\d+/, '$1');
   if (!/(Z|[+-]\d{2}:?\d{2})$/.test(s)) {
     s += 'Z';
   }

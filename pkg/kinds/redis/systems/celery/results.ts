@@ -107,7 +107,10 @@ export function parseResult(key: string, text: string | undefined, bytes: number
 export async function readResults(ctx: ReadContext): Promise<ResultsRead> {
   const { keys, complete } = await scanResults(ctx);
   if (!complete) {
-    ctx.notice('warning', `result backend: SCAN stopped after ${keys.length} result keys; older or further results are not counted`);
+    ctx.notice(
+      'warning',
+      `result backend: SCAN stopped after ${keys.length} result keys; older or further results are not counted`
+    );
   }
   if (keys.length === 0) {
     return { results: [], complete };
@@ -140,9 +143,15 @@ export async function readResults(ctx: ReadContext): Promise<ResultsRead> {
     ctx.notice('info', `result backend: ${skipped} result(s) over ${MAX_READ_BYTES} bytes not read`);
   }
   if (bad || lengths.some((n) => n === undefined)) {
-    ctx.notice('warning', `result backend: ${bad + lengths.filter((n) => n === undefined).length} celery-task-meta-* key(s) are not Celery results`);
+    ctx.notice(
+      'warning',
+      `result backend: ${bad + lengths.filter((n) => n === undefined).length} celery-task-meta-* key(s) are not Celery results`
+    );
   }
-  ctx.notice('info', 'failed and completed tasks come from the result backend: only results still within result_expires are seen');
+  ctx.notice(
+    'info',
+    'failed and completed tasks come from the result backend: only results still within result_expires are seen'
+  );
   return { results, complete };
 }
 
@@ -150,7 +159,11 @@ export async function readResults(ctx: ReadContext): Promise<ResultsRead> {
 export const UNKNOWN_QUEUE = '(unknown queue)';
 
 /** Results that belong to the asked queues; those without a queue are kept under UNKNOWN_QUEUE. */
-export function resultsForQueues(ctx: ReadContext, results: TaskResult[], queues: string[]): Array<TaskResult & { queue: string }> {
+export function resultsForQueues(
+  ctx: ReadContext,
+  results: TaskResult[],
+  queues: string[]
+): Array<TaskResult & { queue: string }> {
   const wanted = new Set(queues);
   const out: Array<TaskResult & { queue: string }> = [];
   let unknown = 0;
@@ -163,7 +176,10 @@ export function resultsForQueues(ctx: ReadContext, results: TaskResult[], queues
     }
   }
   if (unknown > 0) {
-    ctx.notice('info', `${unknown} result(s) do not record their queue (enable result_extended in Celery); shown as "${UNKNOWN_QUEUE}"`);
+    ctx.notice(
+      'info',
+      `${unknown} result(s) do not record their queue (enable result_extended in Celery); shown as "${UNKNOWN_QUEUE}"`
+    );
   }
   return out;
 }

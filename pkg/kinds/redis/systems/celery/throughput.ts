@@ -26,7 +26,13 @@ export async function readThroughput(ctx: ReadContext, queues: string[]): Promis
     for (const [metric, status] of KINDS) {
       const values = new Array<number>(count).fill(0);
       for (const r of results) {
-        if (r.queue !== queue || r.status !== status || r.doneAt === undefined || r.doneAt < ctx.from || r.doneAt > ctx.to) {
+        if (
+          r.queue !== queue ||
+          r.status !== status ||
+          r.doneAt === undefined ||
+          r.doneAt < ctx.from ||
+          r.doneAt > ctx.to
+        ) {
           continue;
         }
         const b = Math.floor((r.doneAt - start) / step);
@@ -37,6 +43,9 @@ export async function readThroughput(ctx: ReadContext, queues: string[]): Promis
       series.push({ metric, labels: { system: 'celery', queue, metric }, times, values });
     }
   }
-  ctx.notice('info', `throughput from the result backend's date_done (results not yet expired), ${step / 1000} s buckets`);
+  ctx.notice(
+    'info',
+    `throughput from the result backend's date_done (results not yet expired), ${step / 1000} s buckets`
+  );
   return series;
 }

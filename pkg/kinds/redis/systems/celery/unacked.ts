@@ -38,7 +38,12 @@ export interface UnackedRead {
   unreadable: number;
 }
 
-export async function readUnacked(ctx: ReadContext, bindings: Binding[], visibilityTimeoutS: number, sample = UNACKED_SAMPLE): Promise<UnackedRead> {
+export async function readUnacked(
+  ctx: ReadContext,
+  bindings: Binding[],
+  visibilityTimeoutS: number,
+  sample = UNACKED_SAMPLE
+): Promise<UnackedRead> {
   const first = ctx.client.pipeline();
   first.zcard(UNACKED_INDEX);
   first.zcount(UNACKED_INDEX, '-inf', String(ctx.now / 1000 - visibilityTimeoutS));
@@ -54,7 +59,12 @@ export async function readUnacked(ctx: ReadContext, bindings: Binding[], visibil
   for (let i = 0; i + 1 < flat.length; i += 2) {
     tags.push({ tag: flat[i], deliveredAt: Number(flat[i + 1]) * 1000 });
   }
-  const result: UnackedRead = { total: numberOf(card) ?? 0, stalledTotal: numberOf(stalled) ?? 0, entries: [], unreadable: 0 };
+  const result: UnackedRead = {
+    total: numberOf(card) ?? 0,
+    stalledTotal: numberOf(stalled) ?? 0,
+    entries: [],
+    unreadable: 0,
+  };
   if (tags.length === 0) {
     return result;
   }
@@ -90,10 +100,19 @@ export async function readUnacked(ctx: ReadContext, bindings: Binding[], visibil
     }
     const exchange = typeof entry[1] === 'string' ? entry[1] : (message.exchange ?? '');
     const routingKey = typeof entry[2] === 'string' ? entry[2] : (message.routingKey ?? '');
-    result.entries.push({ tag: t.tag, deliveredAt: t.deliveredAt, bytes, message, queues: queuesFor(bindings, exchange, routingKey) });
+    result.entries.push({
+      tag: t.tag,
+      deliveredAt: t.deliveredAt,
+      bytes,
+      message,
+      queues: queuesFor(bindings, exchange, routingKey),
+    });
   });
   if (result.unreadable > 0) {
-    ctx.notice('warning', `${result.unreadable} unacknowledged message(s) over ${MAX_READ_BYTES} bytes or not kombu entries: not attributed to a queue`);
+    ctx.notice(
+      'warning',
+      `${result.unreadable} unacknowledged message(s) over ${MAX_READ_BYTES} bytes or not kombu entries: not attributed to a queue`
+    );
   }
   return result;
 }

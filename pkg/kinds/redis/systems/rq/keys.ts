@@ -112,7 +112,10 @@ export function inflateBounded(raw: Buffer, max: number): Buffer | undefined {
 
 /** A traceback's last line, `module.Error: message`, split into class and message. */
 export function errorOfTraceback(text: string): { errorClass?: string; message: string } {
-  const lines = text.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
   const last = lines[lines.length - 1] ?? '';
   const m = /^([A-Za-z_][\w.]*):(?:\s(.*))?$/.exec(last);
   if (m) {

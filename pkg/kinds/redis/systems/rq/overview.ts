@@ -29,7 +29,12 @@ type FollowUp =
   | { queue: number; kind: 'scheduled' }
   | { kind: 'worker'; key: string };
 
-export async function readOverview(ctx: ReadContext, keys: RqKeys, prefix: string, queues: string[]): Promise<QueueStats[]> {
+export async function readOverview(
+  ctx: ReadContext,
+  keys: RqKeys,
+  prefix: string,
+  queues: string[]
+): Promise<QueueStats[]> {
   if (queues.length === 0) {
     return [];
   }
@@ -59,7 +64,19 @@ export async function readOverview(ctx: ReadContext, keys: RqKeys, prefix: strin
   const followUps: FollowUp[] = [];
   const workerKeys = new Map<string, number>();
   const queueWorkers: string[][] = [];
-  const names = ['queue', 'queue head', 'wip', 'wip expired', 'failed', 'finished', 'scheduled', 'deferred', 'failed sample', 'scheduled sample', 'workers'];
+  const names = [
+    'queue',
+    'queue head',
+    'wip',
+    'wip expired',
+    'failed',
+    'finished',
+    'scheduled',
+    'deferred',
+    'failed sample',
+    'scheduled sample',
+    'workers',
+  ];
   const stats: QueueStats[] = queues.map((queue, i) => {
     const r = replies.slice(i * PER_QUEUE, (i + 1) * PER_QUEUE);
     r.forEach((reply, j) => {
@@ -104,10 +121,16 @@ export async function readOverview(ctx: ReadContext, keys: RqKeys, prefix: strin
       queue_paused: suspended === undefined ? undefined : suspended > 0 ? 1 : 0,
     };
     if ((values.failed ?? 0) > FAILED_SAMPLE) {
-      ctx.notice('info', `${queue}: failures in range counted among the newest ${FAILED_SAMPLE} of ${values.failed} failed jobs`);
+      ctx.notice(
+        'info',
+        `${queue}: failures in range counted among the newest ${FAILED_SAMPLE} of ${values.failed} failed jobs`
+      );
     }
     if ((values.delayed ?? 0) > RETRY_SAMPLE) {
-      ctx.notice('info', `${queue}: retries counted among the first ${RETRY_SAMPLE} of ${values.delayed} scheduled jobs`);
+      ctx.notice(
+        'info',
+        `${queue}: retries counted among the first ${RETRY_SAMPLE} of ${values.delayed} scheduled jobs`
+      );
     }
     return { queue, values };
   });
@@ -116,7 +139,7 @@ export async function readOverview(ctx: ReadContext, keys: RqKeys, prefix: strin
   answers.forEach((reply, j) => {
     const f = followUps[j];
     if (f.kind === 'worker') {
-      const [death, birth] = value<(string | null)[]>(reply) ?? [];
+      const [death, birth] = value<Array<string | null>>(reply) ?? [];
       // Gone (its key expired after missed heartbeats) or cleanly stopped: not serving.
       workerKeys.set(f.key, death === null && birth !== null && birth !== undefined ? 1 : 0);
       return;
@@ -128,10 +151,13 @@ export async function readOverview(ctx: ReadContext, keys: RqKeys, prefix: strin
         s.values.oldest_wait_seconds = Math.max(0, (ctx.now - at) / 1000);
       } else {
         delete s.values.oldest_wait_seconds;
-        ctx.notice('info', `${s.queue}: the oldest waiting job has no readable enqueued_at (taken meanwhile, or damaged)`);
+        ctx.notice(
+          'info',
+          `${s.queue}: the oldest waiting job has no readable enqueued_at (taken meanwhile, or damaged)`
+        );
       }
     } else if (f.kind === 'failed') {
-      const [ended, ttl] = value<(string | null)[]>(reply) ?? [];
+      const [ended, ttl] = value<Array<string | null>>(reply) ?? [];
       let at = parseTime(ended);
       if (at === undefined && typeof ended === 'string' && Number.isFinite(f.score)) {
         // No ended_at (abandoned jobs failed by cleanup): score = failure time + failure_ttl.

@@ -29,7 +29,9 @@ export async function readThroughput(ctx: ReadContext, keys: RqKeys, queues: str
   const now = ctx.now / 1000;
   const first = ctx.client.pipeline();
   for (const q of queues) {
-    KINDS.forEach(([, registry]) => first.zrevrangebyscore(keys.registry(registry, q), '+inf', `(${now}`, 'LIMIT', 0, THROUGHPUT_SAMPLE));
+    KINDS.forEach(([, registry]) =>
+      first.zrevrangebyscore(keys.registry(registry, q), '+inf', `(${now}`, 'LIMIT', 0, THROUGHPUT_SAMPLE)
+    );
   }
   const ids = await execPipeline(first);
   const second = ctx.client.pipeline();
@@ -61,7 +63,7 @@ export async function readThroughput(ctx: ReadContext, keys: RqKeys, queues: str
   }
   ctx.notice(
     'info',
-    `RQ keeps no throughput history: counted by ended_at among the jobs still kept (finished jobs expire after result_ttl, default 500 s; failures after failure_ttl, default 1 year)${sampled ? `, newest ${THROUGHPUT_SAMPLE} per registry` : ''}, ${step / 1000} s buckets`,
+    `RQ keeps no throughput history: counted by ended_at among the jobs still kept (finished jobs expire after result_ttl, default 500 s; failures after failure_ttl, default 1 year)${sampled ? `, newest ${THROUGHPUT_SAMPLE} per registry` : ''}, ${step / 1000} s buckets`
   );
   return series;
 }

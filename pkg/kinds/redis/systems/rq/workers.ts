@@ -15,7 +15,12 @@ import { parseTime, workerFromKey } from './keys';
 export const MAX_WORKERS = 1000;
 const FIELDS = ['birth', 'last_heartbeat', 'queues', 'pid', 'hostname', 'state', 'current_job', 'death'] as const;
 
-export async function readWorkers(ctx: ReadContext, keys: RqKeys, prefix: string, queues: string[]): Promise<WorkerRow[]> {
+export async function readWorkers(
+  ctx: ReadContext,
+  keys: RqKeys,
+  prefix: string,
+  queues: string[]
+): Promise<WorkerRow[]> {
   if (queues.length === 0) {
     return [];
   }
@@ -45,7 +50,7 @@ export async function readWorkers(ctx: ReadContext, keys: RqKeys, prefix: string
   const replies = await execPipeline(second);
   const rows: WorkerRow[] = [];
   workerKeys.forEach((k, i) => {
-    const f = value<(string | null)[]>(replies[i * 2]) ?? [];
+    const f = value<Array<string | null>>(replies[i * 2]) ?? [];
     const get = (name: (typeof FIELDS)[number]) => f[FIELDS.indexOf(name)] ?? undefined;
     if (f.every((x) => x === null)) {
       return; // expired: the registry set still names it until RQ's maintenance cleans it

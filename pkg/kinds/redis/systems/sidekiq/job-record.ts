@@ -58,7 +58,9 @@ export function backtrace(value: unknown): string | undefined {
   try {
     text = inflateSync(Buffer.from(value, 'base64'), { maxOutputLength: MAX_BACKTRACE_BYTES }).toString('utf8');
   } catch (err) {
-    return /too large|maxOutputLength|ERR_BUFFER_TOO_LARGE/i.test(String((err as Error).message) + ((err as any).code ?? ''))
+    return /too large|maxOutputLength|ERR_BUFFER_TOO_LARGE/i.test(
+      String((err as Error).message) + ((err as any).code ?? '')
+    )
       ? `(compressed backtrace larger than ${MAX_BACKTRACE_BYTES} bytes once inflated: not shown)`
       : '(unreadable compressed backtrace)';
   }
@@ -70,7 +72,13 @@ export function backtrace(value: unknown): string | undefined {
   }
 }
 
-export function jobRow(queue: string, state: string, parsed: ParsedJob, payloadLimit: number, extra: Partial<JobRow> = {}): JobRow {
+export function jobRow(
+  queue: string,
+  state: string,
+  parsed: ParsedJob,
+  payloadLimit: number,
+  extra: Partial<JobRow> = {}
+): JobRow {
   const job = parsed.job;
   const payload = describePayload(parsed.raw, payloadLimit);
   if (!job) {
@@ -94,4 +102,3 @@ export function jobRow(queue: string, state: string, parsed: ParsedJob, payloadL
     ...extra,
   };
 }
-

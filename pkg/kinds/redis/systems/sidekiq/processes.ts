@@ -88,7 +88,7 @@ export async function readProcesses(ctx: ReadContext, ns: string, withPayloads: 
   const fields: Array<{ proc: SidekiqProcess; key: string; tid: string }> = [];
   let gone = 0;
   ids.forEach((identity, i) => {
-    const [infoText, busy, beat, quiet, concurrency] = value<(string | null)[]>(replies[i * 3]) ?? [];
+    const [infoText, busy, beat, quiet, concurrency] = value<Array<string | null>>(replies[i * 3]) ?? [];
     if (!infoText) {
       gone++;
       return;
@@ -113,14 +113,20 @@ export async function readProcesses(ctx: ReadContext, ns: string, withPayloads: 
       work: [],
     };
     procs.push(proc);
-    for (const [j, suffix] of [[1, 'workers'], [2, 'work']] as const) {
+    for (const [j, suffix] of [
+      [1, 'workers'],
+      [2, 'work'],
+    ] as const) {
       for (const tid of value<string[]>(replies[i * 3 + j]) ?? []) {
         fields.push({ proc, key: sidekiqKey(ns, `${identity}:${suffix}`), tid });
       }
     }
   });
   if (gone > 0) {
-    ctx.notice('info', `${gone} registered Sidekiq process(es) have no heartbeat hash (stopped without cleanup; their running jobs are no longer recorded)`);
+    ctx.notice(
+      'info',
+      `${gone} registered Sidekiq process(es) have no heartbeat hash (stopped without cleanup; their running jobs are no longer recorded)`
+    );
   }
   if (fields.length === 0) {
     return procs;
@@ -136,7 +142,10 @@ export async function readProcesses(ctx: ReadContext, ns: string, withPayloads: 
       fourth.hget(f.key, f.tid);
       read.push(i);
     } else if (bytes > MAX_WORK_BYTES) {
-      ctx.notice('info', `${f.proc.identity}: a running job of ${bytes} bytes was not read (over ${MAX_WORK_BYTES}); counted without its queue`);
+      ctx.notice(
+        'info',
+        `${f.proc.identity}: a running job of ${bytes} bytes was not read (over ${MAX_WORK_BYTES}); counted without its queue`
+      );
       f.proc.work.push({ tid: f.tid, bytes });
     }
   });
@@ -155,7 +164,8 @@ export async function readProcesses(ctx: ReadContext, ns: string, withPayloads: 
         return;
       }
       // 6.x+ store the job as a JSON string inside the entry (#4316); older ones as an object.
-      const payload = typeof entry.payload === 'string' ? entry.payload : entry.payload ? JSON.stringify(entry.payload) : undefined;
+      const payload =
+        typeof entry.payload === 'string' ? entry.payload : entry.payload ? JSON.stringify(entry.payload) : undefined;
       f.proc.work.push({
         tid: f.tid,
         queue: typeof entry.queue === 'string' ? entry.queue : undefined,

@@ -98,7 +98,7 @@ export async function readThroughput(ctx: ReadContext, ns: string): Promise<Seri
     'info',
     covered
       ? 'throughput from Sidekiq daily counters (stat:processed/failed:<date>, all queues together): no per-minute metrics found (Sidekiq 7+ writes them)'
-      : 'throughput from Sidekiq daily counters (stat:processed/failed:<date>, all queues together): per-minute metrics cover only the last 8 h',
+      : 'throughput from Sidekiq daily counters (stat:processed/failed:<date>, all queues together): per-minute metrics cover only the last 8 h'
   );
   return [series('completed', times, done), series('failed', times, failed)];
 }
