@@ -17,7 +17,7 @@ export async function createSource(config: DatasourceConfig, log: Logger): Promi
     case 'postgres':
       return (await import('./postgres/postgres-kind')).postgresSource(config, log);
     case 'kafka':
-      return new (await import('./kafka/kafka-source')).KafkaSource(config, log);
+      return (await import('./kafka/kafka-kind')).kafkaSource(config, log);
     case 'nats':
       return (await import('./nats/nats-kind')).natsSource(config, log);
     default:

@@ -13,7 +13,7 @@
 import { spawn } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
-import { KafkaSource } from '../../pkg/kinds/kafka/kafka-source';
+import { kafkaSource, KafkaSource } from '../../pkg/kinds/kafka/kafka-kind';
 import type { DatasourceConfig } from '../../pkg/instances/settings';
 import type { Logger } from '../../pkg/logging/logger';
 import type { JobscopeQuery } from '../../pkg/model/query';
@@ -45,7 +45,7 @@ function source(json: Record<string, unknown>): KafkaSource {
     secure: {},
     version: 1,
   };
-  return new KafkaSource(config, log);
+  return kafkaSource(config, log);
 }
 
 const q = (json: Partial<JobscopeQuery>): JobscopeQuery => ({ refId: 'A', ...json });
@@ -413,7 +413,7 @@ describeKafka('kafka source', () => {
   });
 
   it('fails fast with 502 when no broker answers', async () => {
-    const down = new KafkaSource(
+    const down = kafkaSource(
       { uid: 'd', name: 'd', kind: 'kafka', json: { kind: 'kafka', url: '127.0.0.1:1' }, secure: {}, version: 1 },
       log
     );
