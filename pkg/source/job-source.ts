@@ -113,21 +113,27 @@ export class JobSource<C extends ReadContext> implements QueueSource {
   ): Promise<Array<Target<C>>> {
     const named = query.queues ?? [];
     const wanted = queueFilter(named);
-    // A system that cannot list (a byName discovery) confirms the queues the query names itself.
-    const confirm = (f: Snapshot<C>['found'][number]) =>
-      f.system.exists ? f.system.exists(ctx, named) : Promise.resolve([]);
+    const literals = named.filter((q) => !isGlob(q));
+    // A system that cannot list (a byName discovery) confirms the queues the query names
+    // itself; one whose listing stopped early confirms the named queues it did not list.
+    const queuesOf = async ({ system, discovery }: Snapshot<C>['found'][number]) => {
+      if (discovery.byName) {
+        return system.exists ? system.exists(ctx, named) : [];
+      }
+      const listed = discovery.queues.filter(wanted);
+      const unlisted = literals.filter((name) => !listed.includes(name));
+      if (discovery.complete || !system.exists || unlisted.length === 0) {
+        return listed;
+      }
+      return [...listed, ...(await system.exists(ctx, unlisted))];
+    };
     const pick = (s: Snapshot<C>) =>
       this.each(
         s.found.filter((f) => !query.system || f.system.id === query.system),
-        async (f) => ({
-          system: f.system,
-          complete: f.discovery.complete,
-          queues: f.discovery.byName ? await confirm(f) : f.discovery.queues.filter(wanted),
-        })
+        async (f) => ({ system: f.system, complete: f.discovery.complete, queues: await queuesOf(f) })
       );
     let snapshot = await this.snapshot(ctx, fresh);
     let targets = await pick(snapshot);
-    const literals = named.filter((q) => !isGlob(q));
     const missing = () => literals.filter((name) => !targets.some((t) => t.queues.includes(name)));
     if (!fresh && missing().length > 0) {
       snapshot = await this.snapshot(ctx, true);

@@ -62,9 +62,10 @@ export interface JobSystem<C extends ReadContext = ReadContext> {
   readonly describe: string;
   discover(ctx: C): Promise<Discovery>;
   /**
-   * For a `byName` discovery: which of the queues a query names exist (it may refuse, as a
-   * 400, what it cannot look up, such as patterns). Also asked when a query names none
-   * (health, the queue list): it then answers [] and may say why in an info notice.
+   * Which of the queues a query names exist: for a `byName` discovery (it may refuse, as a
+   * 400, what it cannot look up, such as patterns; also asked when a query names none —
+   * health, the queue list — and then answers [] and may say why in an info notice), and for
+   * the literal names an incomplete discovery did not list (a bounded listing of a huge store).
    */
   exists?(ctx: C, names: string[]): Promise<string[]>;
   overview(ctx: C, queues: string[]): Promise<QueueStats[]>;

@@ -96,13 +96,19 @@ export class KafkaKind implements Kind<KafkaReadContext> {
       samples: this.samples,
       offsetTimes: this.offsetTimes,
       snapshot: (groups) => {
-        if (!groups || whole) {
+        if (!groups) {
           return (whole ??= read());
         }
-        const key = JSON.stringify([...new Set(groups)].sort());
-        let p = some.get(key);
-        if (!p) some.set(key, (p = read(groups)));
-        return p;
+        const named = () => {
+          const key = JSON.stringify([...new Set(groups)].sort());
+          let p = some.get(key);
+          if (!p) {
+            some.set(key, (p = read(groups)));
+          }
+          return p;
+        };
+        // A whole snapshot answers for named groups, unless it stopped at MAX_GROUPS.
+        return whole ? whole.then((s) => (s.complete ? s : named())) : named();
       },
       watermarks: (topics) =>
         this.call((admin) => readWatermarks(admin, topics, (n) => base.notice(n.severity, n.text))),

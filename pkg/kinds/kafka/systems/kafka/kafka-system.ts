@@ -51,6 +51,16 @@ export class KafkaSystem implements JobSystem<KafkaReadContext> {
     return { queues: snap.queues.map((q) => q.label), complete: snap.complete };
   }
 
+  /** Named queues of groups past the discovery's MAX_GROUPS: their groups read by name. */
+  async exists(ctx: KafkaReadContext, names: string[]): Promise<string[]> {
+    const groups = [...new Set(names.map(groupOf).filter((g): g is string => g !== undefined))];
+    if (groups.length === 0) {
+      return [];
+    }
+    const snap = await ctx.snapshot(groups);
+    return names.filter((name) => snap.queues.some((q) => q.label === name));
+  }
+
   async overview(ctx: KafkaReadContext, queues: string[]): Promise<QueueStats[]> {
     const { snap, selected, marks, queues: lags, fetches } = await lagView(ctx, queues);
     const lagOf = new Map(lags.map((q) => [q.label, q]));

@@ -51,6 +51,10 @@ export class RabbitSystem implements JobSystem<RabbitContext> {
 
   /** Without the management API: the named queues a passive declare finds. */
   async exists(ctx: RabbitContext, names: string[]): Promise<string[]> {
+    if (ctx.api) {
+      // Past the listing's MAX_QUEUES, named queues are read only through the listing, as before.
+      return [];
+    }
     if (names.length === 0) {
       ctx.notice('info', `${CANNOT_LIST}: name the queues to read, or set the management URL`);
       return [];
