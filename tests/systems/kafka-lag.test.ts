@@ -104,7 +104,9 @@ it('evaluates the lag trend like Burrow: OK, WARN, STALL, STOP', () => {
 
 it('keeps the last N samples per key, replacing samples closer than the minimum gap', () => {
   const w = new SampleWindow(3, 1000, 2);
-  for (let i = 0; i < 5; i++) w.add('a', { at: i * 2000, committed: i, lag: i });
+  for (let i = 0; i < 5; i++) {
+    w.add('a', { at: i * 2000, committed: i, lag: i });
+  }
   expect(w.add('a', { at: 8500, committed: 9, lag: 9 }).map((s) => s.lag)).toEqual([2, 3, 9]);
   w.add('b', { at: 0, committed: 0, lag: 1 });
   w.add('c', { at: 0, committed: 0, lag: 1 }); // evicts the oldest key
@@ -218,7 +220,9 @@ describe('offset → time lookup table (time lag at bounded cost)', () => {
 
   it('stays bounded and starts over when the log goes back', () => {
     const t = new PartitionTimeline(4, 2);
-    for (let i = 1; i <= 10; i++) t.addEnd(i * 10, i * 1000);
+    for (let i = 1; i <= 10; i++) {
+      t.addEnd(i * 10, i * 1000);
+    }
     expect(t.samples.map((s) => s.offset)).toEqual([70, 80, 90, 100]);
     t.addEnd(100, 500); // time going back: ignored
     expect(t.samples).toHaveLength(4);

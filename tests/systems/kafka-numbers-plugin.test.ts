@@ -48,7 +48,9 @@ async function recordTimes(k: Kafka, admin: Admin, topic: string, count: number)
       autoCommit: false,
       eachMessage: async ({ message }) => {
         out.set(Number(message.offset), Number(message.timestamp));
-        if (out.size === count) done();
+        if (out.size === count) {
+          done();
+        }
       },
     });
     await all;
@@ -197,8 +199,11 @@ describeKafka('kafka numbers through the plugin executable', () => {
     await producer.connect();
     const int = (n: number, bytes: 4 | 8) => {
       const b = Buffer.alloc(bytes);
-      if (bytes === 4) b.writeInt32BE(n);
-      else b.writeBigInt64BE(BigInt(n));
+      if (bytes === 4) {
+        b.writeInt32BE(n);
+      } else {
+        b.writeBigInt64BE(BigInt(n));
+      }
       return b;
     };
     const fqcn = 'org.springframework.kafka.listener.ListenerExecutionFailedException';

@@ -74,7 +74,9 @@ describeKafka('kafka source', () => {
     const before = Date.now();
     const r = await ks.read(q({ queues: [`*-${state.suffix}/*`] }), window());
     const after = Date.now();
-    if (r.type !== 'overview') throw new Error(r.type);
+    if (r.type !== 'overview') {
+      throw new Error(r.type);
+    }
     const stopped = `${state.stopped}/${state.topic}`;
     const live = `${state.live}/${state.topic}`;
     expect(value(r.stats, stopped, 'wait')).toBe(16); // p0 done, p1 6 left, p2 never committed: 10
@@ -99,7 +101,9 @@ describeKafka('kafka source', () => {
 
   it('counts dead-letter topics by name (<topic>.DLT) and by setting (dlqTopics)', async () => {
     const r = await ks.read(q({ queues: [state.dlt, state.graveyard], metrics: ['dead'] }), window());
-    if (r.type !== 'overview') throw new Error(r.type);
+    if (r.type !== 'overview') {
+      throw new Error(r.type);
+    }
     const marks = await state.admin.fetchTopicOffsets(state.dlt);
     expect(r.stats).toEqual([
       { system: 'kafka', queue: state.graveyard, values: { dead: 2 } },
@@ -122,7 +126,9 @@ describeKafka('kafka source', () => {
     const before = Date.now();
     const r = await ks.read(q({ queryType: 'workers', queues: [`*-${state.suffix}/${state.topic}`] }), window());
     const after = Date.now();
-    if (r.type !== 'workers') throw new Error(r.type);
+    if (r.type !== 'workers') {
+      throw new Error(r.type);
+    }
     const columns = r.rows.map((row) => row.columns as Record<string, any>);
     // Parity with kafkajs' admin API on the same state, partition by partition.
     const marks = await state.admin.fetchTopicOffsets(state.topic);
@@ -193,8 +199,12 @@ describeKafka('kafka source', () => {
     for (const queryType of ['overview', 'workers', 'jobs', 'failures', 'timeseries'] as const) {
       const r = await ks.read(q({ queryType, state: 'dead', queues: [`*-${state.suffix}/*`, state.dlt] }), window());
       // The plain Fetch path did run: a time lag and dead letters came back.
-      if (r.type === 'overview') timeLagRead = r.stats.some((s) => (s.values.oldest_wait_seconds ?? 0) > 0);
-      if (r.type === 'jobs') dlqRead = r.rows.length;
+      if (r.type === 'overview') {
+        timeLagRead = r.stats.some((s) => (s.values.oldest_wait_seconds ?? 0) > 0);
+      }
+      if (r.type === 'jobs') {
+        dlqRead = r.rows.length;
+      }
     }
     await ks.checkHealth();
     expect({ timeLagRead, dlqRead }).toEqual({ timeLagRead: true, dlqRead: 4 });
@@ -229,7 +239,9 @@ describeKafka('kafka source', () => {
       // kafkajs' own view first: it also waits out the coordinator settling after the leave.
       const expectedLag = await adminLag(state.admin, group, state.topic);
       const r = await ks.read(q({ queues: [`${group}/${state.topic}`] }), window());
-      if (r.type !== 'overview') throw new Error(r.type);
+      if (r.type !== 'overview') {
+        throw new Error(r.type);
+      }
       expect(r.stats).toEqual([
         {
           system: 'kafka',
@@ -319,7 +331,9 @@ describeKafka('kafka source', () => {
       });
 
       const r = await ks.read(q({ queryType: 'jobs', state: 'dead', queues: [dlq], limit: 10 }), window());
-      if (r.type !== 'jobs') throw new Error(r.type);
+      if (r.type !== 'jobs') {
+        throw new Error(r.type);
+      }
       expect(r.rows.map((x) => [x.id, x.finishedAt])).toEqual([
         ['1:3', t0 + 30_000],
         ['1:2', t0 + 21_000],
@@ -369,7 +383,9 @@ describeKafka('kafka source', () => {
 
       // Failures: grouped by exception class and the message with numbers masked.
       const f = await ks.read(q({ queryType: 'failures', queues: [dlq] }), window());
-      if (f.type !== 'failures') throw new Error(f.type);
+      if (f.type !== 'failures') {
+        throw new Error(f.type);
+      }
       expect(f.groups.map((g) => [g.reason, g.count])).toEqual([
         [
           'org.springframework.kafka.listener.ListenerExecutionFailedException: Listener failed; order <n> not found',
@@ -385,7 +401,9 @@ describeKafka('kafka source', () => {
       await producer.send({ topic: dlq, messages: [{ partition: 1, value: 'after', timestamp: String(t0 + 40_000) }] });
       const tail = await small.read(q({ queryType: 'jobs', state: 'dead', queues: [dlq], limit: 3 }), window());
       await small.close();
-      if (tail.type !== 'jobs') throw new Error(tail.type);
+      if (tail.type !== 'jobs') {
+        throw new Error(tail.type);
+      }
       expect(tail.rows.map((x) => x.id)).toEqual(['1:4', '1:3', '1:2']);
       expect(tail.rows[1].payload).toMatchObject({ bytes: big.length, truncated: true });
     } finally {
@@ -400,7 +418,9 @@ describeKafka('kafka source', () => {
 
   it('lists the dead letters of a <group>/<topic> queue from its <topic>.DLT, and only dead or failed', async () => {
     const r = await ks.read(q({ queryType: 'jobs', queues: [`${state.stopped}/${state.topic}`] }), window());
-    if (r.type !== 'jobs') throw new Error(r.type);
+    if (r.type !== 'jobs') {
+      throw new Error(r.type);
+    }
     expect(r.rows.map((x) => [x.queue, x.id, x.error])).toEqual(
       [3, 2, 1, 0].map((i) => [state.dlt, `0:${i}`, `boom ${i}`])
     );

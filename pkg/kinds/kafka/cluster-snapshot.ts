@@ -70,7 +70,9 @@ export async function onceMoreIfGone<T>(read: () => Promise<T>): Promise<T> {
 
 function assignedTopics(buf: Buffer | undefined): Map<string, number[]> {
   const topics = new Map<string, number[]>();
-  if (!buf || buf.length === 0) return topics;
+  if (!buf || buf.length === 0) {
+    return topics;
+  }
   try {
     const decoded = AssignerProtocol.MemberAssignment.decode(buf);
     for (const [topic, parts] of Object.entries(decoded?.assignment ?? {})) {

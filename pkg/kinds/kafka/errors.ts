@@ -6,7 +6,9 @@ export function root(err: any): any {
   let e = err;
   for (let i = 0; i < 5 && e; i++) {
     const next = e.originalError ?? e.cause ?? e.errors?.[0];
-    if (!next) break;
+    if (!next) {
+      break;
+    }
     e = next;
   }
   return e;

@@ -26,7 +26,6 @@
 import type { Kafka } from 'kafkajs';
 import { decodeFetchResponse, FetchResponse, PartitionData } from './record-batch';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const FetchDefinition = require('kafkajs/src/protocol/requests/fetch');
 
 const FETCH_API_KEY = 1;
@@ -111,14 +110,18 @@ export class RecordFetcher {
    * (UNKNOWN_TOPIC_OR_PARTITION), as the broker would answer.
    */
   async fetch(wants: FetchWant[], opts: FetchOptions): Promise<PartitionData[]> {
-    if (wants.length === 0) return [];
+    if (wants.length === 0) {
+      return [];
+    }
     const cluster = await this.connect();
     try {
       const topics = [...new Set(wants.map((w) => w.topic))].sort();
       const meta = await cluster.metadata({ topics });
       const leaders = new Map<string, number>();
       for (const t of meta.topicMetadata) {
-        for (const p of t.partitionMetadata) leaders.set(`${t.topic}\u0000${p.partitionId}`, p.leader);
+        for (const p of t.partitionMetadata) {
+          leaders.set(`${t.topic}\u0000${p.partitionId}`, p.leader);
+        }
       }
       const byLeader = new Map<number, FetchWant[]>();
       const out: PartitionData[] = [];
@@ -193,7 +196,9 @@ export class RecordFetcher {
         requestTimeout: opts.requestTimeout,
       })) as FetchResponse;
     } catch (err: any) {
-      if (err?.name === 'KafkaJSConnectionClosedError') await broker.disconnect().catch(() => undefined);
+      if (err?.name === 'KafkaJSConnectionClosedError') {
+        await broker.disconnect().catch(() => undefined);
+      }
       throw err;
     }
   }

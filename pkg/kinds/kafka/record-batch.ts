@@ -79,7 +79,9 @@ class Reader {
     return this.buf.length - this.pos;
   }
   need(n: number): void {
-    if (n < 0 || this.pos + n > this.buf.length) throw new Partial();
+    if (n < 0 || this.pos + n > this.buf.length) {
+      throw new Partial();
+    }
   }
   int8(): number {
     this.need(1);
@@ -141,7 +143,9 @@ const RECORD_BATCH_HEADER = 61;
 
 /** Decodes one record; `cut` when the buffer ends inside it. */
 function readRecord(r: Reader, batch: BatchInfo, logAppendTime: boolean): KafkaRecord | undefined {
-  if (r.left() === 0) return undefined;
+  if (r.left() === 0) {
+    return undefined;
+  }
   const length = r.varint();
   const complete = r.left() >= length;
   const inner = new Reader(complete ? r.bytes(length) : r.upTo(length));
@@ -176,7 +180,9 @@ function readRecord(r: Reader, batch: BatchInfo, logAppendTime: boolean): KafkaR
       }
     }
   } catch (err) {
-    if (!(err instanceof Partial)) throw err;
+    if (!(err instanceof Partial)) {
+      throw err;
+    }
     // A cut record: what was read so far stands (offset and timestamp come first).
     rec.cut = true;
   }
@@ -230,7 +236,9 @@ export function readRecordSet(data: Buffer, maxDecompressed: number): { records:
       control: (attributes & 0x20) !== 0,
     };
     batches.push(batch);
-    if (batch.control) continue; // transaction markers carry no messages
+    if (batch.control) {
+      continue;
+    } // transaction markers carry no messages
     const logAppendTime = (attributes & 0x08) !== 0;
     let recordsReader: Reader;
     if (codec === 'none') {
@@ -251,11 +259,17 @@ export function readRecordSet(data: Buffer, maxDecompressed: number): { records:
     }
     for (let i = 0; i < count; i++) {
       const rec = readRecord(recordsReader, batch, logAppendTime);
-      if (!rec) break;
+      if (!rec) {
+        break;
+      }
       records.push(rec);
-      if (rec.cut) break;
+      if (rec.cut) {
+        break;
+      }
     }
-    if (!whole) break;
+    if (!whole) {
+      break;
+    }
   }
   return { records, batches };
 }
@@ -278,13 +292,19 @@ export function decodeFetchResponse(payload: Buffer, version: number, maxDecompr
       const partition = r.int32();
       const partErr = r.int16();
       const highWatermark = r.int64();
-      if (version >= 4) r.int64(); // last_stable_offset
+      if (version >= 4) {
+        r.int64();
+      } // last_stable_offset
       const logStartOffset = version >= 5 ? r.int64() : undefined;
       if (version >= 4) {
         const aborted = r.int32();
-        if (aborted > 0) r.bytes(aborted * 16);
+        if (aborted > 0) {
+          r.bytes(aborted * 16);
+        }
       }
-      if (version >= 11) r.int32(); // preferred_read_replica
+      if (version >= 11) {
+        r.int32();
+      } // preferred_read_replica
       const size = r.int32();
       const data = size > 0 ? r.bytes(size) : Buffer.alloc(0);
       const { records, batches } = readRecordSet(data, maxDecompressed);

@@ -70,7 +70,9 @@ async function consume(k: Kafka, groupId: string, topic: string, count: number, 
   await consumer.run({
     autoCommit: false,
     eachMessage: async () => {
-      if (++seen === count) done();
+      if (++seen === count) {
+        done();
+      }
     },
   });
   await finished;
@@ -96,13 +98,18 @@ export async function createTopicsWithLeaders(
         const partitions = meta.find((m) => m.name === t.topic)?.partitions ?? [];
         return partitions.length === t.numPartitions && partitions.every((p) => p.leader >= 0);
       });
-      if (ready) return;
+      if (ready) {
+        return;
+      }
     } catch (e) {
       const type = (e as { type?: string }).type;
-      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw e;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') {
+        throw e;
+      }
     }
-    if (Date.now() > deadline)
+    if (Date.now() > deadline) {
       throw new Error(`topics ${topics.map((t) => t.topic).join(', ')} have no leaders after 30 s`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }

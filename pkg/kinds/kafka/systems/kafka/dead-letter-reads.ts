@@ -60,7 +60,9 @@ export async function readNewestDeadLetters(
     // Partitions that made no progress go first: the broker returns a batch larger than the
     // bound only for the first partition of a request (KIP-74), so that one gets through.
     const open = cursors.filter((c) => c.next < c.end).sort((a, b) => b.stuck - a.stuck);
-    if (open.length === 0) break;
+    if (open.length === 0) {
+      break;
+    }
     let answers: PartitionData[];
     try {
       answers = await fetcher.fetch(
@@ -88,9 +90,12 @@ export async function readNewestDeadLetters(
       }
       const before = c.next;
       for (const rec of a.records) {
-        if (rec.offset < c.next || rec.offset >= c.end) continue;
-        if (rec.cut && rec.size <= LARGE_RECORD_CAP) large.push({ topic: c.topic, partition: c.partition, rec });
-        else {
+        if (rec.offset < c.next || rec.offset >= c.end) {
+          continue;
+        }
+        if (rec.cut && rec.size <= LARGE_RECORD_CAP) {
+          large.push({ topic: c.topic, partition: c.partition, rec });
+        } else {
           const dl = deadLetterRow(c.topic, c.partition, rec, options.payloadLimit);
           rows.push(dl.row);
           samples.push(dl.sample);
@@ -107,8 +112,12 @@ export async function readNewestDeadLetters(
           c.next = b.lastOffset + 1;
         }
       }
-      if (c.next === before) c.stuck++;
-      if (c.next === before && a.bytes === 0 && a.highWatermark <= c.next) c.end = c.next;
+      if (c.next === before) {
+        c.stuck++;
+      }
+      if (c.next === before && a.bytes === 0 && a.highWatermark <= c.next) {
+        c.end = c.next;
+      }
     }
   }
   // Cut records within the cap, read again whole; the newest first when there are too many.

@@ -27,7 +27,9 @@ function header(rec: KafkaRecord, ...names: string[]): Buffer | undefined {
     // The last occurrence wins: Spring appends fresh headers on every re-publish.
     for (let i = rec.headers.length - 1; i >= 0; i--) {
       const h = rec.headers[i];
-      if (h.key === name && h.value) return h.value;
+      if (h.key === name && h.value) {
+        return h.value;
+      }
     }
   }
   return undefined;
@@ -37,16 +39,24 @@ const text = (b: Buffer | undefined) => (b ? b.subarray(0, MAX_HEADER_TEXT).toSt
 
 /** Spring writes numbers as big-endian binary; tolerate decimal text too. */
 function number(b: Buffer | undefined): number | undefined {
-  if (!b) return undefined;
-  if (b.length === 4) return b.readInt32BE(0);
-  if (b.length === 8) return Number(b.readBigInt64BE(0));
+  if (!b) {
+    return undefined;
+  }
+  if (b.length === 4) {
+    return b.readInt32BE(0);
+  }
+  if (b.length === 8) {
+    return Number(b.readBigInt64BE(0));
+  }
   const n = Number(b.toString('utf8'));
   return Number.isFinite(n) ? n : undefined;
 }
 
 /** A key shown as text when it is printable UTF-8, else as hex. */
 export function keyText(key: Buffer | null): string | undefined {
-  if (!key) return undefined;
+  if (!key) {
+    return undefined;
+  }
   const p = describePayload(key, 256);
   return p.kind === 'binary' ? `0x${p.preview}` : p.preview;
 }
@@ -54,7 +64,9 @@ export function keyText(key: Buffer | null): string | undefined {
 /** Where the record failed, from Spring's or Connect's headers: ` [from orders[0] offset 500]`. */
 function withOrigin(error: string | undefined, rec: KafkaRecord): string | undefined {
   const topic = text(header(rec, 'kafka_dlt-original-topic', '__connect.errors.topic'));
-  if (!topic) return error;
+  if (!topic) {
+    return error;
+  }
   const partition = number(header(rec, 'kafka_dlt-original-partition', '__connect.errors.partition'));
   const offset = number(header(rec, 'kafka_dlt-original-offset', '__connect.errors.offset'));
   const where = `from ${topic}${partition !== undefined ? `[${partition}]` : ''}${offset !== undefined ? ` offset ${offset}` : ''}`;

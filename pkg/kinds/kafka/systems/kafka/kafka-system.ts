@@ -69,16 +69,26 @@ export class KafkaSystem implements JobSystem<KafkaReadContext> {
     const interpolated: string[] = [];
     for (const q of selected) {
       const parts = marks.get(q.topic);
-      if (!parts) continue;
+      if (!parts) {
+        continue;
+      }
       const values: QueueStats['values'] = {};
       const ql = lagOf.get(q.label);
       if (q.group && ql) {
         values.wait = ql.lag;
-        if (ql.oldestWait !== undefined) values.oldest_wait_seconds = ql.oldestWait;
-        if (ql.oldestWaitFrom === 'interpolated') interpolated.push(q.label);
-        if (ql.members !== undefined) values.workers = ql.members;
+        if (ql.oldestWait !== undefined) {
+          values.oldest_wait_seconds = ql.oldestWait;
+        }
+        if (ql.oldestWaitFrom === 'interpolated') {
+          interpolated.push(q.label);
+        }
+        if (ql.members !== undefined) {
+          values.workers = ql.members;
+        }
         values.stalled = ql.status === 'STALL' || ql.status === 'STOP' ? 1 : 0;
-        if (ql.status !== 'OK') unhealthy.push(`${q.label}: ${ql.status}`);
+        if (ql.status !== 'OK') {
+          unhealthy.push(`${q.label}: ${ql.status}`);
+        }
         const dlts = deadLetterTopicsOf(q.topic, snap.topics).filter((t) => marks.has(t));
         if (dlts.length > 0) {
           values.dead = dlts.reduce((s, t) => s + retained(marks.get(t)!), 0);
@@ -159,7 +169,9 @@ export class KafkaSystem implements JobSystem<KafkaReadContext> {
     }
     const limit = Math.min(ctx.limit, MAX_DLT_LIMIT);
     const read = await this.deadLetters(ctx, queues, limit);
-    if (!read) return [];
+    if (!read) {
+      return [];
+    }
     return read.rows
       .filter((r) => matchesSearch(r, options.search))
       .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0) || (a.id < b.id ? 1 : -1))

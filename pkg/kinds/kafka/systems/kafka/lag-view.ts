@@ -55,11 +55,15 @@ export async function lagView(ctx: KafkaReadContext, labels: string[]): Promise<
   for (const q of selected) {
     const group = q.group;
     const parts = marks.get(q.topic);
-    if (!group || !parts) continue;
+    if (!group || !parts) {
+      continue;
+    }
     const committed = group.committed.get(q.topic) ?? new Map<number, number>();
     const owner = new Map<number, string>();
     for (const m of group.members) {
-      for (const p of m.topics.get(q.topic) ?? []) owner.set(p, `${m.clientId}@${m.clientHost}`);
+      for (const p of m.topics.get(q.topic) ?? []) {
+        owner.set(p, `${m.clientId}@${m.clientHost}`);
+      }
     }
     const rows: PartitionLag[] = [...parts]
       .sort((a, b) => a.partition - b.partition)
@@ -108,8 +112,9 @@ export async function lagView(ctx: KafkaReadContext, labels: string[]): Promise<
   );
   for (const q of queues) {
     const read = q.parts.filter((p) => p.timeLag !== undefined);
-    if (q.lag === 0) q.oldestWait = 0;
-    else if (read.some((p) => p.lag > 0)) {
+    if (q.lag === 0) {
+      q.oldestWait = 0;
+    } else if (read.some((p) => p.lag > 0)) {
       const oldest = read.reduce((a, b) => (b.timeLag! > a.timeLag! ? b : a));
       q.oldestWait = oldest.timeLag;
       q.oldestWaitFrom = oldest.timeLagFrom;

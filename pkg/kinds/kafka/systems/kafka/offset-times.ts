@@ -41,7 +41,9 @@ export const READS_PER_PARTITION = 64;
 export const MAX_PARTITIONS = 20_000;
 
 function between(c: number, lo: { offset: number; ms: number }, hi: { offset: number; ms: number }): number {
-  if (hi.offset === lo.offset) return lo.ms;
+  if (hi.offset === lo.offset) {
+    return lo.ms;
+  }
   const ms = lo.ms + ((c - lo.offset) / (hi.offset - lo.offset)) * (hi.ms - lo.ms);
   return Math.min(Math.max(ms, Math.min(lo.ms, hi.ms)), Math.max(lo.ms, hi.ms));
 }
@@ -72,13 +74,17 @@ export class PartitionTimeline {
       return;
     }
     this.samples.push({ offset, at });
-    if (this.samples.length > this.maxSamples) this.samples.shift();
+    if (this.samples.length > this.maxSamples) {
+      this.samples.shift();
+    }
   }
 
   addRead(offset: number, ms: number, batchTimestamp = false): void {
     this.reads.delete(offset);
     this.reads.set(offset, batchTimestamp ? { ms, batchTimestamp } : { ms });
-    if (this.reads.size > this.maxReads) this.reads.delete(this.reads.keys().next().value as number);
+    if (this.reads.size > this.maxReads) {
+      this.reads.delete(this.reads.keys().next().value as number);
+    }
   }
 
   /** The oldest offset the samples can answer for (undefined: fewer than two samples). */
@@ -103,7 +109,9 @@ export class PartitionTimeline {
         break;
       }
     }
-    if (i < 0 || i === s.length - 1) return undefined;
+    if (i < 0 || i === s.length - 1) {
+      return undefined;
+    }
     return {
       ms: between(c, { offset: s[i].offset, ms: s[i].at }, { offset: s[i + 1].offset, ms: s[i + 1].at }),
       from: 'interpolated',
@@ -119,10 +127,16 @@ export class PartitionTimeline {
     let hi: { offset: number; ms: number } | undefined =
       this.samples.length > 0 ? { offset: this.samples[0].offset, ms: this.samples[0].at } : undefined;
     for (const [offset, r] of this.reads) {
-      if (offset < c && (!lo || offset > lo.offset)) lo = { offset, ms: r.ms };
-      if (offset > c && (!hi || offset < hi.offset)) hi = { offset, ms: r.ms };
+      if (offset < c && (!lo || offset > lo.offset)) {
+        lo = { offset, ms: r.ms };
+      }
+      if (offset > c && (!hi || offset < hi.offset)) {
+        hi = { offset, ms: r.ms };
+      }
     }
-    if (!lo || !hi) return undefined;
+    if (!lo || !hi) {
+      return undefined;
+    }
     return { ms: between(c, lo, hi), from: 'interpolated' };
   }
 }

@@ -43,12 +43,16 @@ export interface PartitionLag {
  * brackets what it leaves for the next one.
  */
 export function spreadOrder<T>(sorted: T[]): T[] {
-  if (sorted.length <= 2) return [...sorted];
+  if (sorted.length <= 2) {
+    return [...sorted];
+  }
   const out = [sorted[0], sorted[sorted.length - 1]];
   const spans: Array<[number, number]> = [[0, sorted.length - 1]];
   while (spans.length) {
     const [a, b] = spans.shift()!;
-    if (b - a < 2) continue;
+    if (b - a < 2) {
+      continue;
+    }
     const m = (a + b) >> 1;
     out.push(sorted[m]);
     spans.push([a, m], [m, b]);
@@ -85,8 +89,11 @@ export async function readTimeLags(
       sampled.add(key);
       timeline(p).addEnd(p.high, at);
     }
-    if (p.lag === 0) p.timeLag = 0;
-    else lagging.push(p);
+    if (p.lag === 0) {
+      p.timeLag = 0;
+    } else {
+      lagging.push(p);
+    }
   }
   if (lagging.length > MAX_TIME_LAG_PARTITIONS) {
     notice({
@@ -118,8 +125,11 @@ export async function readTimeLags(
   for (const { offsets } of unanswered.values()) {
     const order = spreadOrder([...offsets.keys()].sort((a, b) => a - b));
     order.forEach((offset, i) => {
-      if (i < TIME_LAG_ROUNDS) (rounds[i] ??= []).push(offsets.get(offset)!);
-      else deferred += offsets.get(offset)!.length;
+      if (i < TIME_LAG_ROUNDS) {
+        (rounds[i] ??= []).push(offsets.get(offset)!);
+      } else {
+        deferred += offsets.get(offset)!.length;
+      }
     });
   }
   const unread: string[] = [];
@@ -175,11 +185,15 @@ export async function readTimeLags(
         );
       }
       if (ts === undefined || ts < 0) {
-        if (a?.errorCode === 0) unread.push(`${p0.topic}[${p0.partition}]@${offset}`);
+        if (a?.errorCode === 0) {
+          unread.push(`${p0.topic}[${p0.partition}]@${offset}`);
+        }
         continue;
       }
       timeline(p0).addRead(offset, ts, batchTimestamp);
-      for (const p of same) apply(p, { ms: ts, from: 'read' });
+      for (const p of same) {
+        apply(p, { ms: ts, from: 'read' });
+      }
     }
   }
   // Offsets past this refresh's reads: between the reads around them, or at a later refresh.
@@ -187,10 +201,15 @@ export async function readTimeLags(
   if (deferred > 0) {
     for (const { line, offsets } of unanswered.values()) {
       for (const [offset, same] of offsets) {
-        if (same[0].timeLag !== undefined) continue;
+        if (same[0].timeLag !== undefined) {
+          continue;
+        }
         const t = line.lookupBetweenReads(offset);
-        if (t) same.forEach((p) => apply(p, t));
-        else later += same.length;
+        if (t) {
+          same.forEach((p) => apply(p, t));
+        } else {
+          later += same.length;
+        }
       }
     }
   }
