@@ -20,6 +20,7 @@ const DISCOVERY_TTL_MS = 30_000;
 
 interface Snapshot<C extends ReadContext> {
   found: Array<{ system: JobSystem<C>; discovery: Discovery }>;
+  detected: boolean;
   /** What "queue … not found" goes on with: where the kind looked, or its own words. */
   notFound: string;
   notices: string[];
@@ -27,6 +28,7 @@ interface Snapshot<C extends ReadContext> {
 
 interface Target<C extends ReadContext> {
   system: JobSystem<C>;
+  detected: boolean;
   queues: string[];
   complete: boolean;
 }
@@ -94,7 +96,7 @@ export class JobSource<C extends ReadContext> implements QueueSource {
         return { system, discovery: { ...d, queues: d.queues.filter(this.discovered) } };
       });
       const notFound = this.kind.notFound?.(held) ?? ` (looked in ${this.kind.where(held)})`;
-      return { found, notFound, notices: held.notices };
+      return { found, detected: held.detected ?? false, notFound, notices: held.notices };
     })();
     this.cache = { at: Date.now(), result };
     result.catch(() => (this.cache = undefined));
@@ -130,7 +132,12 @@ export class JobSource<C extends ReadContext> implements QueueSource {
     const pick = (s: Snapshot<C>) =>
       this.each(
         s.found.filter((f) => !query.system || f.system.id === query.system),
-        async (f) => ({ system: f.system, complete: f.discovery.complete, queues: await queuesOf(f) })
+        async (f) => ({
+          system: f.system,
+          detected: s.detected,
+          complete: f.discovery.complete,
+          queues: await queuesOf(f),
+        })
       );
     let snapshot = await this.snapshot(ctx, fresh);
     let targets = await pick(snapshot);
@@ -163,12 +170,15 @@ export class JobSource<C extends ReadContext> implements QueueSource {
     const base = this.base({ from: now - 3600_000, to: now, now, intervalMs: 60_000 }, 0, notices);
     return this.kind.session(base, async (ctx) => {
       const server = await this.kind.server(ctx);
-      const targets = (await this.targets({}, ctx, true)).filter((t) => t.queues.length > 0);
+      const found = await this.targets({}, ctx, true);
       const systems: Record<string, number> = {};
-      const summaries = await this.each(targets, async (t) => {
+      for (const t of found.filter((t) => t.queues.length > 0 || t.detected)) {
         systems[t.system.id] = (systems[t.system.id] ?? 0) + t.queues.length;
-        return summary(t.system.describe, t.queues.length, await t.system.overview(ctx, t.queues));
-      });
+      }
+      const summaries = await this.each(
+        found.filter((t) => t.queues.length > 0),
+        async (t) => summary(t.system.describe, t.queues.length, await t.system.overview(ctx, t.queues))
+      );
       // Adapters' info notices explain the numbers of a query; health keeps warnings only.
       const warnings = notices.filter((n) => n.severity !== 'info').map((n) => n.text);
       return { server: server.name, systems, notices: [...(server.notices ?? []), ...summaries, ...warnings] };

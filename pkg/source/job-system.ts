@@ -78,6 +78,11 @@ export interface JobSystem<C extends ReadContext = ReadContext> {
 /** The job systems a kind found, and what it has to say about looking. */
 export interface SystemsFound<C extends ReadContext> {
   systems: Array<JobSystem<C>>;
+  /**
+   * The systems were found in the store (PostgreSQL's catalog), so health names them even
+   * without a queue; absent: they are the ones the kind can hold (Redis), named only with queues.
+   */
+  detected?: boolean;
   /** Warnings about the search itself (e.g. a schema without read permission). */
   notices: string[];
 }

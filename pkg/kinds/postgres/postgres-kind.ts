@@ -13,7 +13,7 @@ import { createPool, readOnly, type PostgresOptions } from './connection';
 import { postgresSettings } from './settings';
 import { detectSystems } from './detect';
 import type { PgReadContext } from './job-system';
-import { schemaQualified } from './schema-qualified';
+import { asFound } from './as-found';
 import { JobSource } from '../../source/job-source';
 
 export class PostgresKind implements Kind<PgReadContext> {
@@ -35,7 +35,11 @@ export class PostgresKind implements Kind<PgReadContext> {
     // A system found in several schemas names its queues `<schema>/<queue>`, so that two
     // pg-boss schemas with a queue "emails" still give series with labels of their own.
     const shared = (id: string) => systems.filter((s) => s.id === id).length > 1;
-    return { systems: systems.map((s) => schemaQualified(s, shared(s.id) ? `${s.schema}/` : '')), notices };
+    return {
+      systems: systems.map((s) => asFound(s, shared(s.id) ? `${s.schema}/` : '')),
+      detected: true,
+      notices,
+    };
   }
 
   async server(ctx: PgReadContext): Promise<{ name: string }> {

@@ -1,7 +1,10 @@
 /**
- * A PostgreSQL job system found in several schemas of one database: its queue names, in
- * and out, carry `<schema>/` (two pg-boss schemas may both have a queue "emails", and every
- * series needs labels of its own). Without a prefix the system is returned as it is.
+ * A PostgreSQL job system as the generic source sees it:
+ * - job lists newest first (by when a job finished, else when it was made), as this kind has
+ *   always listed them, whatever order a statement reads in;
+ * - in a database where the same system lives in several schemas, its queue names, in and
+ *   out, carry `<schema>/` (two pg-boss schemas may both have a queue "emails", and every
+ *   series needs labels of its own).
  */
 import type { JobSystem } from '../../source/job-system';
 import type { PgJobSystem, PgReadContext } from './job-system';
@@ -17,22 +20,22 @@ function qualified<T>(row: T, prefix: string): T {
   };
 }
 
-export function schemaQualified(system: PgJobSystem, prefix: string): JobSystem<PgReadContext> {
-  if (!prefix) {
-    return system;
-  }
-  const own = (queues: string[]) => queues.map((q) => q.slice(prefix.length));
-  const out = <T>(rows: T[]) => rows.map((r) => qualified(r, prefix));
+const when = (r: { finishedAt?: number; createdAt?: number }) => r.finishedAt ?? r.createdAt ?? 0;
+
+export function asFound(system: PgJobSystem, prefix: string): JobSystem<PgReadContext> {
+  const own = (queues: string[]) => (prefix ? queues.map((q) => q.slice(prefix.length)) : queues);
+  const out = <T>(rows: T[]) => (prefix ? rows.map((r) => qualified(r, prefix)) : rows);
   return {
     id: system.id,
     describe: system.describe,
     discover: async (ctx) => {
       const d = await system.discover(ctx);
-      return { ...d, queues: d.queues.map((q) => prefix + q) };
+      return prefix ? { ...d, queues: d.queues.map((q) => prefix + q) } : d;
     },
     overview: async (ctx, queues) => out(await system.overview(ctx, own(queues))),
     failures: async (ctx, queues) => out(await system.failures(ctx, own(queues))),
-    jobs: async (ctx, queues, options) => out(await system.jobs(ctx, own(queues), options)),
+    jobs: async (ctx, queues, options) =>
+      out((await system.jobs(ctx, own(queues), options)).sort((a, b) => when(b) - when(a))),
     throughput: async (ctx, queues) => out(await system.throughput(ctx, own(queues))),
     workers: async (ctx, queues) => out(await system.workers(ctx, own(queues))),
   };
