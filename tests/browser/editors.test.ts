@@ -14,7 +14,6 @@
  * DejaVu Sans here, wider than Inter, so a layout that fits here fits with Inter).
  * Screenshots go to artifacts/screenshots/editors-*.png.
  */
-import * as esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -24,6 +23,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 import { METRIC_DEFINITIONS, systemsOfKind } from '../../pkg/model/catalogue';
 import { DATASOURCE_KINDS, type DatasourceKind, type OverviewMetric } from '../../pkg/model/query';
+import { buildPage } from './support';
 
 // Each test opens many pages on a shared 2-core machine.
 jest.setTimeout(300_000);
@@ -92,26 +92,7 @@ let origin = '';
 
 beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobscope-editors-'));
-  await esbuild.build({
-    entryPoints: [path.join(__dirname, 'page/editors.tsx')],
-    bundle: true,
-    outfile: path.join(dir, 'page.js'),
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2020',
-    minify: true,
-    define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
-    loader: { '.svg': 'text', '.png': 'dataurl', '.woff': 'empty', '.woff2': 'empty', '.css': 'empty' },
-    logLevel: 'error',
-  });
-  fs.writeFileSync(
-    path.join(dir, 'index.html'),
-    '<!doctype html><html><head><meta charset="utf-8"><title>Jobscope editors</title><link rel="icon" href="data:,"></head><body><div id="root"></div>' +
-      // Grafana's index page sets its boot data before any plugin code runs; @grafana/runtime reads it on import.
-      '<script>window.grafanaBootData = { settings: { appSubUrl: "", featureToggles: {} }, user: { orgRole: "Admin" }, navTree: [] };</script>' +
-      '<script src="/page.js"></script></body></html>'
-  );
+  const dir = await buildPage('page/editors.tsx', 'Jobscope editors');
   server = await serve(dir, path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons'));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'jobscope-chromium-')), {

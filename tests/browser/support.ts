@@ -76,11 +76,11 @@ export interface QueryBody {
 }
 export type QueryHandler = (body: QueryBody) => Promise<{ frames: FrameJSON[]; errors?: Array<{ message: string }> }>;
 
-/** Bundles the page into a fresh directory; returns it. */
-export async function buildPage(): Promise<string> {
+/** Bundles a test page (page/main.tsx: the flow panel) into a fresh directory; returns it. */
+export async function buildPage(entry = 'page/main.tsx', title = 'Jobscope flow panel'): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobscope-browser-'));
   await esbuild.build({
-    entryPoints: [path.join(__dirname, 'page/main.tsx')],
+    entryPoints: [path.join(__dirname, entry)],
     bundle: true,
     outfile: path.join(dir, 'page.js'),
     platform: 'browser',
@@ -93,7 +93,7 @@ export async function buildPage(): Promise<string> {
   });
   fs.writeFileSync(
     path.join(dir, 'index.html'),
-    '<!doctype html><html><head><meta charset="utf-8"><title>Jobscope flow panel</title><link rel="icon" href="data:,"></head><body><div id="root"></div>' +
+    `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,"></head><body><div id="root"></div>` +
       // Grafana's index page sets its boot data before any plugin code runs; @grafana/runtime reads it on import.
       '<script>window.grafanaBootData = { settings: { appSubUrl: "", featureToggles: {} }, user: { orgRole: "Admin" }, navTree: [] };</script>' +
       '<script src="/page.js"></script></body></html>'
