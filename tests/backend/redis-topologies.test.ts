@@ -96,11 +96,20 @@ it('reads queues spread over the nodes of a Cluster', async () => {
     ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
     { stdio: 'ignore' }
   );
-  const probe = new Redis({ port: ports[0] });
-  await waitUntil('the cluster to be ok', async () =>
-    /cluster_state:ok/.test((await probe.call('CLUSTER', 'INFO')) as string)
-  );
-  probe.disconnect();
+  // Every node must agree before BullMQ writes: a node that does not know the slot map yet
+  // redirects a pipeline to a node where its scripts were never loaded (NOSCRIPT).
+  for (const port of ports) {
+    const probe = new Redis({ port });
+    await waitUntil(`cluster node ${port} to agree`, async () => {
+      const info = (await probe.call('CLUSTER', 'INFO')) as string;
+      return (
+        /cluster_state:ok/.test(info) &&
+        /cluster_slots_ok:16384/.test(info) &&
+        new RegExp(`cluster_known_nodes:${ports.length}\\b`).test(info)
+      );
+    });
+    probe.disconnect();
+  }
 
   const cluster = new Cluster([{ host: '127.0.0.1', port: ports[0] }], {
     redisOptions: { maxRetriesPerRequest: null },
