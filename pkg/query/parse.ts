@@ -3,8 +3,6 @@ import { badRequest } from '../errors/errors';
 import { JOB_STATES, JobscopeQuery, OVERVIEW_METRICS, QUERY_TYPES, SYSTEMS } from '../model/query';
 import { globListProblem } from './glob';
 
-export { queueFilter } from './glob';
-
 export const MAX_LIST_LIMIT = 1000;
 /** Rows a job list or failure grouping returns when the query names no limit. */
 export const DEFAULT_LIST_LIMIT = 100;
