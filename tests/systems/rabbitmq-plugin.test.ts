@@ -105,7 +105,7 @@ it('answers every query type as the monitoring user with read-only permissions',
   expect((await grafana.callResource(ro, 'GET', 'topology')).code).toBe(200);
 });
 
-it('reports a down broker, a wrong password and an unknown queue in Grafana terms', async () => {
+it('reports a down broker and a wrong password in Grafana terms, never the password', async () => {
   const down = await grafana.checkHealth({
     uid: 'rmq-down',
     jsonData: { kind: 'rabbitmq', managementUrl: 'http://127.0.0.1:1' },
@@ -119,12 +119,4 @@ it('reports a down broker, a wrong password and an unknown queue in Grafana term
   });
   expect(wrong.message).toMatch(/refused the credentials of user "jobscope"/);
   expect(wrong.message).not.toContain('not-the-password-xyz');
-  const responses = await grafana.queryData(ds, [
-    { refId: 'missing', json: { queues: ['nope'] } },
-    { refId: 'good', json: { queues: ['orders'], metrics: ['wait'] } },
-  ]);
-  expect(responses.missing).toMatchObject({ status: 404, errorSource: 'downstream' });
-  expect(readNumeric(responses.good.frames.map(decodeFrame))).toEqual([
-    { metric: 'wait', labels: { system: 'rabbitmq', queue: 'orders' }, value: 1 },
-  ]);
 });

@@ -133,16 +133,6 @@ describe('overview', () => {
     expect(Object.keys(byQueue).sort()).toEqual([`${prefix}orders`, `${prefix}orders.dlq`]);
     expect(byQueue[`${prefix}orders.dlq`].dead).toBe(3);
   });
-
-  it('answers an unknown queue with a 404, and with a notice when other queues were found', async () => {
-    await expect(admin.read(q({ queues: ['nope'] }), window())).rejects.toMatchObject({
-      status: 404,
-      message: expect.stringMatching(/queue "nope" not found/),
-    });
-    const { byQueue, result } = await overview(admin, { queues: ['nope', 'orders'] });
-    expect(Object.keys(byQueue)).toEqual(['orders']);
-    expect(result.notices.map((n) => n.text).join('\n')).toMatch(/queue "nope" not found/);
-  });
 });
 
 describe('dead-letter topology', () => {
@@ -211,7 +201,7 @@ describe('dead-letter browsing', () => {
     await conn.close();
   });
 
-  it('groups failures by dead-letter reason and honours the limit', async () => {
+  it('groups failures by dead-letter reason', async () => {
     const peek = make({ managementUrl: API, username: ADMIN.user, vhost: state.vhost, allowPeek: true });
     const r = await peek.read(q({ queryType: 'failures' }), window());
     if (r.type !== 'failures') {
@@ -223,8 +213,6 @@ describe('dead-letter browsing', () => {
       'emails.dlq|rejected from emails': 1,
       'ttl.expired|expired from ttl': 2,
     });
-    const limited = await peek.read(q({ queryType: 'jobs', state: 'dead', limit: 2 }), window());
-    expect(limited.type === 'jobs' && limited.rows.length).toBe(2);
   });
 });
 

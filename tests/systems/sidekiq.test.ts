@@ -303,13 +303,6 @@ describe('through the packaged executable', () => {
     expect(series.length).toBe(2);
   });
 
-  it('lists the queues for the query editor', async () => {
-    const res = await grafana.callResource(ds, 'GET', 'queues');
-    expect(JSON.parse(res.body).filter((q: any) => q.system === 'sidekiq')).toEqual(
-      ['backlog', 'critical', 'default', 'slow'].map((queue) => ({ system: 'sidekiq', queue }))
-    );
-  });
-
   it('answers every query type as a read-only ACL user, and MONITOR sees no write command', async () => {
     const report = await runAsReadOnlyUser({ kind: 'redis', url: URL }, everyQueryType({ system: 'sidekiq' }));
     expect(report.errors).toEqual({});
