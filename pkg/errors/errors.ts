@@ -4,7 +4,15 @@
  * DataResponse errors or resource responses; nothing here knows about gRPC.
  */
 import type { ErrorSource } from '../protocol/messages';
+import { cutText } from '../reading/text';
 import { scrubSecrets } from './scrub';
+
+/**
+ * An error message's longest, about: room for a broker's own message and detail, while a
+ * value the message quotes (a setting, a queue name, a broker's answer) cannot make the
+ * answer or a log line large. The cut message ends with its full size.
+ */
+export const ERROR_TEXT_BYTES = 4096;
 
 export class JobscopeError extends Error {
   constructor(
@@ -13,7 +21,7 @@ export class JobscopeError extends Error {
     readonly source: ErrorSource
   ) {
     // Every message that reaches a response or a log passes here or through classify().
-    super(scrubSecrets(message));
+    super(cutText(scrubSecrets(message), ERROR_TEXT_BYTES));
   }
 }
 

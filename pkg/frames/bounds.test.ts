@@ -1,19 +1,12 @@
 import {
   boundResult,
   cutName,
-  cutText,
   LONG_TEXT_BYTES,
   QUERY_BYTES,
   queryBudget,
   REQUEST_BYTES,
   SHORT_TEXT_BYTES,
 } from './bounds';
-
-it('cuts on a character boundary and says how big the whole was', () => {
-  expect(cutText('short', 10)).toBe('short');
-  // "é" is two bytes: a cut at 3 bytes of "aéé" must not split the second one.
-  expect(cutText('aéé', 4)).toBe('aé… [cut at 3 of 5 bytes]');
-});
 
 it('keeps two long queue names distinct (they are labels) and short ones untouched', () => {
   const a = 'q'.repeat(SHORT_TEXT_BYTES) + 'a';

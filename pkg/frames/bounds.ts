@@ -9,6 +9,7 @@ import { createHash } from 'crypto';
 import type { ReadResult } from '../reading/results';
 import type { Notice } from './frame';
 import { MAX_NOTICES } from '../reading/results';
+import { cutText } from '../reading/text';
 
 /** Identifiers and labels: ids, job and worker names, queue names, hosts, states. */
 export const SHORT_TEXT_BYTES = 1024;
@@ -33,21 +34,7 @@ export function queryBudget(queries: number): number {
 
 const mib = (bytes: number) => `${Number((bytes / 1024 / 1024).toFixed(2))} MiB`;
 /** Notices and the executed-query summary are read by people. */
-const NOTICE_BYTES = 2048;
-
-/** The first `limit` bytes of `text` on a character boundary, marked with the whole size. */
-export function cutText(text: string, limit: number): string {
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes <= limit) {
-    return text;
-  }
-  const b = Buffer.from(text, 'utf8');
-  let end = limit;
-  while (end > 0 && (b[end] & 0xc0) === 0x80) {
-    end--; // do not split a UTF-8 sequence
-  }
-  return `${b.subarray(0, end).toString('utf8')}… [cut at ${end} of ${bytes} bytes]`;
-}
+export const NOTICE_BYTES = 2048;
 
 /**
  * A queue name is a label too (alerting tells series apart by labels): a cut one keeps a

@@ -6,6 +6,7 @@
  */
 import type { CallResourceRequest, CallResourceResponse } from '../protocol/messages';
 import { classify } from '../errors/errors';
+import { cutName } from '../frames/bounds';
 import type { Datasource } from './datasource';
 
 const JSON_HEADERS = { 'Content-Type': { values: ['application/json'] } };
@@ -20,7 +21,12 @@ export async function callResource(ds: Datasource, req: CallResourceRequest): Pr
     return await ds.bounded(req.pluginContext, `resource ${path}`, async () => {
       if (path === 'queues' && req.method === 'GET') {
         const { source } = await ds.source(req.pluginContext);
-        return json(200, await source.listQueues());
+        // Each name cut as in frames.
+        const queues = await source.listQueues();
+        return json(
+          200,
+          queues.map((q) => ({ system: q.system, queue: cutName(q.queue) }))
+        );
       }
       if (req.method === 'GET' && path !== '') {
         const { source } = await ds.source(req.pluginContext);

@@ -135,3 +135,25 @@ it('cuts the example message of a failure group too', async () => {
   example.forEach((v) => expect(Buffer.byteLength(v)).toBeLessThan(LONG_TEXT_BYTES + 64));
   expect(A.frames.reduce((n, f) => n + f.length, 0)).toBeLessThan(MB);
 }, 60_000);
+
+it('cuts a queue name in the query editor’s queue list as in frames, keeping names apart', async () => {
+  const long = (last: string) => `${'q'.repeat(4 * 1024)}${last}`;
+  const queues = [new bullmq.Queue(long('a'), { connection: bullConnection(), prefix })];
+  queues.push(new bullmq.Queue(long('b'), { connection: bullConnection(), prefix }));
+  await Promise.all(queues.map((q) => q.add('x', {})));
+  try {
+    // A data source of its own: the others' discovery (cached 30 s) ran before these queues were made.
+    const res = await grafana.callResource({ ...ds(), uid: 'bounds-queue-list' }, 'GET', 'queues');
+    expect(res.code).toBe(200);
+    const listed = (JSON.parse(res.body.toString()) as Array<{ queue: string }>).map((q) => q.queue);
+    const cut = listed.filter((q) => q.startsWith('qqqq'));
+    expect(cut).toHaveLength(2);
+    expect(new Set(cut).size).toBe(2); // the digest of the whole name tells them apart
+    for (const name of cut) {
+      expect(name).toMatch(/… \[cut at \d+ of 4097 bytes\] #[0-9a-f]{12}$/);
+      expect(Buffer.byteLength(name)).toBeLessThan(SHORT_TEXT_BYTES + 64);
+    }
+  } finally {
+    await Promise.all(queues.map((q) => q.close()));
+  }
+});

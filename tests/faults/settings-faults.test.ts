@@ -6,6 +6,7 @@
  */
 import { expectError, faultDatasource, FaultRig, SECRET } from './support';
 import { TEST_CA } from '../../pkg/kinds/test-pem';
+import { ERROR_TEXT_BYTES } from '../../pkg/errors/errors';
 
 jest.setTimeout(60_000);
 
@@ -125,6 +126,34 @@ describe('a wrong setting is a downstream 400 naming it, for query and health al
     const { value } = await rig.query('valid CA, nothing listening', ds, { queryType: 'overview' });
     expect(value.status).not.toBe(400);
     expect(value.errorSource).toBe('downstream');
+  });
+});
+
+describe('a setting the message quotes, however long, is cut in the answer', () => {
+  const huge = 'x'.repeat(1024 * 1024);
+  it.each([
+    [
+      'a 1 MiB Kafka broker',
+      { kind: 'kafka', url: huge },
+      /^setting url: Kafka broker "x+… \[cut at \d+ of \d+ bytes\]$/,
+    ],
+    [
+      'a 1 MiB cluster node',
+      { redisMode: 'cluster', redisNodes: `${huge}:0` },
+      /^setting redisNodes: "x+… \[cut at \d+ of \d+ bytes\]$/,
+    ],
+    [
+      'a 1 MiB advisory stream',
+      { kind: 'nats', url: 'nats://127.0.0.1:4222', advisoryStream: `a.${huge}` },
+      /advisory stream "a\.x+… \[cut at/,
+    ],
+  ])('%s', async (fault, json, message) => {
+    const ds = faultDatasource(`settings-huge-${fault.replace(/\W+/g, '-')}`, json);
+    const { value } = await rig.query(fault, ds, { queryType: 'overview' });
+    expectError(value, 'downstream', 400, message);
+    expect(Buffer.byteLength(value.error!)).toBeLessThanOrEqual(ERROR_TEXT_BYTES + 64);
+    const health = await rig.health(fault, ds);
+    expect(health.value.message).toBe(value.error);
   });
 });
 
