@@ -100,12 +100,15 @@ export function parseUrl(raw: string, key: string, schemes: readonly string[], e
   return url;
 }
 
+/** A DNS name's longest (RFC 1035); a longer host is a mistake, not a broker to try. */
+const MAX_HOST_LENGTH = 253;
+
 /** `host:port` with a port from 1 to 65535 (IPv6 hosts in brackets); `defaultPort` when none is given. */
 export function parseHostPort(text: string, key: string, defaultPort: number): { host: string; port: number } {
   const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]/]+)(?::(\d{1,5}))?$/.exec(text.trim());
   const port = m?.[2] === undefined ? defaultPort : Number(m[2]);
-  if (!m || port < 1 || port > 65535) {
-    throw badRequest(`setting ${key}: "${text}" is not host:port (port 1 to 65535)`);
+  if (!m || port < 1 || port > 65535 || m[1].length > MAX_HOST_LENGTH) {
+    throw badRequest(`setting ${key}: "${text}" is not host:port (a host name, port 1 to 65535)`);
   }
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }

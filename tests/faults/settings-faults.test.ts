@@ -139,7 +139,7 @@ describe('a setting the message quotes, however long, is cut in the answer', () 
     ],
     [
       'a 1 MiB cluster node',
-      { redisMode: 'cluster', redisNodes: `${huge}:0` },
+      { redisMode: 'cluster', redisNodes: huge },
       /^setting redisNodes: "x+… \[cut at \d+ of \d+ bytes\]$/,
     ],
     [
