@@ -94,6 +94,15 @@ export const DEFAULT_QUERY: Omit<JobscopeQuery, 'refId'> = { queryType: 'overvie
 export const DATASOURCE_KINDS = ['redis', 'rabbitmq', 'postgres', 'nats', 'kafka'] as const;
 export type DatasourceKind = (typeof DATASOURCE_KINDS)[number];
 
+/** Display names of the data source kinds (the Kind select, system groups, notices). */
+export const KIND_NAMES: Record<DatasourceKind, string> = {
+  redis: 'Redis',
+  rabbitmq: 'RabbitMQ',
+  postgres: 'PostgreSQL',
+  nats: 'NATS JetStream',
+  kafka: 'Kafka',
+};
+
 /** Data source `jsonData` (non-secret settings). */
 export interface JobscopeSettings {
   kind?: DatasourceKind;

@@ -5,7 +5,7 @@
  * query-type switch, limits and order, the executed-query text and the health summary.
  * Kinds bring their connection and systems (job-system.ts); systems bring their reads.
  */
-import type { JobscopeQuery } from '../model/query';
+import { KIND_NAMES, type JobscopeQuery, type JobSystemId } from '../model/query';
 import { descriptorOf } from '../model/catalogue';
 import { isGlob, queueFilter } from '../query/glob';
 import { DEFAULT_LIST_LIMIT } from '../query/parse';
@@ -23,6 +23,8 @@ interface Snapshot<C extends ReadContext> {
   detected: boolean;
   /** What "queue … not found" goes on with: where the kind looked, or its own words. */
   notFound: string;
+  /** Where the kind looked, e.g. `redis://127.0.0.1:6379/0`. */
+  where: string;
   notices: string[];
 }
 
@@ -95,8 +97,9 @@ export class JobSource<C extends ReadContext> implements QueueSource {
         const d = await system.discover(ctx);
         return { system, discovery: { ...d, queues: d.queues.filter(this.discovered) } };
       });
-      const notFound = this.kind.notFound?.(held) ?? ` (looked in ${this.kind.where(held)})`;
-      return { found, detected: held.detected ?? false, notFound, notices: held.notices };
+      const where = this.kind.where(held);
+      const notFound = this.kind.notFound?.(held) ?? ` (looked in ${where})`;
+      return { found, detected: held.detected ?? false, notFound, where, notices: held.notices };
     })();
     this.cache = { at: Date.now(), result };
     result.catch(() => (this.cache = undefined));
@@ -147,6 +150,9 @@ export class JobSource<C extends ReadContext> implements QueueSource {
       targets = await pick(snapshot);
     }
     snapshot.notices.forEach((n) => ctx.notice('warning', n));
+    if (query.system && literals.length === 0 && targets.every((t) => t.queues.length === 0)) {
+      ctx.notice('warning', this.noQueuesOf(query.system, named, snapshot.where)); // rather than silent zeros
+    }
     for (const t of targets.filter((t) => !t.complete)) {
       ctx.notice(
         'warning',
@@ -162,6 +168,17 @@ export class JobSource<C extends ReadContext> implements QueueSource {
       ctx.notice('warning', text);
     }
     return targets;
+  }
+
+  /** Why a query restricted to `system` found nothing: another kind's system, or none of its queues here. */
+  private noQueuesOf(system: JobSystemId, patterns: string[], where: string): string {
+    const d = descriptorOf(system);
+    const name = d?.name ?? system;
+    if (d && d.kind !== this.kind.id) {
+      return `${name} is read by a ${KIND_NAMES[d.kind]} data source; this one is ${KIND_NAMES[this.kind.id]}`;
+    }
+    const matching = patterns.length > 0 ? ` matching ${patterns.map((p) => `"${p}"`).join(', ')}` : '';
+    return `no ${name} queues${matching} found (looked in ${where})`;
   }
 
   async checkHealth(): Promise<HealthReport> {

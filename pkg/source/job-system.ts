@@ -8,7 +8,7 @@
  * and pushes notices for what its store does not record (see the catalogue entry of the
  * system in pkg/model/catalogue/, which the contract suite holds it to).
  */
-import type { JobState, JobSystemId, OverviewMetric } from '../model/query';
+import type { DatasourceKind, JobState, JobSystemId, OverviewMetric } from '../model/query';
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../reading/rows';
 import type { Series } from '../reading/series';
 import type { Notice } from '../reading/notice';
@@ -89,6 +89,8 @@ export interface SystemsFound<C extends ReadContext> {
 
 /** What a data-source kind gives the generic source: its connection and its systems. */
 export interface Kind<C extends ReadContext> {
+  /** Which kind of data source this is (the catalogue's `kind` of its systems). */
+  readonly id: DatasourceKind;
   /**
    * Systems may be read at the same time (Redis: their commands share pipelined round
    * trips); false where a session is one connection (a PostgreSQL transaction).

@@ -8,13 +8,19 @@ import type { DataQuery } from '@grafana/schema';
 
 import {
   QUERY_TYPES,
-  type DatasourceKind,
   type JobscopeQuery as SharedQuery,
   type JobscopeSettings,
   type QueryType,
 } from '../../pkg/model/query';
 
-export { DATASOURCE_KINDS, DEFAULT_QUERY, OVERVIEW_METRICS, QUERY_TYPES, REDIS_SYSTEMS } from '../../pkg/model/query';
+export {
+  DATASOURCE_KINDS,
+  DEFAULT_QUERY,
+  KIND_NAMES,
+  OVERVIEW_METRICS,
+  QUERY_TYPES,
+  REDIS_SYSTEMS,
+} from '../../pkg/model/query';
 export type {
   DatasourceKind,
   JobscopeSecureSettings,
@@ -35,15 +41,6 @@ export type JobscopeOptions = JobscopeSettings & DataSourceJsonData;
 export const TRACING_DATASOURCE_TYPES = ['tempo', 'jaeger', 'zipkin'] as const;
 /** Data source types offered as the logs link target (queries in src/panel/explore-links.ts). */
 export const LOGS_DATASOURCE_TYPES = ['loki', 'elasticsearch'] as const;
-
-/** Display names of the data source kinds (the Kind select, system groups). */
-export const KIND_NAMES: Record<DatasourceKind, string> = {
-  redis: 'Redis',
-  rabbitmq: 'RabbitMQ',
-  postgres: 'PostgreSQL',
-  nats: 'NATS JetStream',
-  kafka: 'Kafka',
-};
 
 /** The Type menu: a short name and one short line each (the menu is as wide as the select). */
 const QUERY_TYPE_TEXT: Record<QueryType, [label: string, description: string]> = {

@@ -3,8 +3,8 @@
  * the system's real server and library state, with the catalogue (pkg/model/catalogue) as
  * the declaration: the same assertions for all, one fixture per system.
  */
-import { descriptorOf } from '../../pkg/model/catalogue';
-import { JOB_STATES, QUERY_TYPES, type QueryType } from '../../pkg/model/query';
+import { CATALOGUE, descriptorOf } from '../../pkg/model/catalogue';
+import { JOB_STATES, KIND_NAMES, QUERY_TYPES, type QueryType } from '../../pkg/model/query';
 import { startPlugin, type PluginProcess } from '../harness/plugin-process';
 import { GrafanaClient } from '../harness/grpc-client';
 import { decodeFrame, readNumeric, readTimeseriesMulti, type DecodedFrame } from '../harness/grafana-frames';
@@ -37,6 +37,7 @@ export const TABLE_COLUMNS: Record<'failures' | 'jobs' | 'workers' | 'queues', s
 };
 
 const UNKNOWN_QUEUE = 'jobscope-contract-no-such-queue';
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 interface Answer {
   status: number;
@@ -190,6 +191,20 @@ export function describeContract(fixture: ContractFixture): void {
       expect(beside.status).toBe(200);
       expect(beside.notices.some((n) => n.includes(UNKNOWN_QUEUE))).toBe(true);
       expect(readNumeric(beside.frames).some((v) => v.labels.queue === state.queues[0])).toBe(true);
+    });
+
+    it('answers a pattern matching none of its queues, or another kind’s system, empty with a notice saying why', async () => {
+      const none = await ask({ queryType: 'overview', queues: [`${UNKNOWN_QUEUE}-*`] });
+      expect([none.status, readNumeric(none.frames)]).toEqual([200, []]);
+      expect(none.notices).toContainEqual(
+        expect.stringMatching(new RegExp(`^no ${escape(d.name)} queues matching "${UNKNOWN_QUEUE}-\\*" found \\(`))
+      );
+      const other = CATALOGUE.find((x) => x.kind !== d.kind)!;
+      const elsewhere = await ask({ queryType: 'overview', system: other.id });
+      expect([elsewhere.status, readNumeric(elsewhere.frames)]).toEqual([200, []]);
+      expect(elsewhere.notices).toContain(
+        `${other.name} is read by a ${KIND_NAMES[other.kind]} data source; this one is ${KIND_NAMES[d.kind]}`
+      );
     });
 
     // A check against a known adapter defect (which may show only on some runs) is skipped,

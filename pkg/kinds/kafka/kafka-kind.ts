@@ -34,6 +34,7 @@ import { OffsetTimes } from './systems/kafka/offset-times';
 import { KafkaSystem } from './systems/kafka/kafka-system';
 
 export class KafkaKind implements Kind<KafkaReadContext> {
+  readonly id = 'kafka' as const;
   readonly parallel = false;
   readonly settings: KafkaSettings;
   private readonly kafka: Kafka;

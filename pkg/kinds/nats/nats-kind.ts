@@ -23,6 +23,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export class NatsKind implements Kind<NatsContext> {
   /** One system, so nothing to read side by side; its calls are bounded in flight by the system. */
+  readonly id = 'nats' as const;
   readonly parallel = true;
   readonly settings: NatsSettings;
   private readonly conn: NatsConnector;

@@ -17,6 +17,7 @@ import { asFound } from './as-found';
 import { JobSource } from '../../source/job-source';
 
 export class PostgresKind implements Kind<PgReadContext> {
+  readonly id = 'postgres' as const;
   readonly parallel = false;
   readonly settings: PostgresOptions;
   private readonly pool: Pool;

@@ -30,6 +30,7 @@ const MAX_QUEUES = 10_000;
 type Routing = { bindings: BindingInfo[]; exchanges: ExchangeInfo[] };
 
 export class RabbitKind implements Kind<RabbitContext> {
+  readonly id = 'rabbitmq' as const;
   readonly parallel = true;
   readonly settings: RabbitSettings;
   private readonly api?: ManagementApi;

@@ -26,6 +26,7 @@ import { JobSource } from '../../source/job-source';
 const REFUSED = /WRONGPASS|NOAUTH|NOPERM|invalid username-password|AUTH|DB index/i;
 
 export class RedisKind implements Kind<ReadContext> {
+  readonly id = 'redis' as const;
   readonly parallel = true;
   private readonly client: Redis | Cluster;
   /** What adapters get: the client, with cross-slot pipelines made safe on a Cluster. */
