@@ -109,7 +109,15 @@ export const BULL: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'metrics',
     workerLiveness: 'connection',
-    schedules: true,
+    schedules: [
+      {
+        by: 'Bull 4 repeatable jobs',
+        holds:
+          'The repeat sorted set, scored by the next due time; each run a delayed job until a queue object promotes it.',
+        lastRun: false,
+        nextRun: true,
+      },
+    ],
     jobTimings: true,
   },
 };

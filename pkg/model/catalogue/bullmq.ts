@@ -135,7 +135,15 @@ export const BULLMQ: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'metrics',
     workerLiveness: 'connection',
-    schedules: true,
+    schedules: [
+      {
+        by: 'BullMQ 5.x job schedulers',
+        holds:
+          'The repeat sorted set and one hash per scheduler; the next run is a delayed job whose id holds its due time in ms, queued when the current run starts.',
+        lastRun: false,
+        nextRun: true,
+      },
+    ],
     jobTimings: true,
   },
 };

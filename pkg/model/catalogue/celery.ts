@@ -119,7 +119,15 @@ export const CELERY: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'finished-jobs',
     workerLiveness: 'unproven',
-    schedules: false,
+    schedules: [
+      {
+        by: 'RedBeat 2.4 (Celery beat on Redis, add-on)',
+        holds:
+          'The redbeat::schedule sorted set scored by due time, and a hash per entry whose last_run_at is when beat sent the task.',
+        lastRun: true,
+        nextRun: true,
+      },
+    ],
     jobTimings: false,
   },
 };

@@ -118,7 +118,15 @@ export const GOOD_JOB: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'finished-jobs',
     workerLiveness: 'heartbeat',
-    schedules: false,
+    schedules: [
+      {
+        by: 'GoodJob cron',
+        holds:
+          'cron_key and cron_at on the job row of each run; the schedules themselves are the application’s configuration.',
+        lastRun: true,
+        nextRun: false,
+      },
+    ],
     jobTimings: true,
   },
 };

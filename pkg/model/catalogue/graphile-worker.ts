@@ -114,7 +114,14 @@ export const GRAPHILE_WORKER: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'finished-jobs',
     workerLiveness: 'unproven',
-    schedules: true,
+    schedules: [
+      {
+        by: 'graphile-worker 0.17',
+        holds: 'known_crontabs (identifier, known since, last execution); the crontab itself is runner configuration.',
+        lastRun: true,
+        nextRun: false,
+      },
+    ],
     jobTimings: false,
   },
 };

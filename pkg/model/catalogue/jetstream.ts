@@ -91,7 +91,7 @@ export const JETSTREAM: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'none',
     workerLiveness: 'connection',
-    schedules: false,
+    schedules: [],
     jobTimings: false,
   },
 };

@@ -90,7 +90,7 @@ export const KAFKA: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'none',
     workerLiveness: 'connection',
-    schedules: false,
+    schedules: [],
     jobTimings: false,
   },
 };

@@ -129,7 +129,15 @@ export const OBAN: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'finished-jobs',
     workerLiveness: 'unproven',
-    schedules: false,
+    schedules: [
+      {
+        by: 'Oban.Plugins.Cron',
+        holds:
+          'meta cron: true and cron_expr on the job row of each run; the crontab itself is the application’s configuration.',
+        lastRun: true,
+        nextRun: false,
+      },
+    ],
     jobTimings: true,
   },
 };

@@ -130,7 +130,15 @@ export const PG_BOSS: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'finished-jobs',
     workerLiveness: 'heartbeat',
-    schedules: true,
+    schedules: [
+      {
+        by: 'pg-boss 10',
+        holds:
+          'The schedule table (name, cron, timezone); the runs are the jobs of the queue named like the schedule; no last or next time per schedule.',
+        lastRun: false,
+        nextRun: false,
+      },
+    ],
     jobTimings: true,
   },
 };

@@ -104,7 +104,7 @@ export const QUE: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'finished-jobs',
     workerLiveness: 'connection',
-    schedules: false,
+    schedules: [],
     jobTimings: false,
   },
 };

@@ -97,7 +97,7 @@ export const RABBITMQ: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'metrics',
     workerLiveness: 'connection',
-    schedules: false,
+    schedules: [],
     jobTimings: false,
   },
 };

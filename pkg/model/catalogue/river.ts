@@ -141,7 +141,15 @@ export const RIVER: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'finished-jobs',
     workerLiveness: 'unproven',
-    schedules: false,
+    schedules: [
+      {
+        by: 'River periodic jobs',
+        holds:
+          'metadata periodic: true (and river:periodic_job_id where the periodic job has an id) on the job row of each run; the schedules are the client’s configuration.',
+        lastRun: true,
+        nextRun: false,
+      },
+    ],
     jobTimings: true,
   },
 };

@@ -120,7 +120,15 @@ export const RQ: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'finished-jobs',
     workerLiveness: 'heartbeat',
-    schedules: false,
+    schedules: [
+      {
+        by: 'rq-scheduler 0.14 (add-on)',
+        holds:
+          'The rq:scheduler:scheduled_jobs sorted set scored by the next run; one job id reused for every run, so its hash holds the latest only.',
+        lastRun: false,
+        nextRun: true,
+      },
+    ],
     jobTimings: true,
   },
 };

@@ -121,7 +121,15 @@ export const SIDEKIQ: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'metrics',
     workerLiveness: 'heartbeat',
-    schedules: false,
+    schedules: [
+      {
+        by: 'sidekiq-cron 1.8 (add-on)',
+        holds:
+          'The cron_jobs set and a cron_job:<name> hash each, with last_enqueue_time (whole seconds) and the jids of recent runs (jid_history); no next time, no record of success.',
+        lastRun: true,
+        nextRun: false,
+      },
+    ],
     jobTimings: false,
   },
 };

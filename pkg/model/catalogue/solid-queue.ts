@@ -127,7 +127,15 @@ export const SOLID_QUEUE: JobSystemDescriptor = {
     traceIds: true,
     throughput: 'finished-jobs',
     workerLiveness: 'heartbeat',
-    schedules: true,
+    schedules: [
+      {
+        by: 'Solid Queue 1.x',
+        holds:
+          'solid_queue_recurring_tasks (key, schedule, class) and solid_queue_recurring_executions (task_key, run_at, job_id), one row a run.',
+        lastRun: true,
+        nextRun: false,
+      },
+    ],
     jobTimings: false,
   },
 };

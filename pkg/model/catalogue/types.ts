@@ -66,6 +66,18 @@ export type WorkerLiveness =
   /** The store records no workers. */
   | 'none';
 
+/** One way a store records recurring schedules, as the library (or add-on) keeps them. */
+export interface ScheduleStore {
+  /** The library or add-on that writes them, with the version the facts were read at. */
+  by: string;
+  /** What it stores, in its own names. */
+  holds: string;
+  /** The store says when a schedule last fired (enqueued or sent a run). */
+  lastRun: boolean;
+  /** The store says when a schedule is next due. */
+  nextRun: boolean;
+}
+
 export interface Capabilities {
   /** A queue can be paused (queue_paused is meaningful). */
   pause: boolean;
@@ -80,8 +92,12 @@ export interface Capabilities {
   /** Where `timeseries` (completed and failed per interval) comes from; `none` when it cannot be answered. */
   throughput: 'metrics' | 'finished-jobs' | 'none';
   workerLiveness: WorkerLiveness;
-  /** The store records recurring schedules (cron-like), for heartbeats without pings. */
-  schedules: boolean;
+  /**
+   * Where this store keeps recurring schedules (cron-like) or their runs, for heartbeats
+   * without pings: the library's own or a common add-on's; empty where only the
+   * application's configuration knows them.
+   */
+  schedules: ScheduleStore[];
   /** The store records when each job started and finished, for latency percentiles. */
   jobTimings: boolean;
 }
