@@ -124,12 +124,6 @@ describe.each([
     expect(frames[0].meta?.channel).toBeUndefined();
   });
 
-  it('gives every value of a default (all metrics) overview a unique label set, as alert evaluation demands', async () => {
-    const responses = await grafana.queryData(ds, [{ refId: 'all', json: {} }], { FromAlert: 'true' });
-    const values = readNumeric(responses.all.frames.map(decodeFrame)); // throws on duplicate label sets
-    expect(values.length).toBeGreaterThan(20);
-  });
-
   it('lists queues through CallResource for the query editor', async () => {
     const res = await grafana.callResource(ds, 'GET', 'queues');
     expect(res.code).toBe(200);
