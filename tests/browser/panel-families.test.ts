@@ -4,6 +4,8 @@
  * JetStream and Kafka, each drawn from the catalogue's life cycle, fed overview frames made
  * by the backend's own frame code (pkg/frames/result-frames.ts, the shape the executable
  * encodes) with every metric the catalogue says the system returns, at 0 and at 999,999,999.
+ * (What the packaged executable answers on real states is drawn in panel.test.ts for BullMQ and
+ * panel-live.test.ts for one system of each other kind.)
  *
  * Checked, dark and light, at 300×200, 400×300, 708×300 and 1440×900: nothing outside the
  * panel, no node text outside its node, nothing a user reads or clicks overlapping another
