@@ -9,28 +9,22 @@
  * - every control is reached with Tab, in reading order;
  * - alert rules are offered only the numeric query types; each kind's settings show only its own.
  * The page carries Grafana's global styles, which load Inter from /public/fonts/inter/ as Grafana
- * serves it; the test serves it from @fontsource/inter when that is installed. It is not on
- * this machine yet, so the text is then measured in Grafana's fallback fonts (Helvetica, Arial:
- * DejaVu Sans here, wider than Inter, so a layout that fits here fits with Inter).
+ * serves it (support.ts serves @fontsource/inter there): every page checks that Inter loaded, so
+ * the text is measured as Grafana draws it, never in a fallback font.
  * Screenshots go to artifacts/screenshots/editors-*.png.
  */
 import * as fs from 'fs';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
-import * as os from 'os';
+import type * as http from 'http';
 import * as path from 'path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 
 import { METRIC_DEFINITIONS, systemsOfKind } from '../../pkg/model/catalogue';
 import { DATASOURCE_KINDS, type DatasourceKind, type OverviewMetric } from '../../pkg/model/query';
-import { buildPage } from './support';
+import { buildPage, interFaces, INTER_LOADED, launch, notServed, serve, SHOTS } from './support';
 
 // Each test opens many pages on a shared 2-core machine.
 jest.setTimeout(300_000);
 
-const ROOT = path.resolve(__dirname, '../..');
-const SHOTS = path.join(ROOT, 'artifacts/screenshots');
-const CHROMIUM = process.env.JOBSCOPE_CHROMIUM || '/usr/bin/chromium';
 const THEMES = ['dark', 'light'] as const;
 const PANES: Array<[number, number]> = [
   [300, 200],
@@ -45,47 +39,6 @@ const FOUND = [
   { system: 'sidekiq', queue: 'default' },
 ];
 
-/** Inter as Grafana serves it (/public/fonts/inter/…), from @fontsource/inter when installed. */
-const FONTSOURCE = path.join(ROOT, 'node_modules/@fontsource/inter/files');
-const INTER_FILES: Record<string, string> = {
-  'Inter-Regular.woff2': 'inter-latin-400-normal.woff2',
-  'Inter-Medium.woff2': 'inter-latin-500-normal.woff2',
-};
-const HAS_INTER = fs.existsSync(FONTSOURCE);
-
-/**
- * Requests a page here may fail without a defect of ours: Inter while it is not installed, and
- * the loading spinner, which Grafana serves from its own build (not part of @grafana/ui's icons).
- */
-const EXPECTED_MISSING = [...(HAS_INTER ? [] : [/\/public\/fonts\/inter\//]), /\/unicons\/spinner\.svg$/];
-
-function serve(dir: string, iconsDir: string): Promise<http.Server> {
-  const types: Record<string, string> = {
-    '.html': 'text/html',
-    '.js': 'text/javascript',
-    '.svg': 'image/svg+xml',
-    '.woff2': 'font/woff2',
-  };
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const icon = url.pathname.startsWith('/public/build/img/icons/');
-    const font = url.pathname.startsWith('/public/fonts/inter/');
-    const base = icon ? iconsDir : font ? FONTSOURCE : dir;
-    const file = icon
-      ? path.join(iconsDir, url.pathname.slice('/public/build/img/icons/'.length))
-      : font
-        ? path.join(FONTSOURCE, INTER_FILES[path.basename(url.pathname)] ?? 'missing')
-        : path.join(dir, url.pathname === '/' ? 'index.html' : url.pathname);
-    if (!path.resolve(file).startsWith(base) || !fs.existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 let server: http.Server | undefined;
 let browser: BrowserContext | undefined;
 let origin = '';
@@ -93,21 +46,8 @@ let origin = '';
 beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   const dir = await buildPage('page/editors.tsx', 'Jobscope editors');
-  server = await serve(dir, path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons'));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'jobscope-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  ({ server, origin } = await serve(dir));
+  browser = await launch();
 }, 120_000);
 
 afterAll(async () => {
@@ -129,10 +69,9 @@ interface Open {
 async function open({ editor, kind, theme = 'dark', w = 708, h = 300, query = {}, app }: Open) {
   const page = await browser!.newPage();
   const errors: string[] = [];
-  const expected = (url: string) => EXPECTED_MISSING.some((re) => re.test(url));
-  page.on('console', (m) => m.type() === 'error' && !expected(m.location().url) && errors.push(m.text()));
+  page.on('console', (m) => m.type() === 'error' && !notServed(m.location().url) && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('response', (r) => r.status() >= 400 && !expected(r.url()) && errors.push(`${r.status()} ${r.url()}`));
+  page.on('response', (r) => r.status() >= 400 && !notServed(r.url()) && errors.push(`${r.status()} ${r.url()}`));
   await page.setViewportSize({ width: w + 16, height: h + 16 });
   const search = new URLSearchParams({
     editor,
@@ -146,7 +85,8 @@ async function open({ editor, kind, theme = 'dark', w = 708, h = 300, query = {}
   });
   await page.goto(`${origin}/?${search}`);
   await page.waitForSelector('[data-testid="pane"] input');
-  await page.evaluate(() => document.fonts.ready);
+  // Grafana's text in Grafana's font: both weights its theme uses drawn in Inter, not a fallback
+  expect(await interFaces(page)).toEqual(INTER_LOADED);
   return { page, errors };
 }
 

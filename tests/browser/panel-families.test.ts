@@ -4,6 +4,8 @@
  * JetStream and Kafka, each drawn from the catalogue's life cycle, fed overview frames made
  * by the backend's own frame code (pkg/frames/result-frames.ts, the shape the executable
  * encodes) with every metric the catalogue says the system returns, at 0 and at 999,999,999.
+ * (What the packaged executable answers on real states is drawn in panel.test.ts for BullMQ and
+ * panel-live.test.ts for one system of each other kind.)
  *
  * Checked, dark and light, at 300×200, 400×300, 708×300 and 1440×900: nothing outside the
  * panel, no node text outside its node, nothing a user reads or clicks overlapping another
@@ -13,9 +15,10 @@
  * every state and the bell are reachable with Tab; loading, error and no data go to Grafana's
  * views. Screenshots go to artifacts/screenshots/.
  *
- * Fonts: @fontsource/inter is not installed here, so Chromium draws Grafana's font stack with
- * its fallback (Liberation Sans for Helvetica/Arial); the panel sizes text with Inter's wider
- * advance widths, so what fits here fits in Grafana too.
+ * Fonts: the page carries Grafana's global styles, whose @font-face rules load Inter from
+ * /public/fonts/inter/ as Grafana serves it (support.ts serves @fontsource/inter there); every
+ * page checks that Inter's regular and medium faces loaded, so the text is measured in the font
+ * Grafana draws it in, never a fallback.
  */
 import * as fs from 'fs';
 import type * as http from 'http';
@@ -26,7 +29,17 @@ import { CATALOGUE, descriptorOf } from '../../pkg/model/catalogue';
 import type { JobSystemDescriptor } from '../../pkg/model/catalogue/types';
 import { resultFrames } from '../../pkg/frames/result-frames';
 import type { OverviewMetric } from '../../pkg/model/query';
-import { backendFrameJSON, buildPage, launch, layoutProblems, openPage, serve, SHOTS, type QueryBody } from './support';
+import {
+  backendFrameJSON,
+  buildPage,
+  INTER_LOADED,
+  launch,
+  layoutProblems,
+  openPage,
+  serve,
+  SHOTS,
+  type QueryBody,
+} from './support';
 
 const FAMILIES = ['bullmq', 'sidekiq', 'celery', 'rq', 'pg-boss', 'river', 'rabbitmq', 'jetstream', 'kafka'] as const;
 const SIZES: Array<[number, number]> = [
@@ -156,8 +169,9 @@ describe.each(FAMILIES)('%s', (system) => {
     async (theme) => {
       for (const [w, h] of SIZES) {
         for (const n of COUNTS) {
-          const { page, errors } = await openPage(browser!, url(system, n, theme, w, h), w, h);
+          const { page, errors, fonts } = await openPage(browser!, url(system, n, theme, w, h), w, h);
           try {
+            expect(fonts).toEqual(INTER_LOADED);
             await expect(page.getByTestId('jobscope-flow').getAttribute('data-graph')).resolves.toBe(system);
             const drawn = await page
               .locator('[data-testid^="jobscope-flow-node-"]')
@@ -249,8 +263,9 @@ describe.each(FAMILIES)('%s', (system) => {
 
   it('reaches the bell and every state with Tab, showing Grafana’s focus ring', async () => {
     const [w, h] = [400, 300];
-    const { page, errors } = await openPage(browser!, url(system, 0, 'light', w, h), w, h);
+    const { page, errors, fonts } = await openPage(browser!, url(system, 0, 'light', w, h), w, h);
     try {
+      expect(fonts).toEqual(INTER_LOADED);
       const nodes = await page
         .locator('[data-testid^="jobscope-flow-node-"]')
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
@@ -291,7 +306,7 @@ describe('panel states', () => {
     ['done', 'jobscope-flow-empty', 'Unable to render data'],
   ])('%s renders Grafana’s view', async (state, testId, text) => {
     const [w, h] = [400, 300];
-    const { page, errors } = await openPage(
+    const { page, errors, fonts } = await openPage(
       browser!,
       `${origin}/?theme=dark&w=${w}&h=${h}&frames=empty.json&state=${state}`,
       w,
@@ -299,6 +314,8 @@ describe('panel states', () => {
       `[data-testid="${testId}"]`
     );
     try {
+      // Grafana's views draw regular text only
+      expect(fonts).toMatchObject({ 400: 'loaded' });
       await expect(page.getByTestId(testId).textContent()).resolves.toContain(text);
       expect(await layoutProblems(page)).toEqual([]);
       await page.screenshot({ path: path.join(SHOTS, `state-${state}.png`) });

@@ -9,7 +9,8 @@
  *   in Explore; the list's close button and alert-templates bell do not overlap;
  * - a list of 10,000 jobs renders only the rows in view, scrolls to its last job, keeps rows
  *   from overlapping when one expands, and moves the focus to the last job with End.
- * Screenshots go to artifacts/screenshots/.
+ * Text is drawn in Grafana's Inter, served as Grafana serves it (support.ts); each page checks it
+ * loaded. Screenshots go to artifacts/screenshots/.
  */
 import * as bullmq from 'bullmq';
 import * as fs from 'fs';
@@ -23,10 +24,13 @@ import { decodeFrame, readNumeric } from '../harness/grafana-frames';
 import { makeBullmqState, type BullmqState } from '../support/bullmq-states';
 import { bullConnection, deletePrefix, REDIS_URL, uniquePrefix, waitUntil } from '../support/redis';
 import {
+  askExecutable,
   buildPage,
   decodedFrameJSON as frameJSON,
+  INTER_LOADED,
   launch,
   layoutProblems,
+  openPage,
   serve,
   SHOTS,
   type FrameJSON,
@@ -125,16 +129,7 @@ function answer(ds: DatasourceSettings) {
     if (answerMany) {
       return { frames: body.targets.some((t) => t.state === 'failed') ? [many!] : [] };
     }
-    const responses = await grafana!.queryData(
-      ds,
-      body.targets.map((t) => ({ refId: t.refId, json: t }))
-    );
-    return {
-      frames: Object.values(responses).flatMap((r) => r.frames.map(decodeFrame).map(frameJSON)),
-      errors: Object.values(responses)
-        .filter((r) => r.error)
-        .map((r) => ({ message: String(r.error) })),
-    };
+    return askExecutable(grafana!, ds, body);
   };
 }
 
@@ -183,22 +178,15 @@ afterAll(async () => {
   await deletePrefix(prefix);
 });
 
-/** Opens the page at one theme and size; returns it with the errors it logs. */
-async function open(theme: string, width: number, height: number, queue = '', frames = 'frames.json') {
+/** Opens the page at one theme and size; returns it with the errors it logs and its Inter faces. */
+function open(theme: string, width: number, height: number, queue = '', frames = 'frames.json') {
   answerMany = frames === 'frames-many.json';
-  const page = await browser!.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
-  page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
-  await page.setViewportSize({ width: width + 16, height: height + 16 });
-  await page.goto(
-    `${origin}/?theme=${theme}&w=${width}&h=${height}&queue=${encodeURIComponent(queue)}&frames=${frames}&ds=ds-${prefix}&logs=${LOGS_UID}`
+  return openPage(
+    browser!,
+    `${origin}/?theme=${theme}&w=${width}&h=${height}&queue=${encodeURIComponent(queue)}&frames=${frames}&ds=ds-${prefix}&logs=${LOGS_UID}`,
+    width,
+    height
   );
-  await page.waitForSelector('[data-testid="jobscope-flow"]');
-  await page.evaluate(() => document.fonts.ready);
-  return { page, errors };
 }
 
 const overflow = (page: Page) => layoutProblems(page);
@@ -210,8 +198,9 @@ const sum = (metrics: string[], queue?: string) => {
 
 describe.each(THEMES)('flow panel, %s theme', (theme) => {
   it.each(SIZES)('renders at %ix%i without errors or overflow, with the backend’s counts', async (width, height) => {
-    const { page, errors } = await open(theme, width, height);
+    const { page, errors, fonts } = await open(theme, width, height);
     try {
+      expect(fonts).toEqual(INTER_LOADED);
       for (const [node, metrics] of Object.entries(NODE_METRICS)) {
         const el = page.getByTestId(`jobscope-flow-node-${node}`);
         await expect(el.getAttribute('data-count')).resolves.toBe(sum(metrics));

@@ -1,6 +1,7 @@
 /**
- * What the flow panel's browser tests share: the page bundle (page/main.tsx with the real
- * @grafana/ui), a static server that also answers the page's data source queries (/query),
+ * What the browser tests share: the page bundles (page/main.tsx, the flow panel, and
+ * page/editors.tsx, with the real @grafana/ui), a static server that serves Grafana's public
+ * files (icons, Inter) as Grafana does and answers the page's data source queries (/query),
  * Debian's Chromium through playwright-core, and the checks on what the page draws.
  */
 import * as esbuild from 'esbuild';
@@ -11,12 +12,68 @@ import * as os from 'os';
 import * as path from 'path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-import type { DecodedFrame } from '../harness/grafana-frames';
+import { decodeFrame, type DecodedFrame } from '../harness/grafana-frames';
+import type { DatasourceSettings, GrafanaClient } from '../harness/grpc-client';
 import type { Frame } from '../../pkg/frames/frame';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const SHOTS = path.join(ROOT, 'artifacts/screenshots');
 const CHROMIUM = process.env.JOBSCOPE_CHROMIUM || '/usr/bin/chromium';
+
+/**
+ * Inter as Grafana serves it (public/fonts/inter/, Grafana's file names, which its global
+ * styles' @font-face rules load), from @fontsource/inter: the same typeface, its latin subset
+ * (the panel's and editors' text is latin).
+ */
+const INTER_DIR = path.join(ROOT, 'node_modules/@fontsource/inter/files');
+const INTER_FILES: Record<string, string> = {
+  'Inter-Regular.woff2': 'inter-latin-400-normal.woff2',
+  'Inter-Medium.woff2': 'inter-latin-500-normal.woff2',
+  'Inter-Italic.woff2': 'inter-latin-400-italic.woff2',
+  'Inter-MediumItalic.woff2': 'inter-latin-500-italic.woff2',
+};
+const ICONS_DIR = path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons');
+
+/**
+ * Requests a page may see fail without a defect of ours: Roboto Mono, Grafana's monospace
+ * font (@fontsource/roboto-mono is not installed here; monospace text falls back to DejaVu
+ * Sans Mono), and the loading spinner, which Grafana serves from its own build (not part of
+ * @grafana/ui's icons).
+ */
+const NOT_SERVED = [/\/public\/fonts\/roboto\//, /\/unicons\/spinner\.svg$/];
+export const notServed = (url: string) => NOT_SERVED.some((re) => re.test(url));
+
+/** The file behind a path under Grafana's /public/ (its icons and Inter); undefined for other paths. */
+function publicFile(pathname: string): { file: string; base: string } | undefined {
+  if (pathname.startsWith('/public/build/img/icons/')) {
+    return { file: path.join(ICONS_DIR, pathname.slice('/public/build/img/icons/'.length)), base: ICONS_DIR };
+  }
+  if (pathname.startsWith('/public/fonts/inter/')) {
+    return { file: path.join(INTER_DIR, INTER_FILES[path.basename(pathname)] ?? 'missing'), base: INTER_DIR };
+  }
+  return undefined;
+}
+
+/**
+ * The status of each upright Inter face the page's styles declare, by weight ("loaded" once
+ * text in it was drawn, "error" when its file failed), after the page's fonts settled. A page
+ * without Grafana's global styles declares none.
+ */
+export function interFaces(page: Page): Promise<Record<string, string>> {
+  return page.evaluate(async () => {
+    await document.fonts.ready;
+    const out: Record<string, string> = {};
+    document.fonts.forEach((f) => {
+      if (f.family.replace(/["']/g, '') === 'Inter' && f.style === 'normal') {
+        out[f.weight] = f.status;
+      }
+    });
+    return out;
+  });
+}
+
+/** Both weights Grafana's theme draws with (regular and medium), loaded. */
+export const INTER_LOADED = { 400: 'loaded', 500: 'loaded' };
 
 export type FrameJSON = {
   name?: string;
@@ -76,6 +133,27 @@ export interface QueryBody {
 }
 export type QueryHandler = (body: QueryBody) => Promise<{ frames: FrameJSON[]; errors?: Array<{ message: string }> }>;
 
+/**
+ * Answers the page's query from the packaged executable, as Grafana's /api/ds/query would:
+ * each target as a query of the data source `ds`, the frames decoded from Arrow.
+ */
+export async function askExecutable(
+  grafana: GrafanaClient,
+  ds: DatasourceSettings,
+  body: QueryBody
+): Promise<{ frames: FrameJSON[]; errors: Array<{ message: string }> }> {
+  const responses = await grafana.queryData(
+    ds,
+    body.targets.map((t) => ({ refId: t.refId, json: t }))
+  );
+  return {
+    frames: Object.values(responses).flatMap((r) => r.frames.map(decodeFrame).map(decodedFrameJSON)),
+    errors: Object.values(responses)
+      .filter((r) => r.error)
+      .map((r) => ({ message: String(r.error) })),
+  };
+}
+
 /** Bundles a test page (page/main.tsx: the flow panel) into a fresh directory; returns it. */
 export async function buildPage(entry = 'page/main.tsx', title = 'Jobscope flow panel'): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobscope-browser-'));
@@ -101,18 +179,24 @@ export async function buildPage(entry = 'page/main.tsx', title = 'Jobscope flow 
   return dir;
 }
 
-/** Serves the page directory, Grafana's icons, and POST /query through `onQuery`. */
-export function serve(dir: string, onQuery: QueryHandler): Promise<{ server: http.Server; origin: string }> {
-  const iconsDir = path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons');
+/**
+ * Serves the page directory, Grafana's public files (icons, Inter), and POST /query through
+ * `onQuery`. Without Inter installed it refuses: the text would be measured in a fallback.
+ */
+export function serve(dir: string, onQuery?: QueryHandler): Promise<{ server: http.Server; origin: string }> {
+  if (!fs.existsSync(path.join(INTER_DIR, INTER_FILES['Inter-Regular.woff2']))) {
+    throw new Error(`Inter is not installed (${INTER_DIR}): the pages would draw Grafana's text in a fallback font`);
+  }
   const types: Record<string, string> = {
     '.html': 'text/html',
     '.js': 'text/javascript',
     '.json': 'application/json',
     '.svg': 'image/svg+xml',
+    '.woff2': 'font/woff2',
   };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/query' && req.method === 'POST') {
+    if (onQuery && url.pathname === '/query' && req.method === 'POST') {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
@@ -123,11 +207,10 @@ export function serve(dir: string, onQuery: QueryHandler): Promise<{ server: htt
       });
       return;
     }
-    const icon = url.pathname.startsWith('/public/build/img/icons/');
-    const file = icon
-      ? path.join(iconsDir, url.pathname.slice('/public/build/img/icons/'.length))
-      : path.join(dir, url.pathname === '/' ? 'index.html' : url.pathname);
-    const base = icon ? iconsDir : dir;
+    const { file, base } = publicFile(url.pathname) ?? {
+      file: path.join(dir, url.pathname === '/' ? 'index.html' : url.pathname),
+      base: dir,
+    };
     if (!path.resolve(file).startsWith(base) || !fs.existsSync(file)) {
       res.writeHead(404).end();
       return;
@@ -158,7 +241,10 @@ export function launch(): Promise<BrowserContext> {
   });
 }
 
-/** Opens the page; returns it with the errors it logs. `ready` is the selector to wait for. */
+/**
+ * Opens the page; returns it with the errors it logs and its Inter faces once its fonts
+ * settled (see interFaces). `ready` is the selector to wait for.
+ */
 export async function openPage(
   browser: BrowserContext,
   url: string,
@@ -168,15 +254,14 @@ export async function openPage(
 ) {
   const page = await browser.newPage();
   const errors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('console', (m) => m.type() === 'error' && !notServed(m.location().url) && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
-  page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+  page.on('requestfailed', (r) => !notServed(r.url()) && errors.push(`request failed: ${r.url()}`));
+  page.on('response', (r) => r.status() >= 400 && !notServed(r.url()) && errors.push(`${r.status()} ${r.url()}`));
   await page.setViewportSize({ width: width + 16, height: height + 16 });
   await page.goto(url);
   await page.waitForSelector(ready);
-  await page.evaluate(() => document.fonts.ready);
-  return { page, errors };
+  return { page, errors, fonts: await interFaces(page) };
 }
 
 /**

@@ -3,7 +3,8 @@
  * @grafana/data on React 18, in Grafana's theme, fed frames in Grafana's data-frame JSON
  * shape. Query parameters: theme=light|dark, w and h (the panel box in px), queue (the panel
  * option), frames (the frames file), ds (the Jobscope data source uid of the panel's query),
- * logs (the uid of the Loki data source its settings name), state (loading | error | done).
+ * logs (the uid of the Loki data source its settings name), state (loading | error | done),
+ * query (JSON: the rest of the panel's own overview query, e.g. its system and queues).
  *
  * Stand-ins for what Grafana provides at run time, each as Grafana's own code does it:
  * - the data source service: `get(uid)` gives a data source whose `query()` posts the targets
@@ -30,6 +31,7 @@ import {
   toDataFrame,
   type PanelProps,
 } from '@grafana/data';
+import { GlobalStyles } from '@grafana/ui';
 
 import { FlowPanel } from '../../../src/panel/components/FlowPanel';
 import type { FlowOptions } from '../../../src/panel/types';
@@ -98,7 +100,12 @@ async function main() {
       timeRange,
       request: {
         targets: [
-          { refId: 'A', queryType: 'overview', datasource: { type: 'jobscope-queues-datasource', uid: dsUid } },
+          {
+            ...(JSON.parse(params.get('query') ?? '{}') as object),
+            refId: 'A',
+            queryType: 'overview',
+            datasource: { type: 'jobscope-queues-datasource', uid: dsUid },
+          },
         ],
       } as unknown as PanelProps<FlowOptions>['data']['request'],
     },
@@ -132,6 +139,8 @@ async function main() {
   const root = document.getElementById('root')!;
   createRoot(root).render(
     <ThemeContext.Provider value={theme}>
+      {/* Grafana's own global styles (box-sizing, Inter from public/fonts/inter/), as every Grafana page has. */}
+      <GlobalStyles />
       {/* Grafana's panel chrome: a padded box of the panel's size around the content. */}
       <div
         data-testid="panel-box"
