@@ -41,7 +41,7 @@ import {
  * Sidekiq without a namespace owns its Redis database: this suite's own, not the contract
  * suite's (the fixture reads its database from JOBSCOPE_CONTRACT_SIDEKIQ_DB when it loads).
  */
-const SIDEKIQ_DB = process.env.JOBSCOPE_BROWSER_SIDEKIQ_DB || '8';
+const SIDEKIQ_DB = process.env.JOBSCOPE_BROWSER_SIDEKIQ_DB || '14'; // 8 is the Redis bench's
 
 interface Live {
   system: JobSystemId;

@@ -32,15 +32,19 @@ const INTER_FILES: Record<string, string> = {
   'Inter-Italic.woff2': 'inter-latin-400-italic.woff2',
   'Inter-MediumItalic.woff2': 'inter-latin-500-italic.woff2',
 };
+/**
+ * Roboto Mono, Grafana's monospace font (job ids, payloads), from @fontsource/roboto-mono:
+ * Grafana serves one latin file under public/fonts/roboto/ for its 400 and 500 faces; the
+ * regular latin face stands in for it (a monospace font's advance is the same in every weight).
+ */
+const ROBOTO_MONO = path.join(ROOT, 'node_modules/@fontsource/roboto-mono/files/roboto-mono-latin-400-normal.woff2');
 const ICONS_DIR = path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons');
 
 /**
- * Requests a page may see fail without a defect of ours: Roboto Mono, Grafana's monospace
- * font (@fontsource/roboto-mono is not installed here; monospace text falls back to DejaVu
- * Sans Mono), and the loading spinner, which Grafana serves from its own build (not part of
- * @grafana/ui's icons).
+ * Requests a page may see fail without a defect of ours: the loading spinner, which Grafana
+ * serves from its own build (not part of @grafana/ui's icons).
  */
-const NOT_SERVED = [/\/public\/fonts\/roboto\//, /\/unicons\/spinner\.svg$/];
+const NOT_SERVED = [/\/unicons\/spinner\.svg$/];
 export const notServed = (url: string) => NOT_SERVED.some((re) => re.test(url));
 
 /** The file behind a path under Grafana's /public/ (its icons and Inter); undefined for other paths. */
@@ -50,6 +54,9 @@ function publicFile(pathname: string): { file: string; base: string } | undefine
   }
   if (pathname.startsWith('/public/fonts/inter/')) {
     return { file: path.join(INTER_DIR, INTER_FILES[path.basename(pathname)] ?? 'missing'), base: INTER_DIR };
+  }
+  if (pathname.startsWith('/public/fonts/roboto/') && pathname.endsWith('.woff2')) {
+    return { file: ROBOTO_MONO, base: path.dirname(ROBOTO_MONO) };
   }
   return undefined;
 }
@@ -180,12 +187,15 @@ export async function buildPage(entry = 'page/main.tsx', title = 'Jobscope flow 
 }
 
 /**
- * Serves the page directory, Grafana's public files (icons, Inter), and POST /query through
- * `onQuery`. Without Inter installed it refuses: the text would be measured in a fallback.
+ * Serves the page directory, Grafana's public files (icons, Inter, Roboto Mono), and POST
+ * /query through `onQuery`. Without the fonts installed it refuses: the text would be
+ * measured in a fallback.
  */
 export function serve(dir: string, onQuery?: QueryHandler): Promise<{ server: http.Server; origin: string }> {
-  if (!fs.existsSync(path.join(INTER_DIR, INTER_FILES['Inter-Regular.woff2']))) {
-    throw new Error(`Inter is not installed (${INTER_DIR}): the pages would draw Grafana's text in a fallback font`);
+  for (const font of [path.join(INTER_DIR, INTER_FILES['Inter-Regular.woff2']), ROBOTO_MONO]) {
+    if (!fs.existsSync(font)) {
+      throw new Error(`${font} is not installed: the pages would draw Grafana's text in a fallback font`);
+    }
   }
   const types: Record<string, string> = {
     '.html': 'text/html',
