@@ -5,6 +5,9 @@
  * libraries themselves run, cited at each helper:
  *  - Oban lib/oban/engines/basic.ex (insert, fetch_jobs, complete_job, error_job,
  *    discard_job, snooze_job, cancel_job), lib/oban/job.ex format_attempt, lib/oban/peers/database.ex;
+ *    a job inserted `suspended` (Job.states/0: "held and won't be processed until they are
+ *    resumed"; Oban's own engine_test inserts with state: "suspended"; Oban Pro workflows,
+ *    closed source, do so for jobs waiting on upstream jobs), and an enum before v14 without it;
  *  - Que lib/que/job.rb (insert_job), job_methods.rb (set_error, expire_job, finish_job),
  *    poller.rb (pg_try_advisory_lock), locker.rb (register_locker).
  * Expected numbers are stated literally from the rows inserted. Own database per file;
@@ -36,14 +39,14 @@ async function obanInsert(
   queue: string,
   worker: string,
   args: object,
-  opts: { maxAttempts?: number; scheduledIn?: number; meta?: object } = {}
+  opts: { maxAttempts?: number; scheduledIn?: number; meta?: object; state?: 'suspended' } = {}
 ) {
-  // Job.new: state "scheduled" when scheduled_in/at is given, else "available".
+  // Job.new: state "scheduled" when scheduled_in/at is given, else "available" (or the state given).
   const r = await db.admin.query(
     `INSERT INTO ${OBAN}.oban_jobs (state, queue, worker, args, meta, max_attempts, scheduled_at, tags)
      VALUES ($1, $2, $3, $4, $5, $6, timezone('UTC', now()) + $7 * interval '1 second', '{}') RETURNING id::text`,
     [
-      opts.scheduledIn ? 'scheduled' : 'available',
+      opts.state ?? (opts.scheduledIn ? 'scheduled' : 'available'),
       queue,
       worker,
       args,
@@ -123,7 +126,7 @@ beforeAll(async () => {
   await db.admin.query(sqlFile('que/schema.sql'));
 
   // Oban mailers: 2 completed, 1 executing, 1 executing for 2 h (Lifeline would rescue it),
-  // 3 available (one 2 MB), 1 scheduled, 1 snoozed.
+  // 3 available (one 2 MB), 1 scheduled, 1 snoozed, 1 suspended (held until resumed).
   for (const n of ['m1', 'm2']) {
     await obanInsert(n, 'mailers', 'MyApp.Workers.Mailer', { to: `${n}@example.com` });
     await obanFetch(n);
@@ -149,6 +152,7 @@ beforeAll(async () => {
   await obanInsert('snoozed', 'mailers', 'MyApp.Workers.Mailer', { to: 'snooze@example.com' });
   await obanFetch('snoozed');
   await obanSnooze('snoozed', 600);
+  await obanInsert('held', 'mailers', 'MyApp.Workers.Mailer', { to: 'held@example.com' }, { state: 'suspended' });
   // Oban payments: 2 discarded (max_attempts 1), 1 retryable (attempt 1 of 5), 1 cancelled.
   for (const [n, amount] of [
     ['p1', 101],
@@ -234,12 +238,25 @@ it('Oban: counts each state as the rows say, times read as UTC', async () => {
     throw new Error(r.type);
   }
   const mailers = values(r.stats, 'oban', 'mailers');
-  expect(mailers).toMatchObject({ wait: 3, delayed: 2, active: 2, stalled: 1, completed: 2, failed: 0, retries: 0 });
+  expect(mailers).toMatchObject({
+    wait: 3,
+    delayed: 2,
+    waiting_children: 1,
+    active: 2,
+    stalled: 1,
+    completed: 2,
+    failed: 0,
+    retries: 0,
+  });
+  expect(r.notices.map((n) => n.text)).toContain(
+    'Oban in schema "oban_fixture": waiting_children counts suspended jobs (held until resumed, e.g. by Oban Pro workflows until their upstream jobs finish)'
+  );
   expect(mailers.oldest_wait_seconds).toBeGreaterThanOrEqual(0);
   expect(mailers.oldest_wait_seconds).toBeLessThan(120); // UTC handled: not off by the zone offset
   expect(values(r.stats, 'oban', 'payments')).toMatchObject({
     wait: 0,
     delayed: 1,
+    waiting_children: 0,
     retries: 1,
     active: 0,
     failed: 2,
@@ -279,7 +296,12 @@ it('Oban: groups errors by exception class and message, lists jobs per state', a
   expect(p1.stacktrace).toMatch(/^\*\* \(RuntimeError\) payment 101 declined by bank\n {4}\(my_app/);
   expect(Math.abs(p1.finishedAt! - Date.now())).toBeLessThan(60_000);
   expect((await list('oban', 'retry', undefined, 'expired')).map((r) => r.id)).toEqual([ids.p3]);
-  expect((await list('oban', 'delayed', ['mailers'])).map((r) => r.id)).toEqual([ids.snoozed, ids.later]);
+  // The suspended job is listed with the delayed ones (its scheduled_at is its insertion), as itself.
+  expect((await list('oban', 'delayed', ['mailers'])).map((r) => [r.id, r.state])).toEqual([
+    [ids.held, 'suspended'],
+    [ids.snoozed, 'scheduled'],
+    [ids.later, 'scheduled'],
+  ]);
   // active holds every executing job, the stalled one included (newest attempt first).
   expect((await list('oban', 'active')).map((r) => [r.id, r.traceId]).sort()).toEqual(
     [
@@ -487,5 +509,52 @@ it('Oban: counts the oldest wait from when a job became runnable, not from a sch
     expect(values(o.stats, 'oban', 'backfill').oldest_wait_seconds).toBeLessThan(60);
   } finally {
     await db.admin.query(`DELETE FROM ${OBAN}.oban_jobs WHERE id = $1`, [r.rows[0].id]);
+  }
+});
+
+it('Oban: says the delayed list holds the suspended jobs', async () => {
+  const r = await source.read({ refId: 'A', queryType: 'jobs', system: 'oban', state: 'delayed' }, lastHour());
+  expect(r.notices.map((n) => n.text)).toContain(
+    'Oban in schema "oban_fixture": the delayed list also holds suspended jobs (state suspended: held until resumed, counted in waiting_children, not in delayed)'
+  );
+});
+
+it('Oban before migration v14 (no suspended in its enum): no waiting_children, a notice, every list still answers', async () => {
+  const old = await createTestDb();
+  const schema = 'oban_v13';
+  const v14 = readFileSync(join(__dirname, 'postgres/oban/schema.sql'), 'utf8');
+  // v13's enum: v01's values before v14 added 'suspended' (and the version comment v13 left).
+  const v13 = v14
+    .replace("'available', 'suspended', 'scheduled'", "'available', 'scheduled'")
+    .replace("IS '14'", "IS '13'");
+  expect(v13).toMatch(/oban_job_state AS ENUM \(\s*'available', 'scheduled', 'executing'/);
+  await old.admin.query(v13.replace(/:schema/g, schema));
+  await old.admin.query(
+    `INSERT INTO ${schema}.oban_jobs (state, queue, worker, args, scheduled_at, tags)
+     VALUES ('available', 'mailers', 'MyApp.Workers.Mailer', '{}', timezone('UTC', now()), '{}'),
+            ('scheduled', 'mailers', 'MyApp.Workers.Mailer', '{}', timezone('UTC', now()) + interval '1 hour', '{}')`
+  );
+  const oldSource = pgSource(old);
+  try {
+    const r = await oldSource.read({ refId: 'A', queryType: 'overview', system: 'oban' }, lastHour());
+    if (r.type !== 'overview') {
+      throw new Error(r.type);
+    }
+    const v = values(r.stats, 'oban', 'mailers');
+    expect(v).toMatchObject({ wait: 1, delayed: 1 });
+    expect(v.waiting_children).toBeUndefined();
+    expect(r.notices.map((n) => n.text)).toContain(
+      `Oban in schema "${schema}": its oban_job_state has no suspended state (before migration v14, Oban 2.21), so waiting_children is not reported`
+    );
+    for (const state of JOB_STATES) {
+      const j = await oldSource.read({ refId: 'A', queryType: 'jobs', system: 'oban', state }, lastHour());
+      if (j.type !== 'jobs') {
+        throw new Error(`${state}: ${j.type}`);
+      }
+      expect([state, j.rows.length]).toEqual([state, state === 'waiting' || state === 'delayed' ? 1 : 0]);
+    }
+  } finally {
+    await oldSource.close();
+    await old.drop();
   }
 });

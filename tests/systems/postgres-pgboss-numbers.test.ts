@@ -1,11 +1,13 @@
 /**
- * Issue 9's pg-boss numbers on states the real pg-boss 10 (npm pg-boss 10.4) and 12 (pg-boss12
- * 12.38) make, each from a child process (tests/systems/postgres/pgboss/numbers.mjs), compared
- * with that major's own read API: a job sent with startAfter three hours back (oldest wait from
- * when it became runnable; 12: readyOldestSeconds of pg-boss's own monitor pass), a job failed
- * into its queue's dead-letter queue (counted once: failed on its queue, dead in the DLQ),
- * pg-boss 12's OpenTelemetry `trace_context`, and pg-boss 12's live workers per queue with a
- * second instance SIGKILLed.
+ * Issue 9's pg-boss numbers on states the real pg-boss 10 (npm pg-boss 10.4), 11 (pg-boss11
+ * 11.1) and 12 (pg-boss12 12.38) make, each from a child process
+ * (tests/systems/postgres/pgboss/numbers.mjs), compared with that major's own read API: a job
+ * sent with startAfter three hours back (oldest wait from when it became runnable; 12:
+ * readyOldestSeconds of pg-boss's own monitor pass), a job failed into its queue's dead-letter
+ * queue and one failed into the queue its own send option deadLetter names (each counted once:
+ * failed on its queue, dead where its copy is; pg-boss 11 has no per-job option), pg-boss 12's
+ * OpenTelemetry `trace_context`, and pg-boss 12's live workers per queue with a second
+ * instance SIGKILLed.
  */
 import { spawn, type ChildProcess } from 'child_process';
 import { createInterface } from 'readline';
@@ -80,7 +82,7 @@ const ids = new Map<number, Record<string, string>>();
 
 beforeAll(async () => {
   db = await createTestDb();
-  for (const major of [10, 12]) {
+  for (const major of [10, 11, 12]) {
     bosses.set(major, new Boss(major, db.url, `numbers_v${major}`));
   }
   for (const [major, boss] of bosses) {
@@ -93,7 +95,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe.each([10, 12])('pg-boss %i', (major) => {
+describe.each([10, 11, 12])('pg-boss %i', (major) => {
   let source: PostgresSource;
   let boss: Boss;
   const schema = `numbers_v${major}`;
@@ -160,8 +162,52 @@ describe.each([10, 12])('pg-boss %i', (major) => {
     expect(JSON.parse(copy.payload!.preview)).toEqual(original.data);
   });
 
-  if (major === 10) {
-    it('says pg-boss 10 keeps no worker registry (no workers value)', async () => {
+  it(
+    major === 11
+      ? 'fails a job sent with a deadLetter option on its own queue: pg-boss 11 has no per-job deadLetter, so it is dead there'
+      : 'counts a job dead-lettered through its own deadLetter option once: failed on its queue, dead beside the ordinary jobs of the queue holding its copy',
+    async () => {
+      const { perJob, reviewWait } = ids.get(major)!;
+      const original = await boss.call('getJobById', 'checkout', perJob);
+      expect(original.state).toBe('failed');
+      expect((await boss.call('getQueue', 'checkout')).deadLetter ?? null).toBeNull();
+      const { values, notices } = await overview(['checkout', 'review']);
+      const ownQueued = await boss.call<number>('queued', 'review');
+      if (major === 11) {
+        // createJob drops the option: the job names no dead-letter queue and nothing is copied.
+        expect(original.deadLetter ?? null).toBeNull();
+        expect(values('checkout')).toMatchObject({ failed: 1, dead: 1 });
+        expect(values('review')).toMatchObject({ wait: 1, dead: 0 });
+        expect(ownQueued).toBe(1);
+        expect((await jobs('dead', ['checkout'])).map((r) => r.id)).toEqual([perJob]);
+        expect(notices).toContain('pg-boss 11 names dead-letter queues per queue only');
+        return;
+      }
+      expect(original.deadLetter).toBe('review');
+      expect(values('checkout')).toMatchObject({ failed: 1, failed_in_range: 1, dead: 0 });
+      // pg-boss counts the copy as queued in review, beside the job sent there: one each here.
+      expect(values('review')).toMatchObject({ wait: 1, delayed: 0, dead: 1, failed: 0 });
+      expect(values('review').wait! + values('review').dead!).toBe(ownQueued);
+      expect(values('review').oldest_wait_seconds).toBeLessThan(300);
+      expect(notices).toContain(`"review" holds 1 queued dead letter(s), copies pg-boss made of failed jobs`);
+
+      expect(await jobs('dead', ['checkout'])).toEqual([]);
+      expect((await jobs('failed', ['checkout'])).map((r) => r.id)).toEqual([perJob]);
+      expect((await jobs('waiting', ['review'])).map((r) => r.id)).toEqual([reviewWait]);
+      const [copy, ...more] = await jobs('dead', ['review']);
+      expect(more).toEqual([]);
+      const ownCopy = await boss.call('getJobById', 'review', copy.id);
+      expect(ownCopy.state).toBe('created');
+      expect(ownCopy.data).toEqual(original.data);
+      if (major === 12) {
+        // 12.23+ stamps the copy with its source (dead-letter provenance).
+        expect([ownCopy.sourceName, ownCopy.sourceId]).toEqual(['checkout', perJob]);
+      }
+    }
+  );
+
+  if (major !== 12) {
+    it(`says pg-boss ${major} keeps no worker registry (no workers value)`, async () => {
       const { values, notices } = await overview(['orders']);
       expect(values('orders').workers).toBeUndefined();
       expect(notices).toMatch(/keeps no worker registry, so workers is not reported/);
@@ -208,7 +254,7 @@ describe.each([10, 12])('pg-boss %i', (major) => {
   }, 60_000);
 });
 
-it("answers through the packaged executable, as Grafana runs it, with the dead letter counted once and pg-boss 12's workers", async () => {
+it("answers through the packaged executable, as Grafana runs it, with the queue's and a job's own dead letter each counted once and pg-boss 12's workers", async () => {
   const { startPlugin } = await import('../harness/plugin-process');
   const { GrafanaClient } = await import('../harness/grpc-client');
   const { decodeFrame, readNumeric } = await import('../harness/grafana-frames');
@@ -223,7 +269,12 @@ it("answers through the packaged executable, as Grafana runs it, with the dead l
     };
     const responses = await grafana.queryData(
       ds,
-      [{ refId: 'A', json: { queryType: 'overview', queues: ['orders', 'orders_dlq', 'late', 'reports'] } }],
+      [
+        {
+          refId: 'A',
+          json: { queryType: 'overview', queues: ['orders', 'orders_dlq', 'checkout', 'review', 'late', 'reports'] },
+        },
+      ],
       {
         FromAlert: 'true',
       }
@@ -238,6 +289,10 @@ it("answers through the packaged executable, as Grafana runs it, with the dead l
       get('orders_dlq', 'wait'),
       get('orders_dlq', 'dead'),
     ]).toEqual([1, 0, 0, 1]);
+    // The job dead-lettered through its own deadLetter option: failed on checkout, dead in review.
+    expect([get('checkout', 'failed'), get('checkout', 'dead'), get('review', 'wait'), get('review', 'dead')]).toEqual([
+      1, 0, 1, 1,
+    ]);
     expect(get('reports', 'workers')).toBe(1);
     expect(get('late', 'oldest_wait_seconds')).toBeLessThan(300);
   } finally {

@@ -7,7 +7,8 @@
  *  - graphile-worker 0.16+: a schema (default `graphile_worker`) with `_private_jobs` and
  *    `_private_tasks`.
  *  - River (migration line main 004+): `river_job` and `river_queue`; Oban: `oban_jobs`
- *    (`oban_peers` from v11); Que 1.x/2.x: `que_jobs` and `que_lockers` (migration 4+).
+ *    (`oban_peers` from v11; whether its state enum has `suspended`, v14, from pg_enum);
+ *    Que 1.x/2.x: `que_jobs` and `que_lockers` (migration 4+).
  *  - Solid Queue 1.x: `solid_queue_jobs` with its execution and process tables;
  *    GoodJob 4.x: `good_jobs` with `good_job_executions`, `good_job_processes`, `good_job_settings`.
  */
@@ -42,6 +43,18 @@ export const DETECTION_SQL = `
 export interface Detection {
   systems: PgJobSystem[];
   notices: string[];
+}
+
+/** Whether the enum of `<schema>.oban_jobs.state` has `suspended` (Oban migration v14); the catalog is readable by every role. */
+async function obanHasSuspended(sql: Sql, schema: string): Promise<boolean> {
+  const [row] = await sql<{ suspended: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_enum e ON e.enumtypid = a.atttypid
+       WHERE a.attrelid = to_regclass(format('%I.oban_jobs', $1::text)) AND a.attname = 'state' AND e.enumlabel = 'suspended'
+     ) AS suspended`,
+    [schema]
+  );
+  return !!row?.suspended;
 }
 
 export async function detectSystems(sql: Sql, schemas: string[] | undefined): Promise<Detection> {
@@ -91,7 +104,7 @@ export async function detectSystems(sql: Sql, schemas: string[] | undefined): Pr
       }
     }
     if (tables.has('oban_jobs')) {
-      systems.push(new Oban(schema, tables.has('oban_peers')));
+      systems.push(new Oban(schema, tables.has('oban_peers'), await obanHasSuspended(sql, schema)));
     }
     if (tables.has('que_jobs')) {
       if (tables.has('que_lockers')) {

@@ -13,6 +13,18 @@ export const OBAN: JobSystemDescriptor = {
   lifecycle: {
     states: [
       {
+        id: 'suspended',
+        label: 'suspended',
+        description:
+          'Held, never run until resumed (v14, Oban 2.21; set by Oban Pro workflows until upstream jobs finish); listed with the delayed jobs.',
+        metrics: ['waiting_children'],
+        jobStates: ['delayed'],
+        step: 0,
+        lane: 'success',
+        tone: 'idle',
+        optional: true,
+      },
+      {
         id: 'scheduled',
         label: 'scheduled',
         description:
@@ -98,6 +110,7 @@ export const OBAN: JobSystemDescriptor = {
       },
     ],
     transitions: [
+      { from: 'suspended', to: 'available' },
       { from: 'scheduled', to: 'available' },
       { from: 'retryable', to: 'available' },
       { from: 'available', to: 'executing' },
@@ -112,6 +125,8 @@ export const OBAN: JobSystemDescriptor = {
     wait: 'Jobs in state available.',
     delayed: 'Jobs in state scheduled or retryable (both wait for scheduled_at).',
     retries: 'Jobs in state retryable.',
+    waiting_children:
+      'Jobs in state suspended (migration v14, Oban 2.21): held and never run until resumed, as Oban Pro workflows hold a job until its upstream jobs finish; not wait (not runnable) nor delayed (not waiting for a time). Listed with the delayed jobs, their state column saying suspended. Before v14 the state does not exist and a notice says so.',
     active: 'Jobs in state executing, orphaned ones included.',
     stalled: 'Executing jobs attempted more than 60 min ago.',
     completed: 'Jobs completed inside the time range that the Pruner has not deleted yet.',

@@ -107,15 +107,15 @@ export const PG_BOSS: JobSystemDescriptor = {
     ],
   },
   metrics: {
-    wait: 'created/retry jobs that are due and not blocked (with delayed: getQueueSize).',
-    delayed: 'created/retry jobs with start_after in the future, or blocked (12.x flows).',
+    wait: 'created/retry jobs that are due and not blocked, dead-letter copies left out (with delayed and those copies: getQueueSize).',
+    delayed: 'created/retry jobs with start_after in the future, or blocked (12.x flows); dead-letter copies left out.',
     retries: 'Jobs in state retry.',
     active: 'Jobs in state active, expired ones included.',
     stalled: 'Active jobs past their expiration or heartbeat.',
     completed: 'Jobs completed inside the time range, not yet archived or deleted.',
     failed: 'Jobs in state failed (v9 also expired) still in the job table.',
     failed_in_range: 'Failed jobs whose completed_on is in the time range.',
-    dead: 'Given-up jobs: failed jobs of a queue without a dead-letter queue; in a dead-letter queue, its queued copies (their originals count as failed on the source only).',
+    dead: "Given-up jobs, each once: failed jobs that name no dead-letter queue; and the queued copies pg-boss made of failed jobs, in the queue holding them: the one the job's own deadLetter named (send option, 10 and 12.8+) or its queue's (their originals count as failed on the source only). pg-boss 11 (and 12.0 to 12.7) names dead-letter queues per queue only.",
     workers:
       'Live PgBoss instances with a work() on the queue (12.36+, schema 44); before that pg-boss keeps no worker registry and a notice says so.',
     oldest_wait_seconds:

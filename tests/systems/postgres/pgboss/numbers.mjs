@@ -1,15 +1,19 @@
 /**
  * The pg-boss states behind issue 9's numbers, built with the REAL pg-boss of a given major
- * (10 = npm pg-boss 10.4, 12 = pg-boss12 12.38), then pg-boss's own read API over stdin/stdout
- * (one JSON object a line, as driver.mjs).
+ * (10 = npm pg-boss 10.4, 11 = pg-boss11 11.1, 12 = pg-boss12 12.38), then pg-boss's own read
+ * API over stdin/stdout (one JSON object a line, as driver.mjs).
  *
- *   node numbers.mjs <major 10|12> <connection string> <schema> [worker]
+ *   node numbers.mjs <major 10|11|12> <connection string> <schema> [worker]
  *
  * State (supervision and cron off; the tests call supervise() only where pg-boss 12 must
  * compute its own readyOldestSeconds):
  *  - late: `backdated`, sent now with startAfter three hours back (runnable since it was sent).
  *  - orders (deadLetter orders_dlq, retryLimit 0): a real worker throws, so pg-boss fails the
  *    job and copies it into orders_dlq as a new job.
+ *  - checkout (no queue deadLetter, retryLimit 0): `perJob` is sent with the send option
+ *    deadLetter 'review', and a real worker throws; 10 and 12.8+ copy it into `review`, an
+ *    ordinary queue that also holds `reviewWait`, a job sent to it directly. pg-boss 11 has no
+ *    such option (createJob drops it): there `perJob` fails with no copy.
  *  - traced (12): sent with OpenTelemetry context propagation on (openTelemetry.propagateContext
  *    with an SDK tracer provider and the W3C propagator, as an application configures it);
  *    `traceId` is the trace of pg-boss's own `send traced` span.
@@ -19,7 +23,7 @@
 import { createInterface } from 'node:readline';
 
 const [major, url, schema, role] = process.argv.slice(2);
-const mod = await import(major === '12' ? 'pg-boss12' : 'pg-boss');
+const mod = await import({ 10: 'pg-boss', 11: 'pg-boss11', 12: 'pg-boss12' }[major]);
 const PgBoss = mod.PgBoss ?? mod.default?.PgBoss ?? mod.default;
 const v12 = major === '12';
 const send = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -48,9 +52,23 @@ const boss = new PgBoss({
 boss.on('error', (e) => process.stderr.write(`pg-boss error: ${e.message}\n`));
 await boss.start();
 const polling = { pollingIntervalSeconds: 0.5 };
-// Queued jobs by pg-boss's own count: getQueueSize (10), a forced getQueueStats (12, which has no getQueueSize).
-const queued = async (name) =>
-  v12 ? (await boss.getQueueStats(name, { force: true }))[0].queuedCount : boss.getQueueSize(name);
+// Queued jobs by pg-boss's own count: getQueueSize (10), getQueueStats (11; 12 forced, it has no getQueueSize).
+const queued = async (name) => {
+  if (major === '10') {
+    return boss.getQueueSize(name);
+  }
+  const stats = await boss.getQueueStats(name, v12 ? { force: true } : undefined);
+  return (Array.isArray(stats) ? stats[0] : stats).queuedCount;
+};
+/** Polls until `done` (pg-boss's own reads) or fails after 30 s with `what`. */
+const until = async (done, what) => {
+  for (const end = Date.now() + 30_000; !(await done());) {
+    if (Date.now() > end) {
+      throw new Error(what());
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
 
 if (role === 'worker') {
   await boss.createQueue('reports');
@@ -81,6 +99,21 @@ for (const end = Date.now() + 30_000; ;) {
   await new Promise((r) => setTimeout(r, 100));
 }
 await boss.offWork('orders');
+
+await boss.createQueue('review');
+await boss.createQueue('checkout', { retryLimit: 0 });
+ids.reviewWait = await boss.send('review', { review: 'by hand' });
+ids.perJob = await boss.send('checkout', { cart: 7 }, { deadLetter: 'review' });
+await boss.work('checkout', polling, async () => {
+  throw new Error('cart 7 payment refused');
+});
+const copies = major === '11' ? 0 : 1;
+await until(
+  async () =>
+    (await boss.getJobById('checkout', ids.perJob))?.state === 'failed' && (await queued('review')) === 1 + copies,
+  () => `checkout did not fail into review (${copies} copy)`
+);
+await boss.offWork('checkout');
 
 if (v12) {
   await boss.createQueue('traced');

@@ -12,9 +12,17 @@
  * - active: `executing`; stalled, the part of them with attempted_at older than 60 min, the
  *   Lifeline plugin's default rescue_after (rescue_jobs makes them available or discarded);
  * - failed = dead: `discarded` (discard_job, attempts used up); `cancelled` is not a failure;
+ * - waiting_children: `suspended` (migration v14, Oban 2.21; in v01's enum for installs from
+ *   2.21 on): Oban's own words (Oban.Job.states/0, guides/upgrading/v2.21.md) are "held and
+ *   won't be processed until they are resumed"; "not used directly by Oban itself, it enables
+ *   Pro workflows to efficiently defer job execution" (a job held until its upstream jobs
+ *   finish); Oban's engine_test inserts one with state: "suspended". Not runnable and not
+ *   waiting for a time, so neither wait nor delayed: held until other jobs finish, which is
+ *   waiting_children, as River's `pending`. Listed with the delayed jobs (their state column
+ *   says suspended; a notice says so), the one list of jobs not yet runnable. An enum before
+ *   v14 has no such value (comparing with it would be an error): no count, a notice.
  * - errors jsonb[] gets one {at, attempt, error} per failure, `error` being
- *   Exception.format/3 text: "** (RuntimeError) message\n    stack…"; `suspended` (v14,
- *   held by Oban Pro) is not counted.
+ *   Exception.format/3 text: "** (RuntimeError) message\n    stack…".
  * - completed: completed_at inside the time range, for rows the Pruner has not deleted yet
  *   (its default max_age is 60 s: completed counts are short-lived unless it is configured).
  * Cost: one statement per method. The live part reads Oban's own
@@ -70,9 +78,11 @@ export class Oban implements PgJobSystem {
   readonly describe: string;
   private readonly s: string;
 
+  /** `hasSuspended`: oban_job_state has `suspended` (migration v14). */
   constructor(
     readonly schema: string,
-    private readonly hasPeers = true
+    private readonly hasPeers = true,
+    private readonly hasSuspended = true
   ) {
     this.s = ident(schema);
     this.describe = `Oban in schema "${schema}"`;
@@ -88,10 +98,17 @@ export class Oban implements PgJobSystem {
   }
 
   overviewSql(): string {
+    const suspended = this.hasSuspended
+      ? {
+          count: `count(*) FILTER (WHERE j.state = 'suspended') AS waiting_children,`,
+          state: `, 'suspended'`,
+          out: ', l.waiting_children',
+        }
+      : { count: '', state: '', out: '' };
     return `
       WITH live AS (
         SELECT j.queue AS name,
-          count(*) FILTER (WHERE j.state = 'available') AS wait,
+          count(*) FILTER (WHERE j.state = 'available') AS wait,${suspended.count}
           count(*) FILTER (WHERE j.state IN ('scheduled', 'retryable')) AS delayed,
           count(*) FILTER (WHERE j.state = 'retryable') AS retries,
           count(*) FILTER (WHERE j.state = 'executing') AS active,
@@ -99,7 +116,7 @@ export class Oban implements PgJobSystem {
           count(*) FILTER (WHERE j.state = 'discarded') AS failed,
           extract(epoch FROM ${NOW_UTC} - min(greatest(j.inserted_at, j.scheduled_at)) FILTER (WHERE j.state = 'available')) AS oldest
         FROM ${this.s}.oban_jobs j
-        WHERE j.state IN ('available', 'scheduled', 'retryable', 'executing', 'discarded') AND j.queue = ANY($1::text[])
+        WHERE j.state IN ('available', 'scheduled', 'retryable', 'executing', 'discarded'${suspended.state}) AND j.queue = ANY($1::text[])
         GROUP BY j.queue
       ), fin AS (
         SELECT j.queue AS name, count(*) AS failed_in_range
@@ -113,7 +130,7 @@ export class Oban implements PgJobSystem {
         WHERE j.state = 'completed' AND j.queue = ANY($1::text[]) AND j.completed_at >= ${utcParam(2)} AND j.completed_at < ${utcParam(3)}
         GROUP BY j.queue
       )
-      SELECT q.name, l.wait, l.delayed, l.retries, l.active, l.stalled, l.failed, l.oldest, coalesce(d.completed, 0) AS completed, f.failed_in_range
+      SELECT q.name, l.wait, l.delayed, l.retries, l.active, l.stalled, l.failed, l.oldest${suspended.out}, coalesce(d.completed, 0) AS completed, f.failed_in_range
       FROM unnest($1::text[]) AS q(name) LEFT JOIN live l USING (name) LEFT JOIN fin f USING (name) LEFT JOIN done d USING (name)`;
   }
 
@@ -122,6 +139,12 @@ export class Oban implements PgJobSystem {
     ctx.notice(
       'info',
       `${this.describe}: completed counts jobs completed inside the time range that Oban's Pruner has not deleted yet (max_age 60 s by default); stalled = executing for more than 60 min (Lifeline's default rescue_after)`
+    );
+    ctx.notice(
+      'info',
+      this.hasSuspended
+        ? `${this.describe}: waiting_children counts suspended jobs (held until resumed, e.g. by Oban Pro workflows until their upstream jobs finish)`
+        : `${this.describe}: its oban_job_state has no suspended state (before migration v14, Oban 2.21), so waiting_children is not reported`
     );
     return rows.map(statsFromRow);
   }
@@ -159,8 +182,21 @@ export class Oban implements PgJobSystem {
     completed: { where: `j.state = 'completed'`, order: 'j.completed_at DESC' },
   };
 
+  /** The delayed list where the enum has `suspended`: those held jobs are listed there too. */
+  private static readonly DELAYED_OR_SUSPENDED = {
+    where: `j.state IN ('scheduled', 'retryable', 'suspended')`,
+    order: 'j.scheduled_at ASC',
+  };
+
   async jobs(ctx: PgReadContext, queues: string[], options: PgJobsOptions): Promise<JobRow[]> {
-    const f = Oban.STATE_FILTER[options.state];
+    const withSuspended = options.state === 'delayed' && this.hasSuspended;
+    const f = withSuspended ? Oban.DELAYED_OR_SUSPENDED : Oban.STATE_FILTER[options.state];
+    if (withSuspended) {
+      ctx.notice(
+        'info',
+        `${this.describe}: the delayed list also holds suspended jobs (state suspended: held until resumed, counted in waiting_children, not in delayed)`
+      );
+    }
     const params: unknown[] = [queues, ctx.limit, ctx.payloadLimit + 1];
     const search = searchClause(params, options.search, ['j.id::text', 'j.worker', `(${LAST_ERROR}->>'error')`]);
     const rows = await ctx.sql(

@@ -31,8 +31,7 @@
  *   partitioned by name, but queues share the DEFAULT partition `job_common` unless created
  *   with `partition: true` (own table `j<sha224(name)>`); `queue.table_name` says which.
  *   Queue policies `standard|short|singleton|stately|exclusive`; `dead_letter` per job and
- *   queue (from 10: a job failed for good is copied, as a new `created` job, into its
- *   dead_letter queue, failJobs' dlq_jobs); `queue` caches counts (queued_count...) refreshed by the monitor.
+ *   queue (see dead letters below); `queue` caches counts (queued_count...) refreshed by the monitor.
  *   Fetch index `job_i5 (name, start_after) WHERE state < 'active'` on `job_common`.
  * - Schema 27 to 46 = pg-boss 12.6 to 12.38 (46 = 12.38.0, package.json "pgboss.schema"),
  *   columns added by minor releases: 27 group_id/group_tier (and `bam`), 30 heartbeat_on and
@@ -46,6 +45,16 @@
  *   table). Indexes used here: job_i14 (name, state, blocked, start_after) WHERE state IN
  *   (created, retry, active, failed) and job_i16 (name, completed_on) WHERE completed_on IS
  *   NOT NULL (present from their migrations in 12.x).
+ * - Dead letters (10+). A job's `dead_letter` is set when it is inserted: 10.x takes the send
+ *   option `deadLetter`, else its queue's (`COALESCE(j.dead_letter, q.dead_letter)`); 11.x and
+ *   12.0 to 12.7 only the queue's (createJob passes no deadLetter; pg-boss 11 cannot name one per
+ *   job); 12.8.0 (commit 593c6a6, schema 27) takes the option again. When a job fails for good,
+ *   failJobs' `dlq_jobs` inserts a copy, state `created`, into the queue its own `dead_letter`
+ *   names (the original stays `failed` on its queue). The copy is inserted without a queue
+ *   `policy`, which every send()/insert() takes from its queue (10: createQueue defaults it to
+ *   `standard`; 11+: `queue.policy` NOT NULL), so `policy IS NULL` marks a copy in every major;
+ *   from 12.23 (schema 34) the copy also carries provenance, `source_name`/`source_id` of the
+ *   failed job (redriven jobs get a policy and no source_id). v9 has no dead letters.
  * - pg-boss 11 and 12 declare engines.node >= 22 (12.x: >= 22.12); the schema they write
  *   does not depend on Node, and both ran on Node 20 for the tests.
  */
@@ -56,7 +65,8 @@ export interface PgBossLayout {
   schemaVersion: number;
   /** Stored columns → id, name, state, data, output, retry_count, start_after, started_on,
    *  created_on, completed_on, stalled_after (when an active job counts as stalled), blocked,
-   *  dead_letter (the queue a failed job is copied to; v10+) and trace_context (schema 44+). */
+   *  dead_letter (the queue a failed job is copied to; v10+), dead_letter_copy (the job is the
+   *  copy failJobs made of a failed job, in the queue that job named) and trace_context (schema 44+). */
   columns: string;
   /** `archive` table (v9, v10) with its archived-on column; v11+ delete instead. */
   archivedOn?: string;
@@ -73,9 +83,12 @@ export const NEWEST_TESTED_SCHEMA = 46;
 /** The oldest schema read (pg-boss 7.4.0, the layout pg-boss 8 and 9 kept). */
 export const OLDEST_SCHEMA = 20;
 
-const base = (expiry: string, blocked = 'false', traceContext = 'NULL::jsonb') =>
+/** A dead-letter copy: inserted by failJobs without a queue policy; from schema 34 also with its source. */
+const copyOf = (v: number) => (v >= 34 ? '(source_id IS NOT NULL OR policy IS NULL)' : '(policy IS NULL)');
+
+const base = (expiry: string, copy: string, blocked = 'false', traceContext = 'NULL::jsonb') =>
   `id, name, state, data, output, retry_count, start_after, started_on, created_on, completed_on, ${expiry} AS stalled_after, ${blocked} AS blocked, ` +
-  `dead_letter, ${traceContext} AS trace_context`;
+  `dead_letter, ${copy} AS dead_letter_copy, ${traceContext} AS trace_context`;
 
 /** The layout for a pg-boss schema version, or undefined before pg-boss 7.4 (schema 20). */
 export function pgBossLayout(schemaVersion: number): PgBossLayout | undefined {
@@ -90,7 +103,7 @@ export function pgBossLayout(schemaVersion: number): PgBossLayout | undefined {
       columns:
         'id, name, state, data, output, retrycount AS retry_count, startafter AS start_after, startedon AS started_on, ' +
         'createdon AS created_on, completedon AS completed_on, startedon + expirein AS stalled_after, false AS blocked, ' +
-        'NULL::text AS dead_letter, NULL::jsonb AS trace_context',
+        'NULL::text AS dead_letter, false AS dead_letter_copy, NULL::jsonb AS trace_context',
       archivedOn: 'archivedon',
       queueTable: false,
       failedStates: ['failed', 'expired'],
@@ -101,7 +114,7 @@ export function pgBossLayout(schemaVersion: number): PgBossLayout | undefined {
     return {
       major: 10,
       schemaVersion: v,
-      columns: base('started_on + expire_in'),
+      columns: base('started_on + expire_in', copyOf(v)),
       archivedOn: 'archived_on',
       queueTable: true,
       failedStates: ['failed'],
@@ -116,7 +129,7 @@ export function pgBossLayout(schemaVersion: number): PgBossLayout | undefined {
   return {
     major: v <= 26 ? 11 : 12,
     schemaVersion: v,
-    columns: base(expiry, v >= 31 ? 'blocked' : 'false', v >= 44 ? 'trace_context' : 'NULL::jsonb'),
+    columns: base(expiry, copyOf(v), v >= 31 ? 'blocked' : 'false', v >= 44 ? 'trace_context' : 'NULL::jsonb'),
     queueTable: true,
     failedStates: ['failed'],
     instances: v >= 44,

@@ -13,18 +13,22 @@
  * States (enum job_state, ordered): created < retry < active < completed < (v9: expired <)
  * cancelled < failed.
  * - wait: created/retry, not blocked (12.x flows), start_after <= now(); delayed: the other
- *   created/retry jobs. wait + delayed = pg-boss's getQueueSize (v9, v10: `state < 'active'`)
- *   = queuedCount of getQueueStats (11, 12; 12 splits it into ready, deferred, blocked).
+ *   created/retry jobs; both leave out dead-letter copies (counted as dead, below). wait +
+ *   delayed + those copies = pg-boss's getQueueSize (v9, v10: `state < 'active'`) = queuedCount
+ *   of getQueueStats (11, 12; 12 splits it into ready, deferred, blocked).
  * - oldest_wait_seconds: the oldest ready job, counted from greatest(created_on, start_after),
  *   when it became runnable (pg-boss 12's own readyOldestSeconds, plans.getQueueStats); it is
  *   read in the same pass as the ready count (12: job_i11 holds both columns).
  * - retries: state `retry`; failed: state `failed` (v9 also `expired`), set once retry_count
  *   reaches retry_limit.
- * - dead, each dead letter counted once: a failed job with a dead-letter queue (v10+; pg-boss
- *   copies it there as a new `created` job) is failed on its queue but dead only in the
- *   dead-letter queue, whose queued jobs are its dead letters (not wait or delayed); a failed
- *   job with none is dead on its own queue. A dead-letter queue is one another queue names in
- *   `queue.dead_letter`; a notice links it to its sources.
+ * - dead, each dead letter counted once: a failed job that names a dead-letter queue (v10+,
+ *   its own `dead_letter`, from the send option deadLetter (10, 12.8+) or its queue's) is
+ *   failed on its queue but not dead there: pg-boss copied it into that queue as a new
+ *   `created` job, and that queued copy is the dead letter, dead in the queue that holds it (not
+ *   wait or delayed). Copies are known per job (layout.ts: no queue policy, 12.23+ source_id),
+ *   so a queue named only by one job's deadLetter, or one that also takes ordinary jobs, counts
+ *   right. A failed job with no dead-letter queue is dead on its own queue. Notices link a
+ *   dead-letter queue to the queues naming it in `queue.dead_letter` or to its copies.
  * - active: state `active`; stalled, the part of them past its expiry (v9/v10 started_on +
  *   expire_in, 11+ expire_seconds) or, 12.x with heartbeats, past heartbeat_on +
  *   heartbeat_seconds: the rules of pg-boss's own expire / failJobsByTimeout / failJobsByHeartbeat.
@@ -83,8 +87,6 @@ export class PgBoss implements PgJobSystem {
   private readonly failedList: string;
   /** The archive (finished jobs moved out of `job`), where the layout has one. */
   private readonly a?: string;
-  /** A job's queue is some queue's dead-letter queue (v10+: `queue.dead_letter`). */
-  private readonly inDeadLetterQueue: string;
 
   /** `schemaVersion`: the value of pg-boss's own `<schema>.version` table. */
   constructor(
@@ -103,9 +105,6 @@ export class PgBoss implements PgJobSystem {
     if (layout.archivedOn) {
       this.a = `(SELECT ${layout.columns}, ${layout.archivedOn} AS archived_on FROM ${this.s}.archive) a`;
     }
-    this.inDeadLetterQueue = layout.queueTable
-      ? `name IN (SELECT dq.dead_letter FROM ${this.s}.queue dq WHERE dq.dead_letter IS NOT NULL)`
-      : 'false';
   }
 
   /**
@@ -150,7 +149,7 @@ export class PgBoss implements PgJobSystem {
           count(*) FILTER (WHERE ${failed}) AS failed,
           count(*) FILTER (WHERE ${failed} AND dead_letter IS NOT NULL AND dead_letter <> name) AS dead_lettered`;
     const output = `SELECT q.name, c.wait, c.delayed, c.retries, c.oldest, c.active, c.stalled, c.completed, c.failed, c.failed_in_range,
-        c.dead_lettered, ${this.queueFacts()}
+        c.dead_lettered, c.dead_letters, ${this.queueFacts()}
       FROM unnest($1::text[]) AS q(name) LEFT JOIN counts c USING (name)`;
     if (this.layout.major !== 12) {
       return `
@@ -179,7 +178,7 @@ export class PgBoss implements PgJobSystem {
         WHERE name = ANY($1::text[]) AND ${inRange}
         GROUP BY name
       ), counts AS (
-        SELECT name, r.wait, r.delayed, r.retries, r.oldest, w.active, w.stalled, w.failed, w.dead_lettered, f.completed, f.failed_in_range
+        SELECT name, r.wait, r.delayed, r.retries, r.oldest, r.dead_letters, w.active, w.stalled, w.failed, w.dead_lettered, f.completed, f.failed_in_range
         FROM ready r FULL JOIN running w USING (name) FULL JOIN finished f USING (name)
       )
       ${output}`;
@@ -204,18 +203,17 @@ export class PgBoss implements PgJobSystem {
   /**
    * One overview row → QueueStats, with pg-boss's dead letters counted once: a job that failed
    * for good and was copied to its dead-letter queue is `failed` on its own queue but `dead`
-   * only in the dead-letter queue, where the queued copies are dead letters (not `wait`).
+   * only where its queued copy is (the copies are already left out of wait and delayed).
    */
   private statsOf(r: Record<string, unknown>): QueueStats {
     const stats = statsFromRow(r);
     const v = stats.values;
+    const copies = num(r.dead_letters);
     if (v.dead !== undefined) {
-      v.dead -= num(r.dead_lettered);
+      v.dead += copies - num(r.dead_lettered);
     }
-    if (Array.isArray(r.dead_letter_of) && r.dead_letter_of.length > 0) {
-      v.dead = (v.dead ?? 0) + (v.wait ?? 0) + (v.delayed ?? 0);
-      v.wait = 0;
-      v.delayed = 0;
+    // A queue holding dead letters and no waiting job of its own has no wait age to report.
+    if ((copies > 0 || (Array.isArray(r.dead_letter_of) && r.dead_letter_of.length > 0)) && !v.wait) {
       delete v.oldest_wait_seconds;
     }
     if (this.layout.instances) {
@@ -226,15 +224,28 @@ export class PgBoss implements PgJobSystem {
 
   /** What the overview's numbers mean for this layout and these queues. */
   private overviewNotices(ctx: PgReadContext, rows: Array<Record<string, unknown>>): void {
+    const once =
+      'the failed original counts as failed on its own queue but not as dead, so each dead letter is counted once';
     for (const r of rows) {
       const sources = r.dead_letter_of as string[] | null;
       if (sources?.length) {
         ctx.notice(
           'info',
-          `${this.describe}: "${r.name}" is the dead-letter queue of ${sources.map((q) => `"${q}"`).join(', ')}: its queued copies count as dead there, not as waiting; ` +
-            `the failed original counts as failed on its own queue but not as dead, so each dead letter is counted once`
+          `${this.describe}: "${r.name}" is the dead-letter queue of ${sources.map((q) => `"${q}"`).join(', ')}: its queued copies count as dead there, not as waiting; ${once}`
+        );
+      } else if (num(r.dead_letters) > 0) {
+        ctx.notice(
+          'info',
+          `${this.describe}: "${r.name}" holds ${num(r.dead_letters)} queued dead letter(s), copies pg-boss made of failed jobs that named it as their own deadLetter: they count as dead there, not as waiting; ${once}`
         );
       }
+    }
+    if (this.layout.major === 11) {
+      ctx.notice(
+        'info',
+        `${this.describe}: pg-boss 11 names dead-letter queues per queue only (this schema is also 12.0 to 12.5's; the send option deadLetter exists in 10 and again from 12.8): ` +
+          "a job failed for good is copied to its queue's deadLetter, else it is dead on its own queue"
+      );
     }
     ctx.notice(
       'info',
@@ -244,14 +255,18 @@ export class PgBoss implements PgJobSystem {
     );
   }
 
-  /** wait, delayed, retries, oldest; `mixed`: rows of every state are aggregated, not just queued ones. */
+  /**
+   * wait, delayed, retries, oldest and dead_letters (the queued dead-letter copies, which are
+   * neither wait nor delayed); `mixed`: rows of every state are aggregated, not just queued ones.
+   */
   private readyCounts(mixed: boolean): string {
-    const ready = 'NOT blocked AND start_after <= now()';
+    const ready = 'NOT dead_letter_copy AND NOT blocked AND start_after <= now()';
     const queued = (cond: string) => (mixed ? `${QUEUED} AND (${cond})` : cond);
     return `
           count(*) FILTER (WHERE ${queued(ready)}) AS wait,
-          count(*) FILTER (WHERE ${queued('blocked OR start_after > now()')}) AS delayed,
+          count(*) FILTER (WHERE ${queued('NOT dead_letter_copy AND (blocked OR start_after > now())')}) AS delayed,
           count(*) FILTER (WHERE state = 'retry') AS retries,
+          count(*) FILTER (WHERE ${queued('dead_letter_copy')}) AS dead_letters,
           extract(epoch FROM now() - min(greatest(created_on, start_after)) FILTER (WHERE ${queued(ready)})) AS oldest`;
   }
 
@@ -354,7 +369,7 @@ export class PgBoss implements PgJobSystem {
         'stalled, completed and failed_in_range are left out. Raise maxExactRows in the data source settings to count them exactly.'
     );
     return queues.map((name) => {
-      // failed is not read here: statsOf's dead is only a dead-letter queue's queued copies.
+      // failed is not read here: statsOf's dead is only the queue's queued dead-letter copies.
       const exact = this.statsOf(ready.find((x) => x.name === name) ?? { name }).values;
       const estimate = byQueue.get(name) ?? {};
       const values: QueueStats['values'] = { ...estimate };
@@ -405,15 +420,20 @@ export class PgBoss implements PgJobSystem {
   private stateFilter(state: PgJobsOptions['state']): { where: string; order: string } {
     const failed = { where: `state IN (${this.failedList})`, order: 'completed_on DESC NULLS LAST' };
     // Dead, as the overview counts it: failed originals not copied to a dead-letter queue, and
-    // the queued copies in a dead-letter queue (which are then not waiting or delayed).
-    const dlq = this.inDeadLetterQueue;
-    const dead = `(${failed.where} AND (dead_letter IS NULL OR dead_letter = name)) OR (${QUEUED} AND ${dlq})`;
+    // the queued dead-letter copies, wherever they are (which are then not waiting or delayed).
+    const dead = `(${failed.where} AND (dead_letter IS NULL OR dead_letter = name)) OR (${QUEUED} AND dead_letter_copy)`;
     return {
       failed,
       dead: { where: `(${dead})`, order: 'coalesce(completed_on, created_on) DESC' },
       retry: { where: `state = 'retry'`, order: 'created_on DESC' },
-      delayed: { where: `${QUEUED} AND (blocked OR start_after > now()) AND NOT ${dlq}`, order: 'start_after ASC' },
-      waiting: { where: `${QUEUED} AND NOT blocked AND start_after <= now() AND NOT ${dlq}`, order: 'created_on DESC' },
+      delayed: {
+        where: `${QUEUED} AND (blocked OR start_after > now()) AND NOT dead_letter_copy`,
+        order: 'start_after ASC',
+      },
+      waiting: {
+        where: `${QUEUED} AND NOT blocked AND start_after <= now() AND NOT dead_letter_copy`,
+        order: 'created_on DESC',
+      },
       active: { where: `state = 'active'`, order: 'started_on DESC' },
       stalled: { where: `state = 'active' AND stalled_after < now()`, order: 'started_on ASC' },
       completed: { where: `state = 'completed'`, order: 'completed_on DESC NULLS LAST' },
