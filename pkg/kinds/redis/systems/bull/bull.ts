@@ -12,7 +12,7 @@ import { BULLMQ_META_FIELDS, isBullMQMeta } from '../bullmq/keys';
 import { FAILURE_SAMPLE } from '../bullmq/bullmq';
 import { readThroughput } from '../bullmq/throughput';
 import { bullmqWorkers, parseClientList } from '../bullmq/workers';
-import { idKeyPattern, queueFromIdKey, queueKey } from './keys';
+import { queueFromKey, queueKey, queueKeyPattern } from './keys';
 import { readBullOverview } from './overview';
 import { bullFailureSamples, listBullJobs } from './jobs';
 
@@ -32,8 +32,8 @@ export class BullSystem implements RedisJobSystem {
    * prefix is listed by exactly one of the two systems.
    */
   async discover(ctx: ReadContext): Promise<Discovery> {
-    const { keys, complete } = await ctx.scan(idKeyPattern(this.prefix));
-    const candidates = keys.map((k) => queueFromIdKey(this.prefix, k)).filter((q): q is string => q !== undefined);
+    const { keys, complete } = await ctx.scan(queueKeyPattern(this.prefix, 'id'));
+    const candidates = keys.map((k) => queueFromKey(this.prefix, k, 'id')).filter((q): q is string => q !== undefined);
     if (candidates.length === 0) {
       return { queues: [], complete };
     }

@@ -4,7 +4,7 @@ import { execPipeline, value } from '../../job-system';
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../../../../reading/rows';
 import type { Series } from '../../../../reading/series';
 import { groupFailures } from '../../../../reading/failure-reasons';
-import { BULLMQ_META_FIELDS, isBullMQMeta, metaKeyPattern, queueFromMetaKey, queueKey } from './keys';
+import { BULLMQ_META_FIELDS, isBullMQMeta, queueFromKey, queueKey, queueKeyPattern } from './keys';
 import { readOverview } from './overview';
 import { failureSamples, listJobs } from './jobs';
 import { readThroughput } from './throughput';
@@ -23,8 +23,10 @@ export class BullMQSystem implements RedisJobSystem {
    * there ("bullmq:6.7.0"); Bull 3/4 queues under the same prefix do not.
    */
   async discover(ctx: ReadContext): Promise<Discovery> {
-    const { keys, complete } = await ctx.scan(metaKeyPattern(this.prefix));
-    const candidates = keys.map((k) => queueFromMetaKey(this.prefix, k)).filter((q): q is string => q !== undefined);
+    const { keys, complete } = await ctx.scan(queueKeyPattern(this.prefix, 'meta'));
+    const candidates = keys
+      .map((k) => queueFromKey(this.prefix, k, 'meta'))
+      .filter((q): q is string => q !== undefined);
     if (candidates.length === 0) {
       return { queues: [], complete };
     }
