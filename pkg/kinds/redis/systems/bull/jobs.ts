@@ -12,9 +12,8 @@
  *   active / stalled: LRANGE active 0 n-1 (stalled: those whose lock is gone)
  */
 import type { JobsOptions, ReadContext } from '../../job-system';
-import type { JobRow } from '../../../../reading/rows';
-import type { FailureSample } from '../../../../reading/failure-reasons';
-import { failureSamples, IdRead, JobRef, listJobs, readIdLists } from '../bullmq/jobs';
+import type { FailureGroup, JobRow } from '../../../../reading/rows';
+import { failureGroups, IdRead, JobRef, listJobs, readIdLists } from '../bullmq/jobs';
 
 type Read = IdRead & { state: string };
 
@@ -80,6 +79,6 @@ export function listBullJobs(
   return listJobs(ctx, prefix, queues, options, bullJobIds);
 }
 
-export function bullFailureSamples(ctx: ReadContext, prefix: string, queues: string[]): Promise<FailureSample[]> {
-  return failureSamples(ctx, prefix, queues, bullJobIds);
+export function bullFailureGroups(ctx: ReadContext, prefix: string, queues: string[]): Promise<FailureGroup[]> {
+  return failureGroups(ctx, prefix, queues, bullJobIds);
 }

@@ -9,9 +9,9 @@
  */
 import type { JobsOptions, ReadContext } from '../../job-system';
 import { execPipeline, numberOf, value } from '../../job-system';
-import { JobRow, matchesSearch } from '../../../../reading/rows';
+import { type FailureGroup, JobRow, matchesSearch } from '../../../../reading/rows';
 import { describePayload, traceIdFromTraceparent, tryJSON } from '../../../../reading/payload';
-import type { FailureSample } from '../../../../reading/failure-reasons';
+import { type FailureSample, groupFailures } from '../../../../reading/failure-reasons';
 import { queueKey } from './keys';
 import { LargeBodyBudget, unreadNotice, unreadPayload } from '../../large-bodies';
 
@@ -290,4 +290,21 @@ export async function failureSamples(
   const refs = await readIds(ctx, prefix, queues, 'failed', ctx.limit);
   const rows = await readJobs(ctx, prefix, refs, false);
   return rows.map((r) => ({ queue: r.queue, jobId: r.id, message: r.error ?? '', at: r.finishedAt }));
+}
+
+/** Failures read per queue for grouping. */
+export const FAILURE_SAMPLE = 500;
+
+/** Failure groups of the newest FAILURE_SAMPLE failures in range per queue. */
+export async function failureGroups(
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  readIds: JobIdReader = jobIds
+): Promise<FailureGroup[]> {
+  const samples = await failureSamples({ ...ctx, limit: FAILURE_SAMPLE }, prefix, queues, readIds);
+  if (samples.length >= FAILURE_SAMPLE) {
+    ctx.notice('info', `grouped the newest ${FAILURE_SAMPLE} failures per queue in the time range`);
+  }
+  return groupFailures(samples, ctx.limit);
 }
