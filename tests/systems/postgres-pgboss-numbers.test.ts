@@ -10,7 +10,7 @@
 import { spawn, type ChildProcess } from 'child_process';
 import { createInterface } from 'readline';
 import { join } from 'path';
-import { createTestDb, lastHour, pgSource, TestDb, until } from './postgres/db';
+import { createTestDb, lastHour, pgSource, roleDatasource, TestDb, until } from './postgres/db';
 import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import type { JobState } from '../../pkg/model/query';
 
@@ -216,11 +216,7 @@ it("answers through the packaged executable, as Grafana runs it, with the dead l
   const grafana = new GrafanaClient(plugin.target);
   try {
     const ro = await db.readOnlyRole(['numbers_v12']);
-    const ds = {
-      uid: `pg-${db.name}-numbers`,
-      jsonData: { kind: 'postgres', url: `postgres://${ro.user}@${db.hostPort}/${db.name}`, schemas: 'numbers_v12' },
-      secureJsonData: { password: ro.password },
-    };
+    const ds = roleDatasource(db, ro, `pg-${db.name}-numbers`, { schemas: 'numbers_v12' });
     const responses = await grafana.queryData(
       ds,
       [{ refId: 'A', json: { queryType: 'overview', queues: ['orders', 'orders_dlq', 'late', 'reports'] } }],

@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'child_process';
 import { createInterface } from 'readline';
 import { join } from 'path';
-import { createTestDb, lastHour, pgSource, TestDb } from './postgres/db';
+import { createTestDb, lastHour, pgSource, roleDatasource, TestDb } from './postgres/db';
 import { PgBoss as PgBossAdapter } from '../../pkg/kinds/postgres/systems/pg-boss/pg-boss';
 import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import { JOB_STATES, type JobState } from '../../pkg/model/query';
@@ -411,11 +411,7 @@ it('answers through the packaged executable, as Grafana runs it, for pg-boss 9 a
     for (const major of [9, 12] as const) {
       const schema = `pgboss_v${major}`;
       const ro = await db.readOnlyRole([schema]);
-      const ds = {
-        uid: `pg-${db.name}-${major}`,
-        jsonData: { kind: 'postgres', url: `postgres://${ro.user}@${db.hostPort}/${db.name}`, schemas: schema },
-        secureJsonData: { password: ro.password },
-      };
+      const ds = roleDatasource(db, ro, `pg-${db.name}-${major}`, { schemas: schema });
       expect((await grafana.checkHealth(ds)).status).toBe(1);
       const responses = await grafana.queryData(
         ds,

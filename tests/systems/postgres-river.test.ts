@@ -10,7 +10,7 @@
  * JobList counts printed by the Go program; every query type as a SELECT-only role; EXPLAIN
  * of the overview on 100k jobs.
  */
-import { createTestDb, lastHour, pgSource, TestDb } from './postgres/db';
+import { createTestDb, lastHour, pgSource, roleDatasource, TestDb } from './postgres/db';
 import { runRiverFixture, type RiverView } from './postgres/river/fixture';
 import { River } from '../../pkg/kinds/postgres/systems/river/river';
 import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
@@ -241,11 +241,7 @@ it("answers through the packaged executable as Grafana runs it, with River's own
   const plugin = await startPlugin();
   const grafana = new GrafanaClient(plugin.target);
   try {
-    const ds = {
-      uid: `river-${db.name}`,
-      jsonData: { kind: 'postgres', url: `postgres://${ro.user}@${db.hostPort}/${db.name}`, schemas: SCHEMA },
-      secureJsonData: { password: ro.password },
-    };
+    const ds = roleDatasource(db, ro, `river-${db.name}`, { schemas: SCHEMA });
     const health = await grafana.checkHealth(ds);
     expect([health.status, health.message]).toEqual([1, expect.stringMatching(/Found 4 river queues\.$/)]);
     const responses = await grafana.queryData(ds, [

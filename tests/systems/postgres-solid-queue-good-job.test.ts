@@ -13,7 +13,7 @@
  * the overview is also read through the packaged executable.
  */
 import { Client } from 'pg';
-import { createTestDb, lastHour, pgSource, TestDb } from './postgres/db';
+import { createTestDb, lastHour, pgSource, roleDatasource, TestDb } from './postgres/db';
 import { GOOD_JOB_DDL, GoodJobWriter, SOLID_QUEUE_DDL, SolidQueueWriter, utc } from './postgres/rails';
 import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import { JOB_STATES, type JobState } from '../../pkg/model/query';
@@ -549,11 +549,7 @@ describe('through the packaged executable', () => {
 
   it("reports both systems and an overview in Grafana's numeric frames, as a SELECT-only role", async () => {
     const ro = await db.readOnlyRole(['public']);
-    const ds = {
-      uid: `pg-sqgj-${db.name}`,
-      jsonData: { kind: 'postgres', url: `postgres://${ro.user}@${db.hostPort}/${db.name}` },
-      secureJsonData: { password: ro.password },
-    };
+    const ds = roleDatasource(db, ro, `pg-sqgj-${db.name}`);
     const health = await grafana.checkHealth(ds);
     expect(health.status).toBe(1);
     expect(health.message).toMatch(/solid-queue/);

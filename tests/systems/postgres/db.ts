@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import type { DatasourceConfig } from '../../../pkg/instances/settings';
 import type { Logger } from '../../../pkg/logging/logger';
 import { postgresSource, type PostgresSource } from '../../../pkg/kinds/postgres/postgres-kind';
+import type { DatasourceSettings } from '../../harness/grpc-client';
 
 const ADMIN_URL = new URL(process.env.JOBSCOPE_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
 
@@ -67,6 +68,20 @@ export async function createTestDb(): Promise<TestDb> {
       }
       await c.end();
     },
+  };
+}
+
+/** Data source settings that read `db` as `role` (from readOnlyRole), its password a secure field. */
+export function roleDatasource(
+  db: TestDb,
+  role: { user: string; password: string },
+  uid: string,
+  json: Record<string, unknown> = {}
+): DatasourceSettings {
+  return {
+    uid,
+    jsonData: { kind: 'postgres', url: `postgres://${role.user}@${db.hostPort}/${db.name}`, ...json },
+    secureJsonData: { password: role.password },
   };
 }
 
