@@ -17,20 +17,16 @@
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import * as os from 'os';
 import * as path from 'path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 
 import { METRIC_DEFINITIONS, systemsOfKind } from '../../pkg/model/catalogue';
 import { DATASOURCE_KINDS, type DatasourceKind, type OverviewMetric } from '../../pkg/model/query';
-import { buildPage } from './support';
+import { buildPage, launch, ROOT, SHOTS } from './support';
 
 // Each test opens many pages on a shared 2-core machine.
 jest.setTimeout(300_000);
 
-const ROOT = path.resolve(__dirname, '../..');
-const SHOTS = path.join(ROOT, 'artifacts/screenshots');
-const CHROMIUM = process.env.JOBSCOPE_CHROMIUM || '/usr/bin/chromium';
 const THEMES = ['dark', 'light'] as const;
 const PANES: Array<[number, number]> = [
   [300, 200],
@@ -95,19 +91,7 @@ beforeAll(async () => {
   const dir = await buildPage('page/editors.tsx', 'Jobscope editors');
   server = await serve(dir, path.join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons'));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'jobscope-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launch();
 }, 120_000);
 
 afterAll(async () => {

@@ -27,6 +27,7 @@ import {
   decodedFrameJSON as frameJSON,
   launch,
   layoutProblems,
+  openPage,
   serve,
   SHOTS,
   type FrameJSON,
@@ -186,19 +187,12 @@ afterAll(async () => {
 /** Opens the page at one theme and size; returns it with the errors it logs. */
 async function open(theme: string, width: number, height: number, queue = '', frames = 'frames.json') {
   answerMany = frames === 'frames-many.json';
-  const page = await browser!.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
-  page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
-  await page.setViewportSize({ width: width + 16, height: height + 16 });
-  await page.goto(
-    `${origin}/?theme=${theme}&w=${width}&h=${height}&queue=${encodeURIComponent(queue)}&frames=${frames}&ds=ds-${prefix}&logs=${LOGS_UID}`
+  return openPage(
+    browser!,
+    `${origin}/?theme=${theme}&w=${width}&h=${height}&queue=${encodeURIComponent(queue)}&frames=${frames}&ds=ds-${prefix}&logs=${LOGS_UID}`,
+    width,
+    height
   );
-  await page.waitForSelector('[data-testid="jobscope-flow"]');
-  await page.evaluate(() => document.fonts.ready);
-  return { page, errors };
 }
 
 const overflow = (page: Page) => layoutProblems(page);
