@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import type { DatasourceConfig } from '../../../pkg/instances/settings';
 import type { Logger } from '../../../pkg/logging/logger';
 import { postgresSource, type PostgresSource } from '../../../pkg/kinds/postgres/postgres-kind';
+import { JOB_STATES } from '../../../pkg/model/query';
 import type { DatasourceSettings } from '../../harness/grpc-client';
 
 const ADMIN_URL = new URL(process.env.JOBSCOPE_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
@@ -107,6 +108,19 @@ export function pgSource(
 /** A query window of the last hour. */
 export function lastHour(now = Date.now()) {
   return { from: now - 3600_000, to: now + 1000, now, intervalMs: 60_000 };
+}
+
+/**
+ * Reads every query type, then every job state's list with `search`, each over the last hour:
+ * what a SELECT-only role must answer without an error.
+ */
+export async function readEveryQueryType(source: PostgresSource, search: string): Promise<void> {
+  for (const queryType of ['overview', 'failures', 'timeseries', 'workers'] as const) {
+    await source.read({ refId: 'A', queryType }, lastHour());
+  }
+  for (const state of JOB_STATES) {
+    await source.read({ refId: 'A', queryType: 'jobs', state, search }, lastHour());
+  }
 }
 
 /** Polls until `fn` is truthy (library workers run asynchronously). */
