@@ -13,7 +13,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Client } from 'pg';
-import { createTestDb, lastHour, pgSource, readEveryQueryType, TestDb } from './postgres/db';
+import { createTestDb, lastHour, pgSource, planNodes, readEveryQueryType, TestDb } from './postgres/db';
 import { Oban } from '../../pkg/kinds/postgres/systems/oban/oban';
 import { Que } from '../../pkg/kinds/postgres/systems/que/que';
 import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
@@ -413,18 +413,7 @@ it("reads the ready part through Oban's and Que's own indexes on 100k jobs (EXPL
   );
   await db.admin.query(`ANALYZE ${OBAN}.oban_jobs; ANALYZE public.que_jobs`);
   const now = Date.now();
-  const nodesOf = async (sql: string) => {
-    const plan = (
-      await db.admin.query(`EXPLAIN (FORMAT JSON) ${sql}`, [['bulk'], new Date(now - 3600_000), new Date(now)])
-    ).rows[0]['QUERY PLAN'];
-    const nodes: any[] = [];
-    const walk = (n: any) => {
-      nodes.push(n);
-      (n.Plans ?? []).forEach(walk);
-    };
-    walk(plan[0].Plan);
-    return nodes;
-  };
+  const nodesOf = (sql: string) => planNodes(db.admin, sql, [['bulk'], new Date(now - 3600_000), new Date(now)]);
   // A bitmap scan's index node names the index only; its heap node names the table.
   const on = (table: string) => (n: any) =>
     n['Relation Name'] === table || String(n['Index Name'] ?? '').startsWith(table.replace(/s$/, ''));

@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'child_process';
 import { createInterface } from 'readline';
 import { join } from 'path';
-import { createTestDb, lastHour, pgSource, readEveryQueryType, roleDatasource, TestDb } from './postgres/db';
+import { createTestDb, lastHour, pgSource, planNodes, readEveryQueryType, roleDatasource, TestDb } from './postgres/db';
 import { PgBoss as PgBossAdapter } from '../../pkg/kinds/postgres/systems/pg-boss/pg-boss';
 import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import { JOB_STATES, type JobState } from '../../pkg/model/query';
@@ -360,19 +360,7 @@ describe.each(MAJORS)('pg-boss %i', (major) => {
     await db.admin.query(`ANALYZE ${schema}.job`);
     const adapter = new PgBossAdapter(schema, SCHEMA_VERSION[major]);
     const now = Date.now();
-    const plan = (
-      await db.admin.query(`EXPLAIN (FORMAT JSON) ${adapter.overviewSql()}`, [
-        ['bulk'],
-        new Date(now - 3600_000),
-        new Date(now),
-      ])
-    ).rows[0]['QUERY PLAN'];
-    const nodes: any[] = [];
-    const walk = (n: any) => {
-      nodes.push(n);
-      (n.Plans ?? []).forEach(walk);
-    };
-    walk(plan[0].Plan);
+    const nodes = await planNodes(db.admin, adapter.overviewSql(), [['bulk'], new Date(now - 3600_000), new Date(now)]);
     // Job rows only: the queue table (dead-letter links) and the instance registry are a few rows.
     const scans = nodes.filter((n) => n['Relation Name'] && !['queue', 'instance'].includes(n['Relation Name']));
     expect(scans.some((n) => n['Relation Name'] === 'archive')).toBe(false);

@@ -10,7 +10,7 @@
  * JobList counts printed by the Go program; every query type as a SELECT-only role; EXPLAIN
  * of the overview on 100k jobs.
  */
-import { createTestDb, lastHour, pgSource, readEveryQueryType, roleDatasource, TestDb } from './postgres/db';
+import { createTestDb, lastHour, pgSource, planNodes, readEveryQueryType, roleDatasource, TestDb } from './postgres/db';
 import { runRiverFixture, type RiverView } from './postgres/river/fixture';
 import { River } from '../../pkg/kinds/postgres/systems/river/river';
 import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
@@ -202,19 +202,11 @@ it("reads the backlog of a 100k-job queue through River's fetch index and finish
   );
   await db.admin.query(`ANALYZE ${SCHEMA}.river_job`);
   const now = Date.now();
-  const plan = (
-    await db.admin.query(`EXPLAIN (FORMAT JSON) ${new River(SCHEMA).overviewSql()}`, [
-      ['bulk'],
-      new Date(now - 3600_000),
-      new Date(now),
-    ])
-  ).rows[0]['QUERY PLAN'];
-  const nodes: any[] = [];
-  const walk = (n: any) => {
-    nodes.push(n);
-    (n.Plans ?? []).forEach(walk);
-  };
-  walk(plan[0].Plan);
+  const nodes = await planNodes(db.admin, new River(SCHEMA).overviewSql(), [
+    ['bulk'],
+    new Date(now - 3600_000),
+    new Date(now),
+  ]);
   const onJobs = nodes.filter((n) => n['Relation Name'] === 'river_job');
   expect(onJobs.map((n) => n['Node Type'])).not.toContain('Seq Scan');
   expect(onJobs.map((n) => n['Index Name']).sort()).toEqual([

@@ -123,6 +123,18 @@ export async function readEveryQueryType(source: PostgresSource, search: string)
   }
 }
 
+/** Every node of the plan PostgreSQL makes for `sql` (EXPLAIN, FORMAT JSON), depth first. */
+export async function planNodes(client: Client, sql: string, params: unknown[]): Promise<any[]> {
+  const plan = (await client.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)).rows[0]['QUERY PLAN'];
+  const nodes: any[] = [];
+  const walk = (n: any) => {
+    nodes.push(n);
+    (n.Plans ?? []).forEach(walk);
+  };
+  walk(plan[0].Plan);
+  return nodes;
+}
+
 /** Polls until `fn` is truthy (library workers run asynchronously). */
 export async function until<T>(fn: () => Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;
