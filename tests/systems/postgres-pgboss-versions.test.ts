@@ -8,13 +8,11 @@
  * getInstances), never a mutating call once the state is built. Every query type runs as a
  * SELECT-only role; EXPLAIN shows the ready part on pg-boss's own fetch index per layout.
  */
-import { spawn, type ChildProcess } from 'child_process';
-import { createInterface } from 'readline';
-import { join } from 'path';
 import { createTestDb, lastHour, pgSource, planNodes, readEveryQueryType, roleDatasource, TestDb } from './postgres/db';
 import { PgBoss as PgBossAdapter } from '../../pkg/kinds/postgres/systems/pg-boss/pg-boss';
 import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import { JOB_STATES, type JobState } from '../../pkg/model/query';
+import { ScriptClient } from './postgres/pgboss/script-client';
 
 type Major = 9 | 10 | 11 | 12;
 const MAJORS: Major[] = [9, 10, 11, 12];
@@ -28,48 +26,17 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-class Driver {
-  ready: Promise<{ ids: Record<string, string>; version: string; schemaVersion: number }>;
-  private readonly child: ChildProcess;
-  private readonly pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
-  private next = 1;
-  private stderr = '';
-
+class Driver extends ScriptClient<{ ids: Record<string, string>; version: string; schemaVersion: number }> {
   constructor(
     major: Major,
     url: string,
     readonly schema: string
   ) {
-    this.child = spawn(process.execPath, [join(__dirname, 'postgres/pgboss/driver.mjs'), String(major), url, schema], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.child.stderr!.on('data', (d) => (this.stderr += d));
-    const lines = createInterface({ input: this.child.stdout! });
-    this.ready = new Promise((resolve, reject) => {
-      this.child.on('exit', (code) => reject(new Error(`pg-boss ${major} driver exited ${code}: ${this.stderr}`)));
-      lines.on('line', (line) => {
-        const msg = JSON.parse(line);
-        if (msg.ready) {
-          resolve(msg);
-          return;
-        }
-        const p = this.pending.get(msg.id);
-        this.pending.delete(msg.id);
-        if (msg.error) {
-          p?.reject(new Error(msg.error));
-        } else {
-          p?.resolve(msg.result);
-        }
-      });
-    });
-  }
-
-  call<T = any>(op: string, ...args: unknown[]): Promise<T> {
-    const id = this.next++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.child.stdin!.write(`${JSON.stringify({ id, op, args })}\n`);
-    });
+    super(
+      'driver.mjs',
+      [String(major), url, schema],
+      (code, _signal, stderr) => new Error(`pg-boss ${major} driver exited ${code}: ${stderr}`)
+    );
   }
 
   async stop(): Promise<void> {
