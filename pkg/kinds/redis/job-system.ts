@@ -47,3 +47,13 @@ export function numberOf(reply: Reply | undefined): number | undefined {
   const n = Number(v);
   return Number.isFinite(n) ? n : undefined;
 }
+
+/** A WITHSCORES reply (member, score, member, score…) as [member, score] pairs; none when it failed. */
+export function scoredMembers(reply: Reply | undefined): Array<[string, number]> {
+  const flat = value<string[]>(reply) ?? [];
+  const out: Array<[string, number]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    out.push([flat[i], Number(flat[i + 1])]);
+  }
+  return out;
+}
