@@ -16,7 +16,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Client } from 'pg';
-import { createTestDb, lastHour, pgSource, TestDb } from './postgres/db';
+import { createTestDb, lastHour, pgSource, planNodes, readEveryQueryType, TestDb } from './postgres/db';
 import { Oban } from '../../pkg/kinds/postgres/systems/oban/oban';
 import { Que } from '../../pkg/kinds/postgres/systems/que/que';
 import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
@@ -404,12 +404,7 @@ it('answers every query type as a role that may only SELECT', async () => {
   const roSource = pgSource(db, { url: url.toString() }, { password: ro.password });
   try {
     expect((await roSource.checkHealth()).systems).toEqual({ oban: 2, que: 2 });
-    for (const queryType of ['overview', 'failures', 'timeseries', 'workers'] as const) {
-      await roSource.read({ refId: 'A', queryType }, lastHour());
-    }
-    for (const state of JOB_STATES) {
-      await roSource.read({ refId: 'A', queryType: 'jobs', state, search: 'a' }, lastHour());
-    }
+    await readEveryQueryType(roSource, 'a');
     const r = await roSource.read({ refId: 'A', queryType: 'overview' }, lastHour());
     if (r.type !== 'overview') {
       throw new Error(r.type);
@@ -440,18 +435,7 @@ it("reads the ready part through Oban's and Que's own indexes on 100k jobs (EXPL
   );
   await db.admin.query(`ANALYZE ${OBAN}.oban_jobs; ANALYZE public.que_jobs`);
   const now = Date.now();
-  const nodesOf = async (sql: string) => {
-    const plan = (
-      await db.admin.query(`EXPLAIN (FORMAT JSON) ${sql}`, [['bulk'], new Date(now - 3600_000), new Date(now)])
-    ).rows[0]['QUERY PLAN'];
-    const nodes: any[] = [];
-    const walk = (n: any) => {
-      nodes.push(n);
-      (n.Plans ?? []).forEach(walk);
-    };
-    walk(plan[0].Plan);
-    return nodes;
-  };
+  const nodesOf = (sql: string) => planNodes(db.admin, sql, [['bulk'], new Date(now - 3600_000), new Date(now)]);
   // A bitmap scan's index node names the index only; its heap node names the table.
   const on = (table: string) => (n: any) =>
     n['Relation Name'] === table || String(n['Index Name'] ?? '').startsWith(table.replace(/s$/, ''));

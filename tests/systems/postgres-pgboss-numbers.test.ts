@@ -9,57 +9,20 @@
  * OpenTelemetry `trace_context`, and pg-boss 12's live workers per queue with a second
  * instance SIGKILLed.
  */
-import { spawn, type ChildProcess } from 'child_process';
-import { createInterface } from 'readline';
-import { join } from 'path';
-import { createTestDb, lastHour, pgSource, TestDb, until } from './postgres/db';
+import { createTestDb, lastHour, pgSource, roleDatasource, TestDb, until } from './postgres/db';
 import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import type { JobState } from '../../pkg/model/query';
-
-const SCRIPT = join(__dirname, 'postgres/pgboss/numbers.mjs');
+import { ScriptClient } from './postgres/pgboss/script-client';
 
 /** One numbers.mjs process: its first line, then request/answer lines. */
-class Boss {
-  ready: Promise<{ ids: Record<string, string>; pid?: number }>;
-  readonly child: ChildProcess;
-  private readonly pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
-  private next = 1;
-  private stderr = '';
-
+class Boss extends ScriptClient<{ ids: Record<string, string>; pid?: number }> {
   constructor(major: number, url: string, schema: string, role?: 'worker') {
-    this.child = spawn(process.execPath, [SCRIPT, String(major), url, schema, ...(role ? [role] : [])], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.child.stderr!.on('data', (d) => (this.stderr += d));
-    const lines = createInterface({ input: this.child.stdout! });
-    this.ready = new Promise((resolve, reject) => {
-      this.child.on('exit', (code, signal) =>
-        reject(new Error(`pg-boss ${major} exited ${code ?? signal}: ${this.stderr}`))
-      );
-      lines.on('line', (line) => {
-        const msg = JSON.parse(line);
-        if (msg.ready) {
-          resolve(msg);
-          return;
-        }
-        const p = this.pending.get(msg.id);
-        this.pending.delete(msg.id);
-        if (msg.error) {
-          p?.reject(new Error(msg.error));
-        } else {
-          p?.resolve(msg.result);
-        }
-      });
-    });
+    super(
+      'numbers.mjs',
+      [String(major), url, schema, ...(role ? [role] : [])],
+      (code, signal, stderr) => new Error(`pg-boss ${major} exited ${code ?? signal}: ${stderr}`)
+    );
     this.ready.catch(() => undefined);
-  }
-
-  call<T = any>(op: string, ...args: unknown[]): Promise<T> {
-    const id = this.next++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.child.stdin!.write(`${JSON.stringify({ id, op, args })}\n`);
-    });
   }
 
   async stop(): Promise<void> {
@@ -262,11 +225,7 @@ it("answers through the packaged executable, as Grafana runs it, with the queue'
   const grafana = new GrafanaClient(plugin.target);
   try {
     const ro = await db.readOnlyRole(['numbers_v12']);
-    const ds = {
-      uid: `pg-${db.name}-numbers`,
-      jsonData: { kind: 'postgres', url: `postgres://${ro.user}@${db.hostPort}/${db.name}`, schemas: 'numbers_v12' },
-      secureJsonData: { password: ro.password },
-    };
+    const ds = roleDatasource(db, ro, `pg-${db.name}-numbers`, { schemas: 'numbers_v12' });
     const responses = await grafana.queryData(
       ds,
       [

@@ -8,13 +8,11 @@
  * getInstances), never a mutating call once the state is built. Every query type runs as a
  * SELECT-only role; EXPLAIN shows the ready part on pg-boss's own fetch index per layout.
  */
-import { spawn, type ChildProcess } from 'child_process';
-import { createInterface } from 'readline';
-import { join } from 'path';
-import { createTestDb, lastHour, pgSource, TestDb } from './postgres/db';
+import { createTestDb, lastHour, pgSource, planNodes, readEveryQueryType, roleDatasource, TestDb } from './postgres/db';
 import { PgBoss as PgBossAdapter } from '../../pkg/kinds/postgres/systems/pg-boss/pg-boss';
 import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import { JOB_STATES, type JobState } from '../../pkg/model/query';
+import { ScriptClient } from './postgres/pgboss/script-client';
 
 type Major = 9 | 10 | 11 | 12;
 const MAJORS: Major[] = [9, 10, 11, 12];
@@ -28,48 +26,17 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-class Driver {
-  ready: Promise<{ ids: Record<string, string>; version: string; schemaVersion: number }>;
-  private readonly child: ChildProcess;
-  private readonly pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
-  private next = 1;
-  private stderr = '';
-
+class Driver extends ScriptClient<{ ids: Record<string, string>; version: string; schemaVersion: number }> {
   constructor(
     major: Major,
     url: string,
     readonly schema: string
   ) {
-    this.child = spawn(process.execPath, [join(__dirname, 'postgres/pgboss/driver.mjs'), String(major), url, schema], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.child.stderr!.on('data', (d) => (this.stderr += d));
-    const lines = createInterface({ input: this.child.stdout! });
-    this.ready = new Promise((resolve, reject) => {
-      this.child.on('exit', (code) => reject(new Error(`pg-boss ${major} driver exited ${code}: ${this.stderr}`)));
-      lines.on('line', (line) => {
-        const msg = JSON.parse(line);
-        if (msg.ready) {
-          resolve(msg);
-          return;
-        }
-        const p = this.pending.get(msg.id);
-        this.pending.delete(msg.id);
-        if (msg.error) {
-          p?.reject(new Error(msg.error));
-        } else {
-          p?.resolve(msg.result);
-        }
-      });
-    });
-  }
-
-  call<T = any>(op: string, ...args: unknown[]): Promise<T> {
-    const id = this.next++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.child.stdin!.write(`${JSON.stringify({ id, op, args })}\n`);
-    });
+    super(
+      'driver.mjs',
+      [String(major), url, schema],
+      (code, _signal, stderr) => new Error(`pg-boss ${major} driver exited ${code}: ${stderr}`)
+    );
   }
 
   async stop(): Promise<void> {
@@ -342,12 +309,7 @@ describe.each(MAJORS)('pg-boss %i', (major) => {
     const roSource = pgSource(db, { url: url.toString(), schemas: schema }, { password: ro.password });
     try {
       expect((await roSource.checkHealth()).systems).toEqual({ 'pg-boss': major === 9 ? 2 : 4 });
-      for (const queryType of ['overview', 'failures', 'timeseries', 'workers'] as const) {
-        await roSource.read({ refId: 'A', queryType }, lastHour());
-      }
-      for (const state of JOB_STATES) {
-        await roSource.read({ refId: 'A', queryType: 'jobs', state, search: 'a' }, lastHour());
-      }
+      await readEveryQueryType(roSource, 'a');
       const r = await roSource.read({ refId: 'A', queryType: 'overview', queues: ['emails'] }, lastHour());
       expect(r.type === 'overview' && r.stats[0].values.wait).toBe(2);
     } finally {
@@ -365,19 +327,7 @@ describe.each(MAJORS)('pg-boss %i', (major) => {
     await db.admin.query(`ANALYZE ${schema}.job`);
     const adapter = new PgBossAdapter(schema, SCHEMA_VERSION[major]);
     const now = Date.now();
-    const plan = (
-      await db.admin.query(`EXPLAIN (FORMAT JSON) ${adapter.overviewSql()}`, [
-        ['bulk'],
-        new Date(now - 3600_000),
-        new Date(now),
-      ])
-    ).rows[0]['QUERY PLAN'];
-    const nodes: any[] = [];
-    const walk = (n: any) => {
-      nodes.push(n);
-      (n.Plans ?? []).forEach(walk);
-    };
-    walk(plan[0].Plan);
+    const nodes = await planNodes(db.admin, adapter.overviewSql(), [['bulk'], new Date(now - 3600_000), new Date(now)]);
     // Job rows only: the queue table (dead-letter links) and the instance registry are a few rows.
     const scans = nodes.filter((n) => n['Relation Name'] && !['queue', 'instance'].includes(n['Relation Name']));
     expect(scans.some((n) => n['Relation Name'] === 'archive')).toBe(false);
@@ -411,11 +361,7 @@ it('answers through the packaged executable, as Grafana runs it, for pg-boss 9 a
     for (const major of [9, 12] as const) {
       const schema = `pgboss_v${major}`;
       const ro = await db.readOnlyRole([schema]);
-      const ds = {
-        uid: `pg-${db.name}-${major}`,
-        jsonData: { kind: 'postgres', url: `postgres://${ro.user}@${db.hostPort}/${db.name}`, schemas: schema },
-        secureJsonData: { password: ro.password },
-      };
+      const ds = roleDatasource(db, ro, `pg-${db.name}-${major}`, { schemas: schema });
       expect((await grafana.checkHealth(ds)).status).toBe(1);
       const responses = await grafana.queryData(
         ds,

@@ -7,7 +7,7 @@
  * Layout: pg-boss src/plans.js (v10: partitioned `job`, `queue`, `archive`).
  */
 import PgBoss from 'pg-boss';
-import { createTestDb, lastHour, pgSource, TestDb, until } from './postgres/db';
+import { createTestDb, lastHour, pgSource, planNodes, readEveryQueryType, TestDb, until } from './postgres/db';
 import { PgBoss as PgBossAdapter } from '../../pkg/kinds/postgres/systems/pg-boss/pg-boss';
 import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
 import { JOB_STATES } from '../../pkg/model/query';
@@ -242,12 +242,7 @@ it('answers every query type as a role that may only SELECT (and that role reall
   const roSource = pgSource(db, { url: url.toString() }, { password: ro.password });
   try {
     expect((await roSource.checkHealth()).systems).toEqual({ 'pg-boss': 3 });
-    for (const queryType of ['overview', 'failures', 'timeseries', 'workers'] as const) {
-      await roSource.read({ refId: 'A', queryType }, lastHour());
-    }
-    for (const state of JOB_STATES) {
-      await roSource.read({ refId: 'A', queryType: 'jobs', state, search: 'a' }, lastHour());
-    }
+    await readEveryQueryType(roSource, 'a');
     const r = await roSource.read({ refId: 'A', queryType: 'overview', queues: ['emails'] }, lastHour());
     expect(r.type === 'overview' && r.stats[0].values.wait).toBe(3);
   } finally {
@@ -276,19 +271,7 @@ it('answers the overview of a 100k-job queue in one pass over its own partition 
   await db.admin.query('ANALYZE pgboss.job');
   const adapter = new PgBossAdapter('pgboss', 24);
   const now = Date.now();
-  const plan = (
-    await db.admin.query(`EXPLAIN (FORMAT JSON) ${adapter.overviewSql()}`, [
-      ['bulk'],
-      new Date(now - 3600_000),
-      new Date(now),
-    ])
-  ).rows[0]['QUERY PLAN'];
-  const nodes: any[] = [];
-  const walk = (n: any) => {
-    nodes.push(n);
-    (n.Plans ?? []).forEach(walk);
-  };
-  walk(plan[0].Plan);
+  const nodes = await planNodes(db.admin, adapter.overviewSql(), [['bulk'], new Date(now - 3600_000), new Date(now)]);
   const partition = (await db.admin.query(`SELECT partition_name FROM pgboss.queue WHERE name = 'bulk'`)).rows[0]
     .partition_name;
   // pg-boss 10 has no index on active or finished rows: the partition is read once for every

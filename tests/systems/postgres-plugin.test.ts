@@ -8,7 +8,7 @@ import PgBoss from 'pg-boss';
 import { startPlugin, PluginProcess } from '../harness/plugin-process';
 import { DatasourceSettings, GrafanaClient } from '../harness/grpc-client';
 import { decodeFrame, readNumeric } from '../harness/grafana-frames';
-import { createTestDb, TestDb } from './postgres/db';
+import { createTestDb, roleDatasource, TestDb } from './postgres/db';
 
 let plugin: PluginProcess;
 let grafana: GrafanaClient;
@@ -29,11 +29,7 @@ beforeAll(async () => {
   await boss.send('invoices', { later: true }, { startAfter: 3600 });
   await boss.fetch('invoices');
   const ro = await db.readOnlyRole(['pgboss']);
-  ds = {
-    uid: `pg-${db.name}`,
-    jsonData: { kind: 'postgres', url: `postgres://${ro.user}@${db.hostPort}/${db.name}` },
-    secureJsonData: { password: ro.password },
-  };
+  ds = roleDatasource(db, ro, `pg-${db.name}`);
 }, 60_000);
 
 afterAll(async () => {

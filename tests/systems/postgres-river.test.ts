@@ -10,7 +10,7 @@
  * JobList counts printed by the Go program; every query type as a SELECT-only role; EXPLAIN
  * of the overview on 100k jobs.
  */
-import { createTestDb, lastHour, pgSource, TestDb } from './postgres/db';
+import { createTestDb, lastHour, pgSource, planNodes, readEveryQueryType, roleDatasource, TestDb } from './postgres/db';
 import { runRiverFixture, type RiverView } from './postgres/river/fixture';
 import { River } from '../../pkg/kinds/postgres/systems/river/river';
 import type { PostgresSource } from '../../pkg/kinds/postgres/postgres-kind';
@@ -178,12 +178,7 @@ it('answers every query type as a role that may only SELECT', async () => {
   const roSource = pgSource(db, { url: url.toString() }, { password: ro.password });
   try {
     expect((await roSource.checkHealth()).systems).toEqual({ river: 3 });
-    for (const queryType of ['overview', 'failures', 'timeseries', 'workers'] as const) {
-      await roSource.read({ refId: 'A', queryType }, lastHour());
-    }
-    for (const state of JOB_STATES) {
-      await roSource.read({ refId: 'A', queryType: 'jobs', state, search: 'a' }, lastHour());
-    }
+    await readEveryQueryType(roSource, 'a');
     const r = await roSource.read({ refId: 'A', queryType: 'overview', queues: ['payments'] }, lastHour());
     expect(r.type === 'overview' && r.stats[0].values.failed).toBe(2);
   } finally {
@@ -207,19 +202,11 @@ it("reads the backlog of a 100k-job queue through River's fetch index and finish
   );
   await db.admin.query(`ANALYZE ${SCHEMA}.river_job`);
   const now = Date.now();
-  const plan = (
-    await db.admin.query(`EXPLAIN (FORMAT JSON) ${new River(SCHEMA).overviewSql()}`, [
-      ['bulk'],
-      new Date(now - 3600_000),
-      new Date(now),
-    ])
-  ).rows[0]['QUERY PLAN'];
-  const nodes: any[] = [];
-  const walk = (n: any) => {
-    nodes.push(n);
-    (n.Plans ?? []).forEach(walk);
-  };
-  walk(plan[0].Plan);
+  const nodes = await planNodes(db.admin, new River(SCHEMA).overviewSql(), [
+    ['bulk'],
+    new Date(now - 3600_000),
+    new Date(now),
+  ]);
   const onJobs = nodes.filter((n) => n['Relation Name'] === 'river_job');
   expect(onJobs.map((n) => n['Node Type'])).not.toContain('Seq Scan');
   expect(onJobs.map((n) => n['Index Name']).sort()).toEqual([
@@ -241,11 +228,7 @@ it("answers through the packaged executable as Grafana runs it, with River's own
   const plugin = await startPlugin();
   const grafana = new GrafanaClient(plugin.target);
   try {
-    const ds = {
-      uid: `river-${db.name}`,
-      jsonData: { kind: 'postgres', url: `postgres://${ro.user}@${db.hostPort}/${db.name}`, schemas: SCHEMA },
-      secureJsonData: { password: ro.password },
-    };
+    const ds = roleDatasource(db, ro, `river-${db.name}`, { schemas: SCHEMA });
     const health = await grafana.checkHealth(ds);
     expect([health.status, health.message]).toEqual([1, expect.stringMatching(/Found 4 river queues\.$/)]);
     const responses = await grafana.queryData(ds, [

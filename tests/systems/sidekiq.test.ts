@@ -7,13 +7,13 @@
  * WorkSet) for comparison. Last, the Sidekiq process is frozen (SIGSTOP) so its beat goes
  * stale: its running job must show as stalled.
  */
-import { ChildProcess, execFile, spawn } from 'child_process';
-import * as path from 'path';
+import type { ChildProcess } from 'child_process';
 import Redis from 'ioredis';
 import { startPlugin, PluginProcess } from '../harness/plugin-process';
 import { DatasourceSettings, GrafanaClient } from '../harness/grpc-client';
 import { decodeFrame, readNumeric, readTimeseriesMulti } from '../harness/grafana-frames';
 import { REDIS_HOST, REDIS_PORT, waitUntil } from '../support/redis';
+import { deleteKeys, ruby, startSidekiq, stopSidekiq } from './sidekiq/sidekiq-process';
 import { readContext } from '../support/read-context';
 import { everyQueryType, runAsReadOnlyUser } from '../support/read-only';
 import { SidekiqSystem } from '../../pkg/kinds/redis/systems/sidekiq/sidekiq';
@@ -22,35 +22,15 @@ import { STALE_AFTER_MS } from '../../pkg/kinds/redis/systems/sidekiq/processes'
 /** Sidekiq without a namespace needs a database of its own. */
 const DB = Number(process.env.JOBSCOPE_SIDEKIQ_REDIS_DB || 12);
 const URL = `redis://${REDIS_HOST}:${REDIS_PORT}/${DB}`;
-const DIR = path.join(__dirname, 'sidekiq');
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 let redis: Redis;
 let sidekiq: ChildProcess;
 let jids: Record<string, string[]>;
-const log: string[] = [];
 const system = new SidekiqSystem();
 
-function ruby(script: string): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile('/usr/bin/ruby', [script], { cwd: DIR, env: { ...process.env, REDIS_URL: URL } }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${script}: ${err.message}\n${stderr}`)) : resolve(stdout)
-    )
-  );
-}
-
 /** Deletes this database's non-namespaced keys (the layout tests work under `jstest-*` namespaces). */
-async function cleanDb(): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
-    cursor = next;
-    const mine = keys.filter((k) => !k.startsWith('jstest-'));
-    if (mine.length) {
-      await redis.unlink(...mine);
-    }
-  } while (cursor !== '0');
-}
+const cleanDb = () => deleteKeys(redis, (k) => k.startsWith('jstest-'));
 
 async function processKey(): Promise<string> {
   const [id] = await redis.smembers('processes');
@@ -60,43 +40,12 @@ async function processKey(): Promise<string> {
 beforeAll(async () => {
   redis = new Redis({ host: REDIS_HOST, port: REDIS_PORT, db: DB });
   await cleanDb();
-  jids = JSON.parse(await ruby('producer.rb'));
-  sidekiq = spawn(
-    '/usr/bin/sidekiq',
-    ['-r', './jobs.rb', '-c', '3', '-t', '1', '-q', 'default', '-q', 'critical', '-q', 'slow'],
-    {
-      cwd: DIR,
-      env: { ...process.env, REDIS_URL: URL },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }
-  );
-  sidekiq.stdout!.on('data', (d) => log.push(String(d)));
-  sidekiq.stderr!.on('data', (d) => log.push(String(d)));
-  // Stats reach Redis on the next heartbeat (every 5 s in 6.x).
-  await waitUntil(
-    'Sidekiq to run every job and beat',
-    async () => {
-      const [retry, dead, processed, id] = await Promise.all([
-        redis.zcard('retry'),
-        redis.zcard('dead'),
-        redis.get('stat:processed'),
-        processKey(),
-      ]);
-      return retry === 2 && dead === 3 && Number(processed) >= 10 && !!id && (await redis.hlen(`${id}:workers`)) === 1;
-    },
-    30_000
-  ).catch((err) => {
-    throw new Error(`${err.message}; Sidekiq said:\n${log.join('').slice(-3000)}`);
-  });
+  jids = JSON.parse(await ruby('producer.rb', URL));
+  sidekiq = await startSidekiq(URL, redis);
 }, 60_000);
 
 afterAll(async () => {
-  if (sidekiq && sidekiq.exitCode === null) {
-    const exited = new Promise((r) => sidekiq.once('exit', r));
-    sidekiq.kill('SIGCONT');
-    sidekiq.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000).unref())]);
-  }
+  await stopSidekiq(sidekiq);
   await cleanDb();
   redis?.disconnect();
 }, 30_000);
@@ -108,14 +57,14 @@ function byQueue(stats: Awaited<ReturnType<SidekiqSystem['overview']>>) {
 describe('parity with Sidekiq’s own API', () => {
   it('discovers the queues of the `queues` set, as Queue.all does', async () => {
     const ctx = readContext(redis);
-    const parity = JSON.parse(await ruby('parity.rb'));
+    const parity = JSON.parse(await ruby('parity.rb', URL));
     expect((await system.discover(ctx)).queues).toEqual(Object.keys(parity.queues).sort());
     expect(Object.keys(parity.queues).sort()).toEqual(['backlog', 'critical', 'default', 'slow']);
   });
 
   it('matches Stats, Queue#size/#latency, the sets, ProcessSet and WorkSet', async () => {
     const before = Date.now();
-    const parity = JSON.parse(await ruby('parity.rb'));
+    const parity = JSON.parse(await ruby('parity.rb', URL));
     const after = Date.now();
     const ctx = readContext(redis);
     const queues = (await system.discover(ctx)).queues;
@@ -153,7 +102,7 @@ describe('parity with Sidekiq’s own API', () => {
   });
 
   it('lists retry, dead and scheduled jobs that RetrySet, DeadSet and ScheduledSet hold', async () => {
-    const parity = JSON.parse(await ruby('parity.rb'));
+    const parity = JSON.parse(await ruby('parity.rb', URL));
     const ctx = readContext(redis);
     const queues = (await system.discover(ctx)).queues;
     const ids = async (state: any) => (await system.jobs(ctx, queues, { state })).map((r) => r.id).sort();
@@ -165,7 +114,7 @@ describe('parity with Sidekiq’s own API', () => {
   });
 
   it('sums the daily history as Stats::History does', async () => {
-    const parity = JSON.parse(await ruby('parity.rb'));
+    const parity = JSON.parse(await ruby('parity.rb', URL));
     const ctx = readContext(redis, { from: Date.now() - 86_400_000, to: Date.now() });
     const series = await system.throughput(ctx, []);
     const today = new Date().toISOString().slice(0, 10);

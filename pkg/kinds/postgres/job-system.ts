@@ -132,7 +132,8 @@ export const num = (v: unknown): number => (v === null || v === undefined ? 0 : 
  * One row of an adapter's overview statement → QueueStats. The statements name their
  * columns alike (wait, delayed, active, stalled, failed, failed_in_range, retries, oldest
  * and, where the store keeps finished jobs, completed); failed jobs here have used up their
- * retries, so they are also the dead ones.
+ * retries, so they are also the dead ones. A boolean `paused` column, where the store
+ * records paused queues, is queue_paused (1 or 0).
  */
 export function statsFromRow(r: Record<string, unknown>): QueueStats {
   return {
@@ -149,6 +150,7 @@ export function statsFromRow(r: Record<string, unknown>): QueueStats {
       retries: num(r.retries),
       dead: num(r.failed),
       oldest_wait_seconds: r.oldest === null || r.oldest === undefined ? 0 : Math.max(0, Number(r.oldest)),
+      ...('paused' in r ? { queue_paused: r.paused ? 1 : 0 } : {}),
     },
   };
 }

@@ -6,50 +6,23 @@
  */
 import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
-import type { JobState, RedisSystem } from '../../model/query';
-import type { Notice } from '../../reading/notice';
-import type { Series } from '../../reading/series';
-import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../../reading/rows';
+import type { RedisSystem } from '../../model/query';
+import type { Discovery, JobsOptions, JobSystem, ReadContext as BaseReadContext } from '../../source/job-system';
 import { countRoundTrip } from './traffic';
 
-export interface ReadContext {
+export type { Discovery, JobsOptions };
+
+/** The read context of every kind, plus the Redis connection. */
+export interface ReadContext extends BaseReadContext {
   client: Redis | Cluster;
   /** SCAN for keys matching a glob, bounded (see scan.ts). */
   scan(match: string): Promise<{ keys: string[]; complete: boolean }>;
-  now: number;
-  /** The query's time range, epoch ms. */
-  from: number;
-  to: number;
-  intervalMs: number;
-  /** Payload preview limit in bytes. */
-  payloadLimit: number;
-  /** Rows to return at most (job lists, failure groups, samples read for grouping). */
-  limit: number;
-  notice(severity: Notice['severity'], text: string): void;
   /** CLIENT LIST of every node, with the database the data source reads (counted traffic). */
   clientList(): Promise<{ text: string; db: number }>;
 }
 
-export interface Discovery {
-  queues: string[];
-  complete: boolean;
-}
-
-export interface JobsOptions {
-  state: JobState;
-  search?: string;
-}
-
-export interface RedisJobSystem {
+export interface RedisJobSystem extends JobSystem<ReadContext> {
   readonly id: RedisSystem;
-  /** Settings-derived description, e.g. `prefix "bull"`, for executed-query strings. */
-  readonly describe: string;
-  discover(ctx: ReadContext): Promise<Discovery>;
-  overview(ctx: ReadContext, queues: string[]): Promise<QueueStats[]>;
-  failures(ctx: ReadContext, queues: string[]): Promise<FailureGroup[]>;
-  jobs(ctx: ReadContext, queues: string[], options: JobsOptions): Promise<JobRow[]>;
-  throughput(ctx: ReadContext, queues: string[]): Promise<Series[]>;
-  workers(ctx: ReadContext, queues: string[]): Promise<WorkerRow[]>;
 }
 
 /** Reply of one pipelined command, as ioredis gives it. */
@@ -73,4 +46,14 @@ export function numberOf(reply: Reply | undefined): number | undefined {
   }
   const n = Number(v);
   return Number.isFinite(n) ? n : undefined;
+}
+
+/** A WITHSCORES reply (member, score, member, score…) as [member, score] pairs; none when it failed. */
+export function scoredMembers(reply: Reply | undefined): Array<[string, number]> {
+  const flat = value<string[]>(reply) ?? [];
+  const out: Array<[string, number]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    out.push([flat[i], Number(flat[i + 1])]);
+  }
+  return out;
 }

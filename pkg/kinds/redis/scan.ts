@@ -15,6 +15,11 @@ export interface ScanLimits {
 
 export const DEFAULT_SCAN_LIMITS: ScanLimits = { count: 5000, maxCalls: 2000 };
 
+/** `s` as a literal inside a MATCH glob: `*`, `?`, `[`, `]` and `\` escaped. */
+export function escapeGlob(s: string): string {
+  return s.replace(/[*?[\]\\]/g, '\\$&');
+}
+
 /** SCAN every node that holds keys: the one server, or each master of a Cluster. */
 export async function scanKeys(
   client: Redis | Cluster,

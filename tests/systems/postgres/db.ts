@@ -8,6 +8,8 @@ import { Client } from 'pg';
 import type { DatasourceConfig } from '../../../pkg/instances/settings';
 import type { Logger } from '../../../pkg/logging/logger';
 import { postgresSource, type PostgresSource } from '../../../pkg/kinds/postgres/postgres-kind';
+import { JOB_STATES } from '../../../pkg/model/query';
+import type { DatasourceSettings } from '../../harness/grpc-client';
 
 const ADMIN_URL = new URL(process.env.JOBSCOPE_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
 
@@ -70,6 +72,20 @@ export async function createTestDb(): Promise<TestDb> {
   };
 }
 
+/** Data source settings that read `db` as `role` (from readOnlyRole), its password a secure field. */
+export function roleDatasource(
+  db: TestDb,
+  role: { user: string; password: string },
+  uid: string,
+  json: Record<string, unknown> = {}
+): DatasourceSettings {
+  return {
+    uid,
+    jsonData: { kind: 'postgres', url: `postgres://${role.user}@${db.hostPort}/${db.name}`, ...json },
+    secureJsonData: { password: role.password },
+  };
+}
+
 const quiet: Logger = new Proxy({}, { get: () => () => undefined }) as Logger;
 
 /** The `postgres` source in-process, as createSource would build it. */
@@ -92,6 +108,31 @@ export function pgSource(
 /** A query window of the last hour. */
 export function lastHour(now = Date.now()) {
   return { from: now - 3600_000, to: now + 1000, now, intervalMs: 60_000 };
+}
+
+/**
+ * Reads every query type, then every job state's list with `search`, each over the last hour:
+ * what a SELECT-only role must answer without an error.
+ */
+export async function readEveryQueryType(source: PostgresSource, search: string): Promise<void> {
+  for (const queryType of ['overview', 'failures', 'timeseries', 'workers'] as const) {
+    await source.read({ refId: 'A', queryType }, lastHour());
+  }
+  for (const state of JOB_STATES) {
+    await source.read({ refId: 'A', queryType: 'jobs', state, search }, lastHour());
+  }
+}
+
+/** Every node of the plan PostgreSQL makes for `sql` (EXPLAIN, FORMAT JSON), depth first. */
+export async function planNodes(client: Client, sql: string, params: unknown[]): Promise<any[]> {
+  const plan = (await client.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)).rows[0]['QUERY PLAN'];
+  const nodes: any[] = [];
+  const walk = (n: any) => {
+    nodes.push(n);
+    (n.Plans ?? []).forEach(walk);
+  };
+  walk(plan[0].Plan);
+  return nodes;
 }
 
 /** Polls until `fn` is truthy (library workers run asynchronously). */

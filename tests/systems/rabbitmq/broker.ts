@@ -148,32 +148,18 @@ export async function makeRabbitState(tag: string): Promise<RabbitState> {
   await hch.consume('orders', () => undefined, { noAck: false });
 
   // Wait for the state (TTL expiry) and for the management statistics (5 s interval) to settle.
-  const expect: Record<string, [number, number, number]> = {
-    orders: [1, 1, 1],
-    'orders.dlq': [3, 0, 0],
-    emails: [2, 0, 0],
-    'emails.dlq': [1, 0, 0],
-    ttl: [0, 0, 0],
-    'ttl.expired': [2, 0, 0],
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { body } = await api<any[]>(
-      'GET',
-      `queues/${v}?columns=name,messages_ready,messages_unacknowledged,consumers`
-    );
-    const ok = Object.entries(expect).every(([name, [r, u, c]]) => {
-      const q = body.find((x) => x.name === name);
-      return q && q.messages_ready === r && q.messages_unacknowledged === u && q.consumers === c;
-    });
-    if (ok) {
-      break;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`RabbitMQ state did not settle: ${JSON.stringify(body)}`);
-    }
-    await sleep(500);
-  }
+  await waitForQueues(
+    vhost,
+    {
+      orders: [1, 1, 1],
+      'orders.dlq': [3, 0, 0],
+      emails: [2, 0, 0],
+      'emails.dlq': [1, 0, 0],
+      ttl: [0, 0, 0],
+      'ttl.expired': [2, 0, 0],
+    },
+    30_000
+  );
   return {
     vhost,
     holder,

@@ -157,11 +157,7 @@ export class GoodJob implements PgJobSystem {
       `${this.describe}: completed and failed count job records GoodJob keeps (preserve_job_records, cleaned up after 14 days by default); ` +
         `states follow GoodJob's scopes (retried jobs are not counted in delayed)`
     );
-    return rows.map((r) => {
-      const stats = statsFromRow(r);
-      stats.values.queue_paused = r.paused ? 1 : 0;
-      return stats;
-    });
+    return rows.map(statsFromRow);
   }
 
   async failures(ctx: PgReadContext, queues: string[]): Promise<FailureGroup[]> {

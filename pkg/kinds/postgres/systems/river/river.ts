@@ -110,11 +110,7 @@ export class River implements PgJobSystem {
       'info',
       `${this.describe}: completed counts jobs finalized inside the time range that River's job cleaner has not deleted yet (24 h by default); failed counts discarded jobs still kept (7 days by default); stalled = running for more than 1 h (River's default rescue threshold)`
     );
-    return rows.map((r) => {
-      const stats = statsFromRow(r);
-      stats.values.queue_paused = r.paused ? 1 : 0;
-      return stats;
-    });
+    return rows.map(statsFromRow);
   }
 
   async failures(ctx: PgReadContext, queues: string[]): Promise<FailureGroup[]> {

@@ -210,11 +210,7 @@ export class SolidQueue implements PgJobSystem {
         `${this.describe}: ${blocked.map((r) => `${num(r.blocked)} job(s) in "${r.name}"`).join(', ')} blocked by concurrency controls (not counted as waiting)`
       );
     }
-    return rows.map((r) => {
-      const stats = statsFromRow(r);
-      stats.values.queue_paused = r.paused ? 1 : 0;
-      return stats;
-    });
+    return rows.map(statsFromRow);
   }
 
   async failures(ctx: PgReadContext, queues: string[]): Promise<FailureGroup[]> {

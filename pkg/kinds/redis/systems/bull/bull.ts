@@ -7,14 +7,12 @@ import type { Discovery, JobsOptions, ReadContext, RedisJobSystem } from '../../
 import { execPipeline, value } from '../../job-system';
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../../../../reading/rows';
 import type { Series } from '../../../../reading/series';
-import { groupFailures } from '../../../../reading/failure-reasons';
 import { BULLMQ_META_FIELDS, isBullMQMeta } from '../bullmq/keys';
-import { FAILURE_SAMPLE } from '../bullmq/bullmq';
 import { readThroughput } from '../bullmq/throughput';
-import { bullmqWorkers, parseClientList } from '../bullmq/workers';
-import { idKeyPattern, queueFromIdKey, queueKey } from './keys';
+import { addWorkerCounts, readWorkers } from '../bullmq/workers';
+import { queueFromKey, queueKey, queueKeyPattern } from './keys';
 import { readBullOverview } from './overview';
-import { bullFailureSamples, listBullJobs } from './jobs';
+import { bullFailureGroups, listBullJobs } from './jobs';
 
 export class BullSystem implements RedisJobSystem {
   readonly id = 'bull' as const;
@@ -32,8 +30,8 @@ export class BullSystem implements RedisJobSystem {
    * prefix is listed by exactly one of the two systems.
    */
   async discover(ctx: ReadContext): Promise<Discovery> {
-    const { keys, complete } = await ctx.scan(idKeyPattern(this.prefix));
-    const candidates = keys.map((k) => queueFromIdKey(this.prefix, k)).filter((q): q is string => q !== undefined);
+    const { keys, complete } = await ctx.scan(queueKeyPattern(this.prefix, 'id'));
+    const candidates = keys.map((k) => queueFromKey(this.prefix, k, 'id')).filter((q): q is string => q !== undefined);
     if (candidates.length === 0) {
       return { queues: [], complete };
     }
@@ -51,24 +49,11 @@ export class BullSystem implements RedisJobSystem {
 
   async overview(ctx: ReadContext, queues: string[]): Promise<QueueStats[]> {
     const stats = await readBullOverview(ctx, this.prefix, queues);
-    const workers = await this.workers(ctx, queues).catch((err: Error) => {
-      ctx.notice('warning', `Bull worker count unavailable: ${err.message}`);
-      return undefined;
-    });
-    if (workers) {
-      for (const s of stats) {
-        s.values.workers = workers.filter((w) => w.queues.includes(s.queue)).length;
-      }
-    }
-    return stats;
+    return addWorkerCounts(ctx, this.prefix, queues, stats, 'Bull worker count unavailable');
   }
 
-  async failures(ctx: ReadContext, queues: string[]): Promise<FailureGroup[]> {
-    const samples = await bullFailureSamples({ ...ctx, limit: FAILURE_SAMPLE }, this.prefix, queues);
-    if (samples.length >= FAILURE_SAMPLE) {
-      ctx.notice('info', `grouped the newest ${FAILURE_SAMPLE} failures per queue in the time range`);
-    }
-    return groupFailures(samples, ctx.limit);
+  failures(ctx: ReadContext, queues: string[]): Promise<FailureGroup[]> {
+    return bullFailureGroups(ctx, this.prefix, queues);
   }
 
   jobs(ctx: ReadContext, queues: string[], options: JobsOptions): Promise<JobRow[]> {
@@ -86,11 +71,7 @@ export class BullSystem implements RedisJobSystem {
    * by prefix of the name, the match here is exact, so queue "abc" does not count the
    * workers of "abcd" (base64 "YWJj" is a prefix of "YWJjZA==").
    */
-  async workers(ctx: ReadContext, queues: string[]): Promise<WorkerRow[]> {
-    if (queues.length === 0) {
-      return [];
-    }
-    const { text, db } = await ctx.clientList();
-    return bullmqWorkers(parseClientList(text), this.prefix, queues, db, ctx.now);
+  workers(ctx: ReadContext, queues: string[]): Promise<WorkerRow[]> {
+    return readWorkers(ctx, this.prefix, queues);
   }
 }

@@ -2,7 +2,8 @@
  * Job lists and failure groups for Bull. Job hashes are BullMQ's (same fields, JSON
  * `stacktrace` array, `opts` JSON), so rounds 2 and 3 are bullmq/jobs.ts's readJobs
  * (HSTRLEN before any body, bodies over 1 MB reported by size). Round 1 differs — where
- * Bull keeps each state — and is here, one pipeline for every queue, each read bounded:
+ * Bull keeps each state — and is declared here; bullmq/jobs.ts's readIdLists sends it, one
+ * pipeline for every queue, each read bounded:
  *   failed / dead, completed: ZREVRANGEBYSCORE by finish time in range LIMIT 0 n
  *   delayed: ZRANGE delayed 0 n-1 (soonest first)
  *   waiting: LRANGE wait -n -1 and LRANGE paused -n -1 (next to run first)
@@ -11,13 +12,10 @@
  *   active / stalled: LRANGE active 0 n-1 (stalled: those whose lock is gone)
  */
 import type { JobsOptions, ReadContext } from '../../job-system';
-import { execPipeline, value } from '../../job-system';
-import type { JobRow } from '../../../../reading/rows';
-import type { FailureSample } from '../../../../reading/failure-reasons';
-import { failureSamples, JobRef, listJobs } from '../bullmq/jobs';
-import { queueKey } from './keys';
+import type { FailureGroup, JobRow } from '../../../../reading/rows';
+import { failureGroups, IdRead, JobRef, listJobs, readIdLists } from '../bullmq/jobs';
 
-type Read = { kind: 'zrevrange' | 'zrange' | 'lrange-tail' | 'lrange-head'; suffix: string; state: string };
+type Read = IdRead & { state: string };
 
 function readsFor(state: JobsOptions['state']): Read[] {
   switch (state) {
@@ -58,32 +56,13 @@ export async function bullJobIds(
   if (queues.length === 0 || reads.length === 0) {
     return [];
   }
-  const p = ctx.client.pipeline();
-  for (const q of queues) {
-    for (const r of reads) {
-      const key = queueKey(prefix, q, r.suffix);
-      if (r.kind === 'zrevrange') {
-        p.zrevrangebyscore(key, ctx.to, ctx.from, 'LIMIT', 0, perQueue);
-      } else if (r.kind === 'zrange') {
-        p.zrange(key, '0', String(perQueue - 1));
-      } else if (r.kind === 'lrange-tail') {
-        p.lrange(key, -perQueue, -1);
-      } else {
-        p.lrange(key, 0, perQueue - 1);
-      }
-    }
-  }
-  const replies = await execPipeline(p);
+  const lists = await readIdLists(ctx, prefix, queues, reads, perQueue);
   return queues.flatMap((queue, i) => {
     const refs: JobRef[] = [];
     reads.forEach((r, j) => {
-      const reply = replies[i * reads.length + j];
-      if (reply?.[0]) {
-        ctx.notice('warning', `${queue}: ${r.suffix}: ${reply[0].message}`);
-      }
-      let ids = value<string[]>(reply) ?? [];
-      if (r.kind === 'lrange-tail') {
-        ids = [...ids].reverse(); // workers take from the right: next to run first
+      const { ids, error } = lists[i][j];
+      if (error) {
+        ctx.notice('warning', `${queue}: ${r.suffix}: ${error.message}`);
       }
       ids.forEach((id) => refs.push({ queue, id: String(id), state: r.state }));
     });
@@ -100,6 +79,6 @@ export function listBullJobs(
   return listJobs(ctx, prefix, queues, options, bullJobIds);
 }
 
-export function bullFailureSamples(ctx: ReadContext, prefix: string, queues: string[]): Promise<FailureSample[]> {
-  return failureSamples(ctx, prefix, queues, bullJobIds);
+export function bullFailureGroups(ctx: ReadContext, prefix: string, queues: string[]): Promise<FailureGroup[]> {
+  return failureGroups(ctx, prefix, queues, bullJobIds);
 }

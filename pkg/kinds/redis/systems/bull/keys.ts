@@ -15,19 +15,4 @@
  *   returnvalue), <jobId>:lock (string with PX, held by the worker), <jobId>:logs (list).
  * Workers name their blocking connection `<prefix>:<base64(queue)>` (worker.js clientName).
  */
-export { DEFAULT_PREFIX, queueKey } from '../bullmq/keys';
-
-/** `<prefix>:<queue>:id` → queue name; queue names may themselves contain colons. */
-export function queueFromIdKey(prefix: string, key: string): string | undefined {
-  const head = `${prefix}:`;
-  const tail = ':id';
-  if (!key.startsWith(head) || !key.endsWith(tail) || key.length <= head.length + tail.length) {
-    return undefined;
-  }
-  return key.slice(head.length, key.length - tail.length);
-}
-
-/** The glob SCAN uses to find queues: Bull's addJob INCRs `<queue>:id` for every job. */
-export function idKeyPattern(prefix: string): string {
-  return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:*:id`;
-}
+export { DEFAULT_PREFIX, queueFromKey, queueKey, queueKeyPattern } from '../bullmq/keys';

@@ -3,12 +3,11 @@ import type { Discovery, JobsOptions, ReadContext, RedisJobSystem } from '../../
 import { execPipeline, value } from '../../job-system';
 import type { FailureGroup, JobRow, QueueStats, WorkerRow } from '../../../../reading/rows';
 import type { Series } from '../../../../reading/series';
-import { groupFailures } from '../../../../reading/failure-reasons';
-import { BULLMQ_META_FIELDS, isBullMQMeta, metaKeyPattern, queueFromMetaKey, queueKey } from './keys';
+import { BULLMQ_META_FIELDS, isBullMQMeta, queueFromKey, queueKey, queueKeyPattern } from './keys';
 import { readOverview } from './overview';
-import { failureSamples, listJobs } from './jobs';
+import { failureGroups, listJobs } from './jobs';
 import { readThroughput } from './throughput';
-import { bullmqWorkers, parseClientList } from './workers';
+import { addWorkerCounts, readWorkers } from './workers';
 
 export class BullMQSystem implements RedisJobSystem {
   readonly id = 'bullmq' as const;
@@ -23,8 +22,10 @@ export class BullMQSystem implements RedisJobSystem {
    * there ("bullmq:6.7.0"); Bull 3/4 queues under the same prefix do not.
    */
   async discover(ctx: ReadContext): Promise<Discovery> {
-    const { keys, complete } = await ctx.scan(metaKeyPattern(this.prefix));
-    const candidates = keys.map((k) => queueFromMetaKey(this.prefix, k)).filter((q): q is string => q !== undefined);
+    const { keys, complete } = await ctx.scan(queueKeyPattern(this.prefix, 'meta'));
+    const candidates = keys
+      .map((k) => queueFromKey(this.prefix, k, 'meta'))
+      .filter((q): q is string => q !== undefined);
     if (candidates.length === 0) {
       return { queues: [], complete };
     }
@@ -37,25 +38,11 @@ export class BullMQSystem implements RedisJobSystem {
 
   async overview(ctx: ReadContext, queues: string[]): Promise<QueueStats[]> {
     const stats = await readOverview(ctx, this.prefix, queues);
-    const workers = await this.workers(ctx, queues).catch((err: Error) => {
-      ctx.notice('warning', `worker count unavailable: ${err.message}`);
-      return undefined;
-    });
-    if (workers) {
-      for (const s of stats) {
-        s.values.workers = workers.filter((w) => w.queues.includes(s.queue)).length;
-      }
-    }
-    return stats;
+    return addWorkerCounts(ctx, this.prefix, queues, stats, 'worker count unavailable');
   }
 
-  async failures(ctx: ReadContext, queues: string[]): Promise<FailureGroup[]> {
-    const sampleCtx = { ...ctx, limit: FAILURE_SAMPLE };
-    const samples = await failureSamples(sampleCtx, this.prefix, queues);
-    if (samples.length >= FAILURE_SAMPLE) {
-      ctx.notice('info', `grouped the newest ${FAILURE_SAMPLE} failures per queue in the time range`);
-    }
-    return groupFailures(samples, ctx.limit);
+  failures(ctx: ReadContext, queues: string[]): Promise<FailureGroup[]> {
+    return failureGroups(ctx, this.prefix, queues);
   }
 
   jobs(ctx: ReadContext, queues: string[], options: JobsOptions): Promise<JobRow[]> {
@@ -66,14 +53,7 @@ export class BullMQSystem implements RedisJobSystem {
     return readThroughput(ctx, this.prefix, queues);
   }
 
-  async workers(ctx: ReadContext, queues: string[]): Promise<WorkerRow[]> {
-    if (queues.length === 0) {
-      return [];
-    }
-    const { text, db } = await ctx.clientList();
-    return bullmqWorkers(parseClientList(text), this.prefix, queues, db, ctx.now);
+  workers(ctx: ReadContext, queues: string[]): Promise<WorkerRow[]> {
+    return readWorkers(ctx, this.prefix, queues);
   }
 }
-
-/** Failures read per queue for grouping. */
-export const FAILURE_SAMPLE = 500;

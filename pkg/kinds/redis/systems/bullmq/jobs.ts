@@ -9,9 +9,9 @@
  */
 import type { JobsOptions, ReadContext } from '../../job-system';
 import { execPipeline, numberOf, value } from '../../job-system';
-import { JobRow, matchesSearch } from '../../../../reading/rows';
+import { type FailureGroup, JobRow, matchesSearch } from '../../../../reading/rows';
 import { describePayload, traceIdFromTraceparent, tryJSON } from '../../../../reading/payload';
-import type { FailureSample } from '../../../../reading/failure-reasons';
+import { type FailureSample, groupFailures } from '../../../../reading/failure-reasons';
 import { queueKey } from './keys';
 import { LargeBodyBudget, unreadNotice, unreadPayload } from '../../large-bodies';
 
@@ -45,10 +45,60 @@ export type JobIdReader = (
   perQueue: number
 ) => Promise<JobRef[]>;
 
-type Read = { kind: 'zrevrange' | 'zrange' | 'lrange-tail' | 'lrange-head'; suffix: string };
+/**
+ * One key of round 1, `<prefix>:<queue>:<suffix>`, and how its ids are read, each bounded:
+ *   zrevrange: ZREVRANGEBYSCORE by finish time in the query's range (newest first)
+ *   zrange: ZRANGE from the lowest score (soonest first)
+ *   lrange-tail: LRANGE from the right, where workers take (next to run first)
+ *   lrange-head: LRANGE from the left (the active list)
+ */
+export type IdRead = { kind: 'zrevrange' | 'zrange' | 'lrange-tail' | 'lrange-head'; suffix: string };
+
+/** One read's ids in the order shown, or the error that failed the read (then none). */
+export interface IdList {
+  ids: string[];
+  error?: Error;
+}
+
+/**
+ * Round 1's commands, shared by BullMQ and Bull (same key layout, other lists per state):
+ * every read of every queue in one pipeline, at most `perQueue` ids each. Per queue, per
+ * read, its ids; lists read from the right are reversed, the next to run (oldest) first.
+ */
+export async function readIdLists(
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  reads: readonly IdRead[],
+  perQueue: number
+): Promise<IdList[][]> {
+  const p = ctx.client.pipeline();
+  for (const q of queues) {
+    for (const r of reads) {
+      const k = queueKey(prefix, q, r.suffix);
+      if (r.kind === 'zrevrange') {
+        p.zrevrangebyscore(k, ctx.to, ctx.from, 'LIMIT', 0, perQueue);
+      } else if (r.kind === 'zrange') {
+        p.zrange(k, '0', String(perQueue - 1));
+      } else if (r.kind === 'lrange-tail') {
+        p.lrange(k, -perQueue, -1);
+      } else {
+        p.lrange(k, 0, perQueue - 1);
+      }
+    }
+  }
+  const replies = await execPipeline(p);
+  return queues.map((_, i) =>
+    reads.map((r, j) => {
+      const reply = replies[i * reads.length + j];
+      const got = value<string[]>(reply) ?? [];
+      return { ids: r.kind === 'lrange-tail' ? [...got].reverse() : got, error: reply?.[0] ?? undefined };
+    })
+  );
+}
 
 /** Where BullMQ keeps the jobs of a listed state (Queue.getJobs' keys for it). */
-function readsFor(state: JobsOptions['state']): Read[] {
+function readsFor(state: JobsOptions['state']): IdRead[] {
   switch (state) {
     case 'failed':
     case 'dead': // BullMQ keeps jobs that used up their attempts in failed: that is its DLQ
@@ -88,29 +138,9 @@ async function jobIds(
   state: JobsOptions['state'],
   perQueue: number
 ): Promise<JobRef[]> {
-  const reads = readsFor(state);
-  const p = ctx.client.pipeline();
-  for (const q of queues) {
-    for (const r of reads) {
-      const k = queueKey(prefix, q, r.suffix);
-      if (r.kind === 'zrevrange') {
-        p.zrevrangebyscore(k, ctx.to, ctx.from, 'LIMIT', 0, perQueue);
-      } else if (r.kind === 'zrange') {
-        p.zrange(k, '0', String(perQueue - 1));
-      } else if (r.kind === 'lrange-tail') {
-        p.lrange(k, -perQueue, -1);
-      } else {
-        p.lrange(k, 0, perQueue - 1);
-      }
-    }
-  }
-  const replies = await execPipeline(p);
+  const lists = await readIdLists(ctx, prefix, queues, readsFor(state), perQueue);
   return queues.flatMap((queue, i) => {
-    // Lists are read from the right end, the next to run (oldest) first.
-    const ids = reads.flatMap((r, j) => {
-      const got = value<string[]>(replies[i * reads.length + j]) ?? [];
-      return r.kind === 'lrange-tail' ? [...got].reverse() : got;
-    });
+    const ids = lists[i].flatMap((l) => l.ids);
     return ids.slice(0, perQueue).map((id) => ({ queue, id, state }));
   });
 }
@@ -260,4 +290,21 @@ export async function failureSamples(
   const refs = await readIds(ctx, prefix, queues, 'failed', ctx.limit);
   const rows = await readJobs(ctx, prefix, refs, false);
   return rows.map((r) => ({ queue: r.queue, jobId: r.id, message: r.error ?? '', at: r.finishedAt }));
+}
+
+/** Failures read per queue for grouping. */
+export const FAILURE_SAMPLE = 500;
+
+/** Failure groups of the newest FAILURE_SAMPLE failures in range per queue. */
+export async function failureGroups(
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  readIds: JobIdReader = jobIds
+): Promise<FailureGroup[]> {
+  const samples = await failureSamples({ ...ctx, limit: FAILURE_SAMPLE }, prefix, queues, readIds);
+  if (samples.length >= FAILURE_SAMPLE) {
+    ctx.notice('info', `grouped the newest ${FAILURE_SAMPLE} failures per queue in the time range`);
+  }
+  return groupFailures(samples, ctx.limit);
 }

@@ -7,25 +7,27 @@
  *   opts.maxLenEvents), <jobId> (hash: name, data, opts, timestamp, processedOn,
  *   finishedOn, attemptsMade, failedReason, stacktrace).
  */
+import { escapeGlob } from '../../scan';
+
 export const DEFAULT_PREFIX = 'bull';
 
 export function queueKey(prefix: string, queue: string, suffix: string): string {
   return `${prefix}:${queue}:${suffix}`;
 }
 
-/** `<prefix>:<queue>:meta` → queue name; queue names may themselves contain colons. */
-export function queueFromMetaKey(prefix: string, key: string): string | undefined {
+/** `<prefix>:<queue>:<suffix>` → queue name; queue names may themselves contain colons. */
+export function queueFromKey(prefix: string, key: string, suffix: string): string | undefined {
   const head = `${prefix}:`;
-  const tail = ':meta';
+  const tail = `:${suffix}`;
   if (!key.startsWith(head) || !key.endsWith(tail) || key.length <= head.length + tail.length) {
     return undefined;
   }
   return key.slice(head.length, key.length - tail.length);
 }
 
-/** The glob SCAN uses to find queues: every BullMQ queue writes its meta hash on first use. */
-export function metaKeyPattern(prefix: string): string {
-  return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:*:meta`;
+/** The glob SCAN uses to find queues by a key each one keeps: `<prefix>:*:<suffix>`. */
+export function queueKeyPattern(prefix: string, suffix: string): string {
+  return `${escapeGlob(prefix)}:*:${escapeGlob(suffix)}`;
 }
 
 /** Fields of `<prefix>:<queue>:meta` that only BullMQ writes; Bull 3/4 writes at most `paused` there. */

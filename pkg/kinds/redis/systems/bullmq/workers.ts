@@ -4,7 +4,8 @@
  * the library's own getWorkers() finds them. One CLIENT LIST (O(clients)) serves every
  * queue; it needs the `client|list` permission, and some managed Redis refuse it.
  */
-import type { WorkerRow } from '../../../../reading/rows';
+import type { ReadContext } from '../../job-system';
+import type { QueueStats, WorkerRow } from '../../../../reading/rows';
 
 export interface ClientInfo {
   id: string;
@@ -71,4 +72,36 @@ export function bullmqWorkers(
     });
   }
   return rows;
+}
+
+/** The workers of `queues` from one CLIENT LIST (Bull names its connections as BullMQ does). */
+export async function readWorkers(ctx: ReadContext, prefix: string, queues: string[]): Promise<WorkerRow[]> {
+  if (queues.length === 0) {
+    return [];
+  }
+  const { text, db } = await ctx.clientList();
+  return bullmqWorkers(parseClientList(text), prefix, queues, db, ctx.now);
+}
+
+/**
+ * Each queue's `workers` value from readWorkers. When CLIENT LIST fails (some managed Redis
+ * refuse it) the stats go without it, with a warning: `unavailable` and the error.
+ */
+export async function addWorkerCounts(
+  ctx: ReadContext,
+  prefix: string,
+  queues: string[],
+  stats: QueueStats[],
+  unavailable: string
+): Promise<QueueStats[]> {
+  const workers = await readWorkers(ctx, prefix, queues).catch((err: Error) => {
+    ctx.notice('warning', `${unavailable}: ${err.message}`);
+    return undefined;
+  });
+  if (workers) {
+    for (const s of stats) {
+      s.values.workers = workers.filter((w) => w.queues.includes(s.queue)).length;
+    }
+  }
+  return stats;
 }

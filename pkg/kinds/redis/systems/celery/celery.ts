@@ -12,11 +12,11 @@ import {
   Binding,
   BINDING_PREFIX,
   DEFAULT_VISIBILITY_TIMEOUT,
-  escapeGlob,
   isControlExchange,
   isControlQueue,
   parseBinding,
 } from './keys';
+import { escapeGlob } from '../../scan';
 import { readOverview } from './overview';
 import { listJobs } from './jobs';
 import { readResults, resultsForQueues } from './results';

@@ -31,10 +31,6 @@ export function priorityLists(queue: string): string[] {
   return [queue, ...Array.from({ length: 9 }, (_, i) => `${queue}${SEP}${i + 1}`)];
 }
 
-export function escapeGlob(s: string): string {
-  return s.replace(/[*?[\]\\]/g, '\\$&');
-}
-
 export interface Binding {
   exchange: string;
   routingKey: string;

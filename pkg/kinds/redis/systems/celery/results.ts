@@ -13,7 +13,8 @@ import type Redis from 'ioredis';
 import type { ReadContext } from '../../job-system';
 import { execPipeline, numberOf, value } from '../../job-system';
 import { tryJSON } from '../../../../reading/payload';
-import { escapeGlob, RESULT_PREFIX } from './keys';
+import { escapeGlob } from '../../scan';
+import { RESULT_PREFIX } from './keys';
 import { parseIsoTime } from './message';
 
 export const MAX_SCAN_CALLS = 50;

@@ -11,7 +11,7 @@
  * on its queue on the next sweep (its worker died, or it held an ETA task too long).
  */
 import type { ReadContext } from '../../job-system';
-import { execPipeline, numberOf, value } from '../../job-system';
+import { execPipeline, numberOf, scoredMembers, value } from '../../job-system';
 import { tryJSON } from '../../../../reading/payload';
 import { Binding, queuesFor, UNACKED, UNACKED_INDEX } from './keys';
 import { CeleryMessage, parseMessage } from './message';
@@ -54,11 +54,7 @@ export async function readUnacked(
       ctx.notice('warning', `unacked_index: ${r[0].message}`);
     }
   }
-  const flat = value<string[]>(range) ?? [];
-  const tags: Array<{ tag: string; deliveredAt: number }> = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    tags.push({ tag: flat[i], deliveredAt: Number(flat[i + 1]) * 1000 });
-  }
+  const tags = scoredMembers(range).map(([tag, score]) => ({ tag, deliveredAt: score * 1000 }));
   const result: UnackedRead = {
     total: numberOf(card) ?? 0,
     stalledTotal: numberOf(stalled) ?? 0,

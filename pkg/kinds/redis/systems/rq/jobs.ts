@@ -11,8 +11,8 @@
  *      MAX_READ_BYTES (larger payloads while the LargeBodyBudget lasts, else reported by size).
  * data is a zlib-compressed pickle: it is inflated (bounded) and shown as hex, never unpickled.
  */
-import type { JobsOptions, ReadContext, Reply } from '../../job-system';
-import { execPipeline, numberOf, value } from '../../job-system';
+import type { JobsOptions, ReadContext } from '../../job-system';
+import { execPipeline, numberOf, scoredMembers, value } from '../../job-system';
 import { JobRow, matchesSearch, Payload } from '../../../../reading/rows';
 import { describePayload, traceIdFromTraceparent } from '../../../../reading/payload';
 import { LargeBodyBudget, unreadNotice, unreadPayload } from '../../large-bodies';
@@ -58,15 +58,6 @@ export interface RqJob extends JobRow {
 
 const nowS = (ctx: ReadContext) => ctx.now / 1000;
 
-function pairs(reply: Reply | undefined): Array<[string, number]> {
-  const flat = value<string[]>(reply) ?? [];
-  const out: Array<[string, number]> = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    out.push([flat[i], Number(flat[i + 1])]);
-  }
-  return out;
-}
-
 /** Round 1: which jobs, per state, at most `perQueue` per queue. */
 export async function jobIds(
   ctx: ReadContext,
@@ -106,7 +97,7 @@ export async function jobIds(
     if (!sorted) {
       return (value<string[]>(replies[i]) ?? []).map((id) => ({ queue, id, state }));
     }
-    return pairs(replies[i]).map(([member, score]) => {
+    return scoredMembers(replies[i]).map(([member, score]) => {
       const id = state === 'active' || state === 'stalled' ? jobIdOfStarted(member) : member;
       const s = state === 'active' && score <= nowS(ctx) ? 'stalled' : state;
       return { queue, id, state: s, score };

@@ -16,8 +16,8 @@
  * Between seconds the order is RQ's own (expiry): with jobs of different ttls in one
  * registry a job with a longer ttl ranks as newer than its end time alone would make it.
  */
-import type { ReadContext, Reply } from '../../job-system';
-import { execPipeline, value } from '../../job-system';
+import type { ReadContext } from '../../job-system';
+import { execPipeline, scoredMembers, value } from '../../job-system';
 import type { RqKeys } from './keys';
 import { DEFAULT_FAILURE_TTL_S, parseTime } from './keys';
 
@@ -59,15 +59,6 @@ export function byEndNewestFirst(a: { id: string; end?: number }, b: { id: strin
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-function pairs(reply: Reply | undefined): Array<[string, number]> {
-  const flat = value<string[]>(reply) ?? [];
-  const out: Array<[string, number]> = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    out.push([flat[i], Number(flat[i + 1])]);
-  }
-  return out;
-}
-
 interface Cut {
   queue: string;
   /** Members with a score above the tie band: kept as they are. */
@@ -96,7 +87,7 @@ export async function newestEnded(
     if (replies[i]?.[0]) {
       ctx.notice('warning', `${queue}: ${state} jobs unreadable: ${replies[i][0]!.message}`);
     }
-    const read = pairs(replies[i]).map(([id, score]): EndedRef => ({ queue, id, state, score }));
+    const read = scoredMembers(replies[i]).map(([id, score]): EndedRef => ({ queue, id, state, score }));
     if (perQueue < 1 || read.length <= perQueue || read[perQueue].score !== read[perQueue - 1].score) {
       return { queue, kept: read.slice(0, perQueue), band: [], places: 0 };
     }
