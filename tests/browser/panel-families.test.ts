@@ -32,6 +32,7 @@ import type { OverviewMetric } from '../../pkg/model/query';
 import {
   backendFrameJSON,
   buildPage,
+  drawnCounts,
   INTER_LOADED,
   launch,
   layoutProblems,
@@ -173,14 +174,7 @@ describe.each(FAMILIES)('%s', (system) => {
           try {
             expect(fonts).toEqual(INTER_LOADED);
             await expect(page.getByTestId('jobscope-flow').getAttribute('data-graph')).resolves.toBe(system);
-            const drawn = await page
-              .locator('[data-testid^="jobscope-flow-node-"]')
-              .evaluateAll((els) =>
-                els.map((e) => [
-                  e.getAttribute('data-testid')!.replace('jobscope-flow-node-', ''),
-                  e.getAttribute('data-count'),
-                ])
-              );
+            const drawn = await drawnCounts(page);
             // every state of the life cycle but optional ones without data, each with its sum
             const expected = d.lifecycle.states
               .filter((s) => !s.optional || s.metrics.some((m) => m in d.metrics))

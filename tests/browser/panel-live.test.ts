@@ -26,6 +26,7 @@ import { describeKafka } from '../systems/kafka/cluster';
 import {
   askExecutable,
   buildPage,
+  drawnCounts,
   decodedFrameJSON,
   INTER_LOADED,
   launch,
@@ -174,14 +175,7 @@ function describeLive({ system, fixture, theme, size: [w, h] }: Live) {
       expect(fonts).toEqual(INTER_LOADED);
       await expect(page.getByTestId('jobscope-flow').getAttribute('data-graph')).resolves.toBe(system);
       // each state drawn with the sum of its metrics' values in the frames (empty: none answered)
-      const drawn = await page
-        .locator('[data-testid^="jobscope-flow-node-"]')
-        .evaluateAll((els) =>
-          els.map((e) => [
-            e.getAttribute('data-testid')!.replace('jobscope-flow-node-', ''),
-            e.getAttribute('data-count'),
-          ])
-        );
+      const drawn = await drawnCounts(page);
       const sum = (metrics: readonly string[]) => {
         const picked = values.filter((v) => metrics.includes(v.metric));
         return picked.length ? String(picked.reduce((a, v) => a + v.value, 0)) : '';

@@ -79,6 +79,15 @@ export function interFaces(page: Page): Promise<Record<string, string>> {
   });
 }
 
+/** Each drawn state of the flow panel as [state id, the count it shows (data-count)]. */
+export function drawnCounts(page: Page): Promise<Array<[string, string | null]>> {
+  return page
+    .locator('[data-testid^="jobscope-flow-node-"]')
+    .evaluateAll((els) =>
+      els.map((e) => [e.getAttribute('data-testid')!.replace('jobscope-flow-node-', ''), e.getAttribute('data-count')])
+    );
+}
+
 /** Both weights Grafana's theme draws with (regular and medium), loaded. */
 export const INTER_LOADED = { 400: 'loaded', 500: 'loaded' };
 
