@@ -31,6 +31,8 @@ export const STALL_SAMPLE = 1000;
 const LISTS = ['wait', 'paused', 'active'] as const;
 const ZSETS = ['delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 const PER_QUEUE = LISTS.length + ZSETS.length + 5;
+/** What each of a queue's replies read, for the notice of one that failed. */
+const REPLY_NAMES = [...LISTS, ...ZSETS, 'meta', 'wait', 'paused', 'failed', 'active'];
 
 export async function readOverview(ctx: ReadContext, prefix: string, queues: string[]): Promise<QueueStats[]> {
   if (queues.length === 0) {
@@ -52,10 +54,9 @@ export async function readOverview(ctx: ReadContext, prefix: string, queues: str
   const active: string[][] = [];
   const stats: QueueStats[] = queues.map((queue, i) => {
     const r = replies.slice(i * PER_QUEUE, (i + 1) * PER_QUEUE);
-    const names = [...LISTS, ...ZSETS, 'meta', 'wait', 'paused', 'failed', 'active'];
     r.forEach((reply, j) => {
       if (reply[0]) {
-        ctx.notice('warning', `${queue}: ${names[j]}: ${reply[0].message}`);
+        ctx.notice('warning', `${queue}: ${REPLY_NAMES[j]}: ${reply[0].message}`);
       }
     });
     const [paused] = value<Array<string | null>>(r[8]) ?? [];

@@ -49,12 +49,14 @@ export function bullmqWorkers(
   db: number,
   now: number
 ): WorkerRow[] {
-  const byName = new Map(queues.map((q) => [`${prefix}:${Buffer.from(q).toString('base64')}`, q]));
+  const head = `${prefix}:`;
+  const candidates = clients.filter((c) => c.db === db && c.name.startsWith(head));
+  if (candidates.length === 0) {
+    return [];
+  }
+  const byName = new Map(queues.map((q) => [`${head}${Buffer.from(q).toString('base64')}`, q]));
   const rows: WorkerRow[] = [];
-  for (const c of clients) {
-    if (c.db !== db || !c.name.startsWith(`${prefix}:`)) {
-      continue;
-    }
+  for (const c of candidates) {
     const marker = c.name.indexOf(':w:', prefix.length + 1);
     const base = marker >= 0 ? c.name.slice(0, marker) : c.name;
     const queue = byName.get(base);
