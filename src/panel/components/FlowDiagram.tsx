@@ -7,10 +7,11 @@ import type { FlowCounts } from '../flow-counts';
 import { layoutFlow, type NodeBox } from '../flow-layout';
 import type { FlowGraph } from '../flow-model';
 import type { FlowRates } from '../flow-rates';
+import { routeEdges } from '../flow-routes';
 import { formatCount, formatRate } from '../format';
 import { fitHeadline, headlineParts } from '../headline';
 import { nodeColor } from '../node-color';
-import { FlowEdge } from './FlowEdge';
+import { FlowBridge, FlowEdge } from './FlowEdge';
 import { FlowNode } from './FlowNode';
 
 /** Height of the band above the diagram: the headline on the left, the alert bell on the right. */
@@ -68,6 +69,7 @@ export function FlowDiagram(props: FlowDiagramProps) {
   const styles = useStyles2(getStyles);
   const layout = useMemo(() => layoutFlow(graph, counts, width, height, TOP_BAND), [graph, counts, width, height]);
   const byId = Object.fromEntries(layout.nodes.map((b) => [b.node.id, b]));
+  const { routes, bridges } = useMemo(() => routeEdges(layout, graph.edges), [layout, graph.edges]);
   // A life cycle with a stalled state of its own shows stalled jobs there, not as a note.
   const stalledDrawn = graph.nodes.some((n) => n.metrics.includes('stalled'));
   const headline = fitHeadline(headlineParts(counts), width - 12 - (bell ? BELL_ROOM : 0), HEADLINE_SIZE);
@@ -108,16 +110,20 @@ export function FlowDiagram(props: FlowDiagramProps) {
             <path d="M0,0 L10,5 L0,10 z" className={styles.arrow} />
           </marker>
         </defs>
-        {graph.edges.map((e) => (
+        {routes.map(({ edge: e, points }) => (
           <FlowEdge
             key={`${e.from}-${e.to}`}
             from={byId[e.from]}
             to={byId[e.to]}
+            points={points}
             back={e.back}
             markerId={markerId}
             rate={e.rate && rates[e.rate] !== undefined ? formatRate(rates[e.rate]!) : undefined}
             rateSize={rateSize}
           />
+        ))}
+        {bridges.map((b, i) => (
+          <FlowBridge key={i} points={b.points} back={b.over.edge.back} />
         ))}
         {layout.nodes.map((box) => {
           const note = noteFor(box, counts, idleQueues, stalledDrawn);
