@@ -45,7 +45,7 @@ interface Costs {
 
 const baseCost = (points: Point[], costs: Costs) => length(points) + costs.bend * (points.length - 2);
 
-type Box = Pick<NodeBox, 'x' | 'y' | 'w' | 'h'>;
+export type Box = Pick<NodeBox, 'x' | 'y' | 'w' | 'h'>;
 
 const sub = (a: Point, b: Point): Point => [a[0] - b[0], a[1] - b[1]];
 const cross = (a: Point, b: Point) => a[0] * b[1] - a[1] * b[0];
@@ -355,7 +355,12 @@ function clearOfBoxes(points: Point[], own: Box[], foreign: Box[]): boolean {
  * Routes every edge whose ends are both placed. Forward arrows first (shortest first: the
  * plain neighbours keep their straight lines), then the ways back.
  */
-export function routeEdges(layout: FlowLayout, edges: FlowEdgeDef[]): { routes: EdgeRoute[]; bridges: Bridge[] } {
+export function routeEdges(
+  layout: FlowLayout,
+  edges: FlowEdgeDef[],
+  /** Other things drawn that no arrow may cross (the notes under states). */
+  obstacles: Box[] = []
+): { routes: EdgeRoute[]; bridges: Bridge[] } {
   const byId = new Map(layout.nodes.map((b) => [b.node.id, b]));
   const placed = edges.filter((e) => byId.has(e.from) && byId.has(e.to));
   const span = (e: FlowEdgeDef) =>
@@ -368,7 +373,7 @@ export function routeEdges(layout: FlowLayout, edges: FlowEdgeDef[]): { routes: 
   for (const { e } of order) {
     const a = byId.get(e.from)!;
     const b = byId.get(e.to)!;
-    const foreign = layout.nodes.filter((n) => n !== a && n !== b);
+    const foreign: Box[] = [...layout.nodes.filter((n) => n !== a && n !== b), ...obstacles];
     const routed = Array.from(routes.values());
     const unit = (layout.grid.cellW + layout.grid.cellH) / 2;
     const costs: Costs = { bend: 0.2 * unit, crossing: 2 * unit };

@@ -392,6 +392,20 @@ export function layoutProblems(page: Page) {
         }
       }
     }
+    // nor through a note under a state, nor through another arrow's rate
+    for (const e of edges) {
+      const labels = Array.from(
+        document.querySelectorAll(
+          '[data-testid^="jobscope-flow-note-"], [data-testid^="jobscope-flow-edge-"][data-testid$="-rate"]'
+        )
+      ).filter((el) => el.getAttribute('data-testid') !== `jobscope-flow-edge-${e.name}-rate`);
+      for (const label of labels) {
+        const r = label.getBoundingClientRect();
+        if (e.points.some((p) => p.x > r.left && p.x < r.right && p.y > r.top && p.y < r.bottom)) {
+          out.push(`edge ${e.name} passes through ${label.getAttribute('data-testid')}`);
+        }
+      }
+    }
     for (const a of edges) {
       for (const b of edges) {
         if (a === b) {

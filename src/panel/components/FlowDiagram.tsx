@@ -8,6 +8,7 @@ import { layoutFlow, type NodeBox } from '../flow-layout';
 import type { FlowGraph } from '../flow-model';
 import type { FlowRates } from '../flow-rates';
 import { routeEdges } from '../flow-routes';
+import { textWidth } from '../text-fit';
 import { formatCount, formatRate } from '../format';
 import { fitHeadline, headlineParts } from '../headline';
 import { nodeColor } from '../node-color';
@@ -69,9 +70,23 @@ export function FlowDiagram(props: FlowDiagramProps) {
   const styles = useStyles2(getStyles);
   const layout = useMemo(() => layoutFlow(graph, counts, width, height, TOP_BAND), [graph, counts, width, height]);
   const byId = Object.fromEntries(layout.nodes.map((b) => [b.node.id, b]));
-  const { routes, bridges } = useMemo(() => routeEdges(layout, graph.edges), [layout, graph.edges]);
   // A life cycle with a stalled state of its own shows stalled jobs there, not as a note.
   const stalledDrawn = graph.nodes.some((n) => n.metrics.includes('stalled'));
+  const notes = layout.nodes.map((box) => noteFor(box, counts, idleQueues, stalledDrawn));
+  // The notes drawn under states, which arrows must keep clear of.
+  const noteKey = notes.map((n) => n?.note ?? '').join('|');
+  const { routes, bridges } = useMemo(() => {
+    const size = layout.noteSize;
+    const obstacles = size
+      ? layout.nodes.flatMap((box, i) => {
+          const note = noteKey.split('|')[i];
+          return note
+            ? [{ x: box.x, y: box.y + box.h / 2 + size * 0.75, w: textWidth(note, size) + 4, h: size * 1.5 }]
+            : [];
+        })
+      : [];
+    return routeEdges(layout, graph.edges, obstacles);
+  }, [layout, graph.edges, noteKey]);
   const headline = fitHeadline(headlineParts(counts), width - 12 - (bell ? BELL_ROOM : 0), HEADLINE_SIZE);
   const rateSize = Math.max(10, Math.min(13, layout.nodes[0]?.h * 0.16 || 10));
 
@@ -125,8 +140,8 @@ export function FlowDiagram(props: FlowDiagramProps) {
         {bridges.map((b, i) => (
           <FlowBridge key={i} points={b.points} back={b.over.edge.back} />
         ))}
-        {layout.nodes.map((box) => {
-          const note = noteFor(box, counts, idleQueues, stalledDrawn);
+        {layout.nodes.map((box, i) => {
+          const note = notes[i];
           return (
             <FlowNode
               key={box.node.id}
