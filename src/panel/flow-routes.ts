@@ -35,6 +35,8 @@ const NEAR = 3;
 const RUN = 6;
 /** Crossings no closer than this to an arrow's ends (where arrowheads and boxes are). */
 const END_ROOM = 8;
+/** Distance between the ends of two arrows on one box. */
+const END_GAP = 8;
 /** Crossings steeper than ~24° only (flatter ones run together for a stretch, see RUN). */
 const MIN_SINE = 0.4;
 /** What a bend and a crossing cost, in pixels of length (set from the cell size). */
@@ -294,6 +296,11 @@ function score(points: Point[], routed: EdgeRoute[], costs: Costs): Scored | und
     const touches = (bends: Point[], line: Point[]) =>
       bends.slice(1, -1).some((v) => line.slice(1).some((q, j) => distanceToSegment(v, line[j], q) < NEAR));
     if (touches(points, other.points) || touches(other.points, points)) {
+      return undefined;
+    }
+    // ends apart on a box, so that an arrowhead does not seem to lead on into another arrow
+    const ends = [other.points[0], other.points[other.points.length - 1]];
+    if ([points[0], points[points.length - 1]].some((p) => ends.some((q) => dist(p, q) < END_GAP))) {
       return undefined;
     }
     const otherTotal = length(other.points);
