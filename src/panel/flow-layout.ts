@@ -32,6 +32,10 @@ export interface FlowLayout {
   noteSize?: number;
   /** Height of the band above the diagram holding the headline and the alert bell. */
   top: number;
+  /** The grid the nodes sit on (left, top, cell size), whose gaps the arrows are routed through. */
+  grid: { x0: number; y0: number; cellW: number; cellH: number; cols: number; rows: number };
+  width: number;
+  height: number;
 }
 
 export const MIN_LABEL = 10;
@@ -92,15 +96,6 @@ export function layoutFlow(
     };
   });
   const noteSize = gap / 2 >= MIN_NOTE * 1.2 ? clamp(gap * 0.3, MIN_NOTE, 14) : undefined;
-  return { nodes, noteSize, top };
-}
-
-/** Point on the border of box `b` towards (tx, ty), so that arrows stop at the box edge. */
-export function borderPoint(b: Pick<NodeBox, 'x' | 'y' | 'w' | 'h'>, tx: number, ty: number): [number, number] {
-  const dx = tx - b.x;
-  const dy = ty - b.y;
-  const sx = dx === 0 ? Infinity : b.w / 2 / Math.abs(dx);
-  const sy = dy === 0 ? Infinity : b.h / 2 / Math.abs(dy);
-  const s = Math.min(sx, sy);
-  return [b.x + dx * s, b.y + dy * s];
+  const grid = { x0, y0, cellW, cellH, cols: graph.cols, rows: Math.max(graph.rows, 1) };
+  return { nodes, noteSize, top, grid, width, height };
 }

@@ -285,8 +285,9 @@ export async function openPage(
 
 /**
  * What the page draws wrong: elements reaching outside the panel box, node texts leaving
- * their node, and overlaps between the things a user reads or clicks (nodes, the headline,
- * the bell, notes under nodes, rates on edges).
+ * their node, overlaps between the things a user reads or clicks (nodes, the headline, the
+ * bell, notes under nodes, rates on edges), arrows passing through (or behind) a node other
+ * than their two ends, and arrows running on top of each other.
  */
 export function layoutProblems(page: Page) {
   return page.evaluate(() => {
@@ -366,6 +367,67 @@ export function layoutProblems(page: Page) {
       for (let j = i + 1; j < nodes.length; j++) {
         if (hit(nodeRect(nodes[i]), nodeRect(nodes[j]))) {
           out.push(`${nodes[i].getAttribute('data-testid')} overlaps ${nodes[j].getAttribute('data-testid')}`);
+        }
+      }
+    }
+    // Edges: each drawn arrow's path, sampled every pixel, against every node box but its two
+    // ends (an arrow behind a node reads as passing through it), and against every other arrow
+    // (a stretch of 8 px or more within 1.5 px of another arrow runs on top of it; a crossing
+    // flatter than 22° does too, and is as ambiguous).
+    const ids = new Set(nodes.map((n) => n.getAttribute('data-testid')!.replace('jobscope-flow-node-', '')));
+    const edges = Array.from(document.querySelectorAll('[data-testid^="jobscope-flow-edge-"]'))
+      .filter((el) => !el.getAttribute('data-testid')!.endsWith('-rate'))
+      .map((el) => {
+        const name = el.getAttribute('data-testid')!.replace('jobscope-flow-edge-', '');
+        const ends = Array.from(ids).filter((id) => name.startsWith(`${id}-`) && ids.has(name.slice(id.length + 1)));
+        const geom = (el instanceof SVGGeometryElement ? el : el.querySelector('path, line')) as SVGGeometryElement;
+        const m = geom.getScreenCTM()!;
+        const total = geom.getTotalLength();
+        const points = Array.from({ length: Math.max(2, Math.ceil(total) + 1) }, (_, i) => {
+          const p = geom.getPointAtLength((total * i) / Math.max(1, Math.ceil(total)));
+          return new DOMPoint(p.x, p.y).matrixTransform(m);
+        });
+        return { name, ends: ends.length ? [ends[0], name.slice(ends[0].length + 1)] : [], points };
+      });
+    for (const e of edges) {
+      for (const node of nodes) {
+        const id = node.getAttribute('data-testid')!.replace('jobscope-flow-node-', '');
+        if (e.ends.includes(id)) {
+          continue;
+        }
+        const r = nodeRect(node);
+        if (e.points.some((p) => p.x > r.left - 1 && p.x < r.right + 1 && p.y > r.top - 1 && p.y < r.bottom + 1)) {
+          out.push(`edge ${e.name} passes through ${node.getAttribute('data-testid')}`);
+        }
+      }
+    }
+    // nor through a note under a state, nor through another arrow's rate
+    for (const e of edges) {
+      const labels = Array.from(
+        document.querySelectorAll(
+          '[data-testid^="jobscope-flow-note-"], [data-testid^="jobscope-flow-edge-"][data-testid$="-rate"]'
+        )
+      ).filter((el) => el.getAttribute('data-testid') !== `jobscope-flow-edge-${e.name}-rate`);
+      for (const label of labels) {
+        const r = label.getBoundingClientRect();
+        if (e.points.some((p) => p.x > r.left && p.x < r.right && p.y > r.top && p.y < r.bottom)) {
+          out.push(`edge ${e.name} passes through ${label.getAttribute('data-testid')}`);
+        }
+      }
+    }
+    for (const a of edges) {
+      for (const b of edges) {
+        if (a === b) {
+          continue;
+        }
+        let run = 0;
+        let longest = 0;
+        for (const p of a.points) {
+          run = b.points.some((q) => Math.hypot(p.x - q.x, p.y - q.y) <= 1.5) ? run + 1 : 0;
+          longest = Math.max(longest, run);
+        }
+        if (longest >= 8 && a.name < b.name) {
+          out.push(`edge ${a.name} runs on top of edge ${b.name} for ${longest} px`);
         }
       }
     }

@@ -7,10 +7,12 @@ import type { FlowCounts } from '../flow-counts';
 import { layoutFlow, type NodeBox } from '../flow-layout';
 import type { FlowGraph } from '../flow-model';
 import type { FlowRates } from '../flow-rates';
+import { routeEdges } from '../flow-routes';
+import { textWidth } from '../text-fit';
 import { formatCount, formatRate } from '../format';
 import { fitHeadline, headlineParts } from '../headline';
 import { nodeColor } from '../node-color';
-import { FlowEdge } from './FlowEdge';
+import { FlowBridge, FlowEdge } from './FlowEdge';
 import { FlowNode } from './FlowNode';
 
 /** Height of the band above the diagram: the headline on the left, the alert bell on the right. */
@@ -70,6 +72,21 @@ export function FlowDiagram(props: FlowDiagramProps) {
   const byId = Object.fromEntries(layout.nodes.map((b) => [b.node.id, b]));
   // A life cycle with a stalled state of its own shows stalled jobs there, not as a note.
   const stalledDrawn = graph.nodes.some((n) => n.metrics.includes('stalled'));
+  const notes = layout.nodes.map((box) => noteFor(box, counts, idleQueues, stalledDrawn));
+  // The notes drawn under states, which arrows must keep clear of.
+  const noteKey = notes.map((n) => n?.note ?? '').join('|');
+  const { routes, bridges } = useMemo(() => {
+    const size = layout.noteSize;
+    const obstacles = size
+      ? layout.nodes.flatMap((box, i) => {
+          const note = noteKey.split('|')[i];
+          return note
+            ? [{ x: box.x, y: box.y + box.h / 2 + size * 0.75, w: textWidth(note, size) + 4, h: size * 1.5 }]
+            : [];
+        })
+      : [];
+    return routeEdges(layout, graph.edges, obstacles);
+  }, [layout, graph.edges, noteKey]);
   const headline = fitHeadline(headlineParts(counts), width - 12 - (bell ? BELL_ROOM : 0), HEADLINE_SIZE);
   const rateSize = Math.max(10, Math.min(13, layout.nodes[0]?.h * 0.16 || 10));
 
@@ -108,19 +125,23 @@ export function FlowDiagram(props: FlowDiagramProps) {
             <path d="M0,0 L10,5 L0,10 z" className={styles.arrow} />
           </marker>
         </defs>
-        {graph.edges.map((e) => (
+        {routes.map(({ edge: e, points }) => (
           <FlowEdge
             key={`${e.from}-${e.to}`}
             from={byId[e.from]}
             to={byId[e.to]}
+            points={points}
             back={e.back}
             markerId={markerId}
             rate={e.rate && rates[e.rate] !== undefined ? formatRate(rates[e.rate]!) : undefined}
             rateSize={rateSize}
           />
         ))}
-        {layout.nodes.map((box) => {
-          const note = noteFor(box, counts, idleQueues, stalledDrawn);
+        {bridges.map((b, i) => (
+          <FlowBridge key={i} points={b.points} back={b.over.edge.back} />
+        ))}
+        {layout.nodes.map((box, i) => {
+          const note = notes[i];
           return (
             <FlowNode
               key={box.node.id}
