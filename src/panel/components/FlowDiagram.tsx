@@ -75,6 +75,14 @@ export function FlowDiagram(props: FlowDiagramProps) {
   const notes = layout.nodes.map((box) => noteFor(box, counts, idleQueues, stalledDrawn));
   // The notes drawn under states, which arrows must keep clear of.
   const noteKey = notes.map((n) => n?.note ?? '').join('|');
+  // Arrows depend on where the boxes and notes are, nothing else: every refresh's counts make a
+  // new layout object, so routing (tens of ms a diagram) reruns only when a box or note moves.
+  const { grid, width: gw, height: gh, top } = layout;
+  const boxesKey =
+    `${gw}x${gh}+${top} ${grid.x0},${grid.y0},${grid.cellW},${grid.cellH},${grid.cols},${grid.rows} ` +
+    layout.nodes.map((b) => `${b.node.id}:${b.x},${b.y},${b.w},${b.h}`).join(';');
+  // The graph too is made anew from each refresh's counts; its arrows are the catalogue's transitions.
+  const edgesKey = graph.edges.map((e) => `${e.from}>${e.to}${e.back ? '<' : ''}:${e.rate ?? ''}`).join(',');
   const { routes, bridges } = useMemo(() => {
     const size = layout.noteSize;
     const obstacles = size
@@ -86,7 +94,8 @@ export function FlowDiagram(props: FlowDiagramProps) {
         })
       : [];
     return routeEdges(layout, graph.edges, obstacles);
-  }, [layout, graph.edges, noteKey]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the keys spell out all of layout, notes and edges that routing reads
+  }, [boxesKey, layout.noteSize, edgesKey, noteKey]);
   const headline = fitHeadline(headlineParts(counts), width - 12 - (bell ? BELL_ROOM : 0), HEADLINE_SIZE);
   const rateSize = Math.max(10, Math.min(13, layout.nodes[0]?.h * 0.16 || 10));
 
